@@ -1,0 +1,69 @@
+"""The guest comment form for the server-rendered (no JavaScript) path."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from meydan.comments import validation
+
+
+class GuestCommentForm(forms.Form):
+    """Field rules come from comments.validation, the same ones the service applies."""
+
+    body = forms.CharField(
+        label=_("Comment"),
+        widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off"}),
+        strip=False,
+        required=False,  # emptiness is reported by validation.clean_body, in our words
+    )
+    email = forms.CharField(
+        label=_("Email"),
+        help_text=_("Required, never published."),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "maxlength": 254}),
+    )
+    name = forms.CharField(
+        label=_("Name"),
+        help_text=_("Required."),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "maxlength": 100}),
+    )
+    website = forms.CharField(
+        label=_("Website"),
+        help_text=_("Optional."),
+        required=False,
+        widget=forms.URLInput(attrs={"autocomplete": "url", "maxlength": 200}),
+    )
+    remember = forms.BooleanField(
+        label=_("Save my name, email and website in this browser for the next time I comment."),
+        required=False,
+    )
+    parent = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, site, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.site = site
+        self.fields["body"].widget.attrs["maxlength"] = site.max_comment_length
+
+    def clean_body(self):
+        return validation.clean_body(
+            self.cleaned_data.get("body", ""), self.site.max_comment_length
+        )
+
+    def clean_name(self):
+        return validation.clean_name(self.cleaned_data.get("name", ""))
+
+    def clean_email(self):
+        return validation.clean_email(self.cleaned_data.get("email", ""))
+
+    def clean_website(self):
+        return validation.clean_website(self.cleaned_data.get("website", ""))
+
+    def clean_parent(self):
+        value = (self.cleaned_data.get("parent") or "").strip()
+        if not value:
+            return None
+        if not value.isdigit() or len(value) > 18:
+            raise forms.ValidationError(
+                _("The comment you are replying to does not exist on this page any more.")
+            )
+        return int(value)

@@ -1,0 +1,110 @@
+"""Thread and Comment.
+
+The reply tree is a materialised path: each comment gets a per-thread sequence
+number `seq`, and `path` is the ancestors' and its own seq, each as six base-36
+digits. Sorting by (root_seq, path) gives tree order, so a page of a thread is
+one indexed query however large the thread is (see comments.queries).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from meydan.sites.models import Site
+
+
+class Thread(models.Model):
+    """One discussion: the comments under one page of a site."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="threads")
+    key = models.CharField(
+        _("key"), max_length=500, help_text=_("The page's path, e.g. /2015/05/baku-rally/.")
+    )
+    url = models.CharField(_("URL"), max_length=2000, blank=True)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    is_open = models.BooleanField(_("open for comments"), default=True)
+    comment_count = models.PositiveIntegerField(_("published comments"), default=0, editable=False)
+    # Bumped in the same transaction as every change to the thread's comments:
+    # caches and ETags are keyed on it.
+    version = models.PositiveBigIntegerField(default=0, editable=False)
+    last_seq = models.PositiveIntegerField(default=0, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    last_comment_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "key"], name="thread_unique_key_per_site")
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.key
+
+    def get_absolute_url(self) -> str:
+        return self.url or self.key
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        PENDING = "pending", _("Awaiting moderation")
+        SPAM = "spam", _("Spam")
+        TRASH = "trash", _("Trash")
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    # The comment the author pressed Reply on; differs from `parent` when the
+    # reply was attached higher up because of the site's nesting limit.
+    replied_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    seq = models.PositiveIntegerField(editable=False)
+    root_seq = models.PositiveIntegerField(editable=False)
+    path = models.CharField(max_length=255, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+    )
+    author_name = models.CharField(_("name"), max_length=100)
+    author_email = models.EmailField(_("email"), blank=True, help_text=_("Never published."))
+    author_url = models.URLField(_("website"), max_length=200, blank=True)
+    avatar_key = models.CharField(max_length=32, editable=False)
+
+    body = models.TextField(_("comment"))
+    body_html = models.TextField(editable=False)
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.APPROVED
+    )
+    moderation_reason = models.CharField(_("moderation reason"), max_length=200, blank=True)
+    created = models.DateTimeField(_("posted"))
+    edited = models.DateTimeField(_("edited"), null=True, blank=True)
+    ip_hash = models.CharField(_("IP (keyed hash)"), max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "seq"], name="comment_unique_seq"),
+        ]
+        indexes = [
+            # Tree order within a thread: the read path's only query uses it.
+            models.Index(fields=["thread", "root_seq", "path"], name="comment_tree_order"),
+            models.Index(fields=["thread", "status", "root_seq"], name="comment_thread_roots"),
+            models.Index(fields=["status", "created"], name="comment_status_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_name}: {self.body[:60]}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    @property
+    def anchor(self) -> str:
+        return f"comment-{self.pk}"

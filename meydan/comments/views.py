@@ -1,0 +1,208 @@
+"""The server-rendered comment section: works without JavaScript.
+
+A page that shows comments (the newsroom article view) calls `section_context` to
+render the section and `handle_post` on POST; both translate HTTP to the
+services and queries and back.
+"""
+
+import json
+from urllib.parse import parse_qsl
+
+from django.core import signing
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from meydan.comments import queries, services
+from meydan.comments.forms import GuestCommentForm
+from meydan.comments.models import Comment, Thread
+from meydan.core.errors import InvalidComment, MeydanError
+from meydan.core.privacy import client_ip
+from meydan.core.views import error_page
+
+OWN_COMMENTS_SESSION_KEY = "meydan_own_comments"
+OWN_COMMENTS_MAX = 100
+REMEMBER_COOKIE = "meydan_guest"
+REMEMBER_SALT = "meydan.comments.remember"
+REMEMBER_MAX_AGE = 365 * 24 * 3600
+
+
+def own_comment_ids(request) -> list[int]:
+    """Comments this browser posted (so their authors see them while they are held).
+
+    Reading an absent session costs no query and creates no session.
+    """
+    return request.session.get(OWN_COMMENTS_SESSION_KEY, [])
+
+
+def _remember_own(request, comment_id: int) -> None:
+    own = [pk for pk in request.session.get(OWN_COMMENTS_SESSION_KEY, []) if pk != comment_id]
+    request.session[OWN_COMMENTS_SESSION_KEY] = (own + [comment_id])[-OWN_COMMENTS_MAX:]
+
+
+def _remembered_guest(request) -> dict:
+    try:
+        raw = request.get_signed_cookie(REMEMBER_COOKIE, salt=REMEMBER_SALT)
+        data = json.loads(raw)
+    except (KeyError, signing.BadSignature, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: str(data[k]) for k in ("name", "email", "website") if isinstance(data.get(k), str)}
+
+
+def _int_param(request, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def reader_order(request, site) -> str:
+    order = request.GET.get("order", "")
+    return order if order in ("oldest", "newest") else site.default_order
+
+
+def section_context(request, *, site, thread: Thread | None, form=None, status_code=200) -> dict:
+    """Everything the comments/section.html template needs."""
+    order = reader_order(request, site)
+    own = own_comment_ids(request)
+    reply_to = None
+    if form is not None and form.is_bound:
+        reply_to = form.cleaned_data.get("parent") if hasattr(form, "cleaned_data") else None
+    if reply_to is None:
+        reply_to = _int_param(request, "replyto")
+    page_number = _int_param(request, "page") or 1
+    reply_comment = None
+    if thread is not None and reply_to is not None:
+        reply_comment = (
+            Comment.objects.filter(pk=reply_to, thread=thread)
+            .filter(queries.visible_filter(own))
+            .select_related("thread__site")
+            .first()
+        )
+        if reply_comment is not None:
+            page_number = queries.comment_page_number(reply_comment, order=order, own_ids=own)
+    if form is None:
+        initial = _remembered_guest(request)
+        initial["remember"] = bool(initial)
+        if reply_comment is not None:
+            initial["parent"] = reply_comment.pk
+        form = GuestCommentForm(site=site, initial=initial)
+    page = (
+        queries.thread_visible_page(thread, page=page_number, order=order, own_ids=own)
+        if thread is not None
+        else None
+    )
+    return {
+        "site": site,
+        "thread": thread,
+        "comments_open": thread.is_open if thread is not None else site.comments_open,
+        "comment_count": thread.comment_count if thread is not None else 0,
+        "page": page,
+        "order": order,
+        "form": form,
+        "reply_to": reply_comment,
+        "path": request.path,
+    }
+
+
+def _valid_utf8_form(request) -> bool:
+    """Django decodes form bodies leniently (bad bytes become U+FFFD); we refuse them."""
+    content_type = request.content_type or ""
+    if content_type != "application/x-www-form-urlencoded":
+        return True
+    try:
+        parse_qsl(request.body.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return True
+
+
+def handle_post(request, *, site, key: str, url: str, title: str, render_page):
+    """POST of the guest form for the page at `key`.
+
+    `render_page(form, status)` re-renders the page with the bound form when
+    something needs the reader's attention; what they typed is kept.
+    Returns the response.
+    """
+    if not _valid_utf8_form(request):
+        return HttpResponseBadRequest(
+            _("The form data was not valid UTF-8 text. Reload the page and try again."),
+            content_type="text/plain; charset=utf-8",
+        )
+    thread = queries.thread_for_key(site, key)
+    if thread is not None and not thread.is_open or thread is None and not site.comments_open:
+        return error_page(
+            request,
+            403,
+            _("Comments are closed"),
+            _("Comments are closed on this page, so your comment was not posted."),
+        )
+    form = GuestCommentForm(request.POST, site=site)
+    if not form.is_valid():
+        return render_page(form, 400)
+    data = form.cleaned_data
+    if thread is None:
+        thread = services.thread_get_or_create(site=site, key=key, url=url, title=title)
+    try:
+        result = services.comment_post(
+            thread=thread,
+            author=services.Author(name=data["name"], email=data["email"], url=data["website"]),
+            body=data["body"],
+            parent_id=data["parent"],
+            ip=client_ip(request),
+        )
+    except InvalidComment as error:
+        for field, messages in error.errors.items():
+            for message in messages:
+                form.add_error(field if field in form.fields else None, message)
+        return render_page(form, 400)
+    except MeydanError as error:
+        form.add_error("parent" if error.field == "parent" else None, str(error.message))
+        if error.field == "parent":
+            form.cleaned_data["parent"] = None
+        return render_page(form, error.status)
+
+    comment = result.comment
+    _remember_own(request, comment.pk)
+    response = HttpResponseRedirect(_comment_location(comment, request=request))
+    if data["remember"]:
+        response.set_signed_cookie(
+            REMEMBER_COOKIE,
+            json.dumps({"name": data["name"], "email": data["email"], "website": data["website"]}),
+            salt=REMEMBER_SALT,
+            max_age=REMEMBER_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    elif REMEMBER_COOKIE in request.COOKIES:
+        response.delete_cookie(REMEMBER_COOKIE, samesite="Lax")
+    return response
+
+
+def _comment_location(comment: Comment, *, request=None) -> str:
+    site = comment.thread.site
+    order = reader_order(request, site) if request is not None else site.default_order
+    own = own_comment_ids(request) if request is not None else []
+    page = queries.comment_page_number(comment, order=order, own_ids=own)
+    params = {}
+    if page > 1:
+        params["page"] = page
+    if order != site.default_order:
+        params["order"] = order
+    query = f"?{urlencode(params)}" if params else ""
+    return f"{comment.thread.get_absolute_url()}{query}#{comment.anchor}"
+
+
+@require_safe
+def permalink(request, comment_id: int):
+    """GET /c/<id> — redirects to the comment on its page (only if it is visible)."""
+    comment = get_object_or_404(
+        Comment.objects.select_related("thread__site").filter(
+            queries.visible_filter(own_comment_ids(request))
+        ),
+        pk=comment_id,
+    )
+    return HttpResponseRedirect(_comment_location(comment, request=request))

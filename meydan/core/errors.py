@@ -1,0 +1,51 @@
+"""The closed list of domain errors. Each has a stable code for the API and a
+message a person understands; views map them to HTTP responses."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class MeydanError(Exception):
+    code = "error"
+    status = 400
+    message = _("Something about this request is not right.")
+
+    def __init__(self, message=None, *, field: str | None = None):
+        self.message = message or self.message
+        self.field = field
+        super().__init__(str(self.message))
+
+
+class NotFound(MeydanError):
+    code = "not_found"
+    status = 404
+    message = _("That does not exist, or you may not see it.")
+
+
+class ThreadClosed(MeydanError):
+    code = "thread_closed"
+    status = 403
+    message = _("Comments are closed on this page.")
+
+
+class ParentNotFound(MeydanError):
+    code = "parent_not_found"
+    status = 400
+    message = _("The comment you are replying to does not exist on this page any more.")
+
+
+class InvalidComment(MeydanError):
+    """Field validation failed; `errors` maps field name -> list of messages."""
+
+    code = "invalid"
+    status = 422
+    message = _("Some fields need your attention.")
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__()
+
+
+class CommentRejected(MeydanError):
+    code = "rejected"
+    status = 403
+    message = _("This comment was not accepted.")

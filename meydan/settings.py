@@ -1,0 +1,231 @@
+"""Meydan's settings: one module, everything that differs per deployment from env vars.
+
+Env vars (all optional):
+  DATABASE_URL            e.g. postgres://user@host:5432/db; default SQLite under var/
+  MEYDAN_SECRET_KEY       default: generated once and kept in var/secret_key (mode 600)
+  MEYDAN_DEBUG            "1"/"true" to turn debug on (off by default)
+  MEYDAN_ALLOWED_HOSTS    comma-separated; default 127.0.0.1,localhost,[::1]
+  MEYDAN_VAR_DIR          where SQLite, the secret key and static files live; default ./var
+  MEYDAN_CACHE_URL        e.g. redis://127.0.0.1:6379/0; default local memory
+  MEYDAN_TRUSTED_PROXIES  how many reverse proxies in front append to X-Forwarded-For (0)
+  MEYDAN_COMMENT_MAX_LENGTH, MEYDAN_MAX_DEPTH, MEYDAN_PAGE_SIZE: comment section limits
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {value!r}")
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    value = os.environ.get(name, "")
+    if value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name, "")
+    if not value.strip():
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+VAR_DIR = Path(os.environ.get("MEYDAN_VAR_DIR") or Path.cwd() / "var").resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """The key from the environment, or one generated once and kept in var/ (owner-only)."""
+    key = os.environ.get("MEYDAN_SECRET_KEY", "")
+    if key:
+        return key
+    path = VAR_DIR / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("MEYDAN_DEBUG")
+ALLOWED_HOSTS = env_list("MEYDAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("MEYDAN_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "meydan.core",
+    "meydan.sites",
+    "meydan.accounts",
+    "meydan.comments",
+    "meydan.moderation",
+    "meydan.newsroom",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "meydan.core.middleware.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "meydan.urls"
+WSGI_APPLICATION = "meydan.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------
+# SQLite (WAL, busy timeout, IMMEDIATE transactions so concurrent writers queue
+# instead of failing) is the embedded default; DATABASE_URL switches to PostgreSQL.
+_SQLITE_PATH = VAR_DIR / "meydan.sqlite3"
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{_SQLITE_PATH}",
+        conn_max_age=env_int("MEYDAN_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache --------------------------------------------------------------------
+_CACHE_URL = os.environ.get("MEYDAN_CACHE_URL", "")
+if _CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+        }
+    }
+elif _CACHE_URL:
+    raise ImproperlyConfigured("MEYDAN_CACHE_URL must be a redis:// URL or empty")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Auth and sessions ----------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("MEYDAN_SECURE_COOKIES")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_FAILURE_VIEW = "meydan.core.views.csrf_failure"
+
+# --- Security headers -------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env_bool("MEYDAN_SSL_REDIRECT")
+if SECURE_SSL_REDIRECT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("MEYDAN_HSTS_SECONDS", 0)
+
+# A request body larger than this is refused with 413 before any form is parsed.
+# A 10,000-character comment percent-encoded as 4-byte UTF-8 is about 120 KB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+
+# --- i18n -------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files (WhiteNoise serves them, also with DEBUG off) ------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+# After `collectstatic` (which `meydan serve` runs) files get content-hashed names and
+# far-future caching; before it (tests, `runserver`) they are served from the apps.
+_HAVE_MANIFEST = (STATIC_ROOT / "staticfiles.json").exists()
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if _HAVE_MANIFEST or env_bool("MEYDAN_COLLECTING_STATIC")
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not _HAVE_MANIFEST
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("MEYDAN_LOG_LEVEL", "INFO")},
+    "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
+}
+
+# --- Meydan -------------------------------------------------------------------------
+# Privacy: client IPs are kept only as keyed hashes (meydan.core.privacy).
+MEYDAN_TRUSTED_PROXIES = env_int("MEYDAN_TRUSTED_PROXIES", 0)
+MEYDAN_COMMENT_MAX_LENGTH = env_int("MEYDAN_COMMENT_MAX_LENGTH", 10_000, minimum=1)
+MEYDAN_MAX_DEPTH = env_int("MEYDAN_MAX_DEPTH", 5, minimum=1)
+MEYDAN_PAGE_SIZE = env_int("MEYDAN_PAGE_SIZE", 50, minimum=1)
+# The moderation pipeline: checks run in this order (see meydan/moderation/pipeline.py).
+MEYDAN_MODERATION_CHECKS = env_list(
+    "MEYDAN_MODERATION_CHECKS",
+    [
+        "meydan.moderation.checks.hold_all.HoldAllCheck",
+    ],
+)

@@ -1,0 +1,74 @@
+"""Site: one tenant — a news site or blog whose pages carry Meydan comments."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def _default_max_depth() -> int:
+    return settings.MEYDAN_MAX_DEPTH
+
+
+def _default_page_size() -> int:
+    return settings.MEYDAN_PAGE_SIZE
+
+
+def _default_max_length() -> int:
+    return settings.MEYDAN_COMMENT_MAX_LENGTH
+
+
+class Site(models.Model):
+    class Order(models.TextChoices):
+        OLDEST = "oldest", _("Oldest first")
+        NEWEST = "newest", _("Newest first")
+
+    name = models.CharField(_("name"), max_length=200)
+    domain = models.CharField(
+        _("domain"),
+        max_length=253,
+        unique=True,
+        help_text=_("Host name this site is served under, e.g. news.example.org."),
+    )
+    origins = models.TextField(
+        _("allowed origins"),
+        blank=True,
+        help_text=_("One origin per line (https://blog.example.org) that may embed comments."),
+    )
+    # Discussion policy (the moderation issue extends this).
+    comments_open = models.BooleanField(_("comments open on new threads"), default=True)
+    hold_all = models.BooleanField(
+        _("hold every comment for approval"),
+        default=False,
+        help_text=_("A moderator must approve each comment before it is shown."),
+    )
+    max_depth = models.PositiveSmallIntegerField(
+        _("maximum nesting depth"),
+        default=_default_max_depth,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("Replies deeper than this attach at the deepest level."),
+    )
+    page_size = models.PositiveSmallIntegerField(
+        _("top-level comments per page"),
+        default=_default_page_size,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+    )
+    default_order = models.CharField(
+        _("comment order"), max_length=6, choices=Order.choices, default=Order.OLDEST
+    )
+    max_comment_length = models.PositiveIntegerField(
+        _("maximum comment length"),
+        default=_default_max_length,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def origin_list(self) -> list[str]:
+        return [line.strip() for line in self.origins.splitlines() if line.strip()]

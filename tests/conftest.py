@@ -1,0 +1,83 @@
+"""Shared fixtures. Tests run on SQLite by default, on PostgreSQL when DATABASE_URL is set."""
+
+import os
+import shutil
+
+import pytest
+
+from meydan.comments import services
+from meydan.newsroom.models import Article
+from meydan.sites.models import Site
+
+REQUIRE_ALL = os.environ.get("MEYDAN_REQUIRE_ALL") == "1"
+
+
+def require_tool(available: bool, reason: str):
+    """Skip when a tool is missing on a developer's machine; fail under MEYDAN_REQUIRE_ALL=1."""
+    if available:
+        return
+    if REQUIRE_ALL:
+        pytest.fail(f"{reason} (MEYDAN_REQUIRE_ALL=1 demands it)")
+    pytest.skip(reason)
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or (
+        "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+    )
+
+
+@pytest.fixture
+def site(db):
+    return Site.objects.create(name="Caspian Ledger", domain="testserver")
+
+
+@pytest.fixture
+def article(site):
+    return Article.objects.create(
+        site=site,
+        title="Thousands rally in Baku",
+        slug="baku-rally",
+        body="Several thousand people gathered in Baku.",
+    )
+
+
+@pytest.fixture
+def thread(site, article):
+    key = article.get_absolute_url()
+    return services.thread_get_or_create(site=site, key=key, url=key, title=article.title)
+
+
+@pytest.fixture
+def post(thread):
+    """Post a comment through the service: post("text", parent=..., name=...)."""
+
+    def _post(body="A comment.", *, parent=None, name="Aynur", email="aynur@example.org", **kw):
+        result = services.comment_post(
+            thread=kw.pop("on", thread),
+            author=services.Author(name=name, email=email, url=kw.pop("url", "")),
+            body=body,
+            parent_id=parent.pk if parent is not None else None,
+            **kw,
+        )
+        return result.comment
+
+    return _post
+
+
+@pytest.fixture
+def guest_form():
+    """Valid POST data for the guest form; override fields with keyword arguments."""
+
+    def _form(**overrides):
+        data = {
+            "body": "I was there too.",
+            "email": "tural@example.org",
+            "name": "Tural",
+            "website": "",
+            "parent": "",
+        }
+        data.update(overrides)
+        return data
+
+    return _form
