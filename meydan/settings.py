@@ -142,7 +142,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------
@@ -195,6 +194,7 @@ USE_TZ = True
 # --- Static files (WhiteNoise serves them, also with DEBUG off) ------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # After `collectstatic` (which `meydan serve` runs) files get content-hashed names and
 # far-future caching; before it (tests, `runserver`) they are served from the apps.
 _HAVE_MANIFEST = (STATIC_ROOT / "staticfiles.json").exists()

@@ -28,6 +28,8 @@ def _status_action(status: str, label):
 class CommentAdminForm(forms.ModelForm):
     """Same field rules as the comment form (comments.validation)."""
 
+    author_url = forms.CharField(label=_("website"), required=False, max_length=200)
+
     class Meta:
         model = Comment
         fields = ["author_name", "author_email", "author_url", "body", "moderation_reason"]

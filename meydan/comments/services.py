@@ -45,13 +45,14 @@ def thread_get_or_create(*, site: Site, key: str, url: str = "", title: str = ""
     return thread
 
 
-def _validated(site: Site, author: Author, body: str) -> tuple[Author, str]:
+def _validated(
+    site: Site, author: Author, body: str, *, email_required: bool
+) -> tuple[Author, str]:
     errors: dict[str, list[str]] = {}
     cleaned = {}
-    guest = author.user is None
     for field, clean in [
         ("name", lambda: validation.clean_name(author.name)),
-        ("email", lambda: validation.clean_email(author.email, required=guest)),
+        ("email", lambda: validation.clean_email(author.email, required=email_required)),
         ("website", lambda: validation.clean_website(author.url)),
         ("body", lambda: validation.clean_body(body, site.max_comment_length)),
     ]:
@@ -112,7 +113,7 @@ def comment_post(
     site = thread.site
     if moderate and not thread.is_open:
         raise ThreadClosed()
-    author, body = _validated(site, author, body)
+    author, body = _validated(site, author, body, email_required=author.user is None)
     hashed_ip = hash_ip(ip)
     verdict = None
     if moderate:
@@ -221,6 +222,7 @@ def comment_edit(
         site,
         Author(name=author_name, email=author_email, url=author_url, user=comment.user),
         body,
+        email_required=False,  # imported and signed-in comments may have none
     )
     with transaction.atomic():
         comment.body = body

@@ -1,0 +1,101 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from meydan.comments import queries, services
+from meydan.comments.models import Comment
+
+
+def texts(page):
+    return [node.comment.body if node.comment else None for node in page.nodes]
+
+
+def test_page_is_tree_order_in_one_query(thread, post):
+    a = post("a")
+    b = post("b")
+    a1 = post("a1", parent=a)
+    post("a1x", parent=a1)
+    post("b1", parent=b)
+    post("a2", parent=a)
+    thread.site.refresh_from_db()
+    thread = type(thread).objects.select_related("site").get(pk=thread.pk)
+    with CaptureQueriesContext(connection) as captured:
+        page = queries.thread_visible_page(thread)
+        nodes = list(page.nodes)
+    assert texts(page) == ["a", "a1", "a1x", "a2", "b", "b1"]
+    # One query for the comments (count of top-level discussions is the other).
+    assert len(captured) == 2
+    assert [n.depth for n in nodes] == [0, 1, 2, 1, 0, 1]
+
+
+def test_newest_first_orders_discussions_not_replies(thread, post):
+    a = post("a")
+    post("b")
+    post("a1", parent=a)
+    post("a2", parent=a)
+    page = queries.thread_visible_page(thread, order="newest")
+    assert texts(page) == ["b", "a", "a1", "a2"]
+
+
+def test_pages_count_top_level_discussions(thread, site, post):
+    site.page_size = 2
+    site.save()
+    roots = [post(f"r{i}") for i in range(5)]
+    post("reply", parent=roots[0])
+    first = queries.thread_visible_page(thread, page=1)
+    assert texts(first) == ["r0", "reply", "r1"]
+    assert (first.number, first.num_pages, first.has_next, first.has_previous) == (
+        1, 3, True, False,
+    )  # fmt: skip
+    last = queries.thread_visible_page(thread, page=99)
+    assert texts(last) == ["r4"] and last.number == 3
+    newest = queries.thread_visible_page(thread, page=1, order="newest")
+    assert texts(newest) == ["r4", "r3"]
+    assert queries.comment_page_number(roots[4], order="oldest") == 3
+    assert queries.comment_page_number(roots[4], order="newest") == 1
+
+
+def test_hidden_comments_and_placeholders(thread, post):
+    parent = post("parent")
+    reply = post("reply", parent=parent)
+    spam = post("spam")
+    services.comment_set_status(spam, Comment.Status.SPAM)
+    services.comment_set_status(parent, Comment.Status.TRASH)
+    page = queries.thread_visible_page(thread)
+    # The reply keeps its context: a placeholder stands for the removed parent.
+    assert texts(page) == [None, "reply"]
+    assert page.nodes[1].comment.pk == reply.pk
+
+
+def test_pending_visible_only_with_own_ids(thread, site, post):
+    site.hold_all = True
+    site.save()
+    held = post("held")
+    assert texts(queries.thread_visible_page(thread)) == []
+    assert texts(queries.thread_visible_page(thread, own_ids=[held.pk])) == ["held"]
+
+
+@pytest.mark.slow
+def test_large_thread_page_stays_small(thread, site):
+    """5,000 comments: a page still holds only page_size discussions."""
+    author = services.Author(name="A", email="a@b.org")
+    roots = []
+    for i in range(5000):
+        parent = roots[i % len(roots)] if roots and i % 3 else None
+        result = services.comment_post(
+            thread=thread,
+            author=author,
+            body=f"comment {i}",
+            parent_id=parent,
+            moderate=False,
+        )
+        if parent is None:
+            roots.append(result.comment.pk)
+    with CaptureQueriesContext(connection) as captured:
+        page = queries.thread_visible_page(thread, page=3)
+        count = len(page.nodes)
+    assert len(captured) == 2
+    assert page.num_pages == -(-len(roots) // site.page_size)
+    depth0 = [n for n in page.nodes if n.depth == 0]
+    assert len(depth0) == site.page_size
+    assert count < 5000
