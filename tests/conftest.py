@@ -27,6 +27,16 @@ def chromium_path() -> str | None:
     )
 
 
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Each test starts with an empty cache (ids and versions repeat across tests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def site(db):
     return Site.objects.create(name="Caspian Ledger", domain="testserver")

@@ -12,7 +12,7 @@ from meydan.sites.models import Site
 
 
 def thread_for_key(site: Site, key: str) -> Thread | None:
-    return Thread.objects.filter(site=site, key=key).first()
+    return Thread.objects.filter(site=site, key=key).select_related("site").first()
 
 
 def visible_filter(own_ids: Iterable[int]) -> Q:

@@ -9,9 +9,13 @@ import json
 from urllib.parse import parse_qsl
 
 from django.core import signing
+from django.core.cache import cache
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -89,22 +93,51 @@ def section_context(request, *, site, thread: Thread | None, form=None, status_c
         if reply_comment is not None:
             initial["parent"] = reply_comment.pk
         form = GuestCommentForm(site=site, initial=initial)
-    page = (
-        queries.thread_visible_page(thread, page=page_number, order=order, own_ids=own)
-        if thread is not None
-        else None
-    )
-    return {
+    context = {
         "site": site,
         "thread": thread,
         "comments_open": thread.is_open if thread is not None else site.comments_open,
         "comment_count": thread.comment_count if thread is not None else 0,
-        "page": page,
         "order": order,
         "form": form,
         "reply_to": reply_comment,
         "path": request.path,
     }
+    context["comment_list"] = _comment_list_html(
+        request, context, page_number=page_number, own=own, cacheable=reply_comment is None
+    )
+    return context
+
+
+LIST_CACHE_SECONDS = 60  # also bounds how stale "5 minutes ago" can get
+
+
+def _comment_list_html(request, context, *, page_number: int, own, cacheable: bool) -> str:
+    """The rendered list of one page of comments.
+
+    What every reader sees alike (no own held comments, no reply form inside the
+    list) is cached per (thread, version, order, page, language): any change to the
+    thread bumps its version, so a cached page is never out of date in content.
+    """
+    thread = context["thread"]
+    if thread is None:
+        return ""
+    key = None
+    if cacheable and not own:
+        key = (
+            f"meydan:comment-list:{thread.pk}:{thread.version}:{context['order']}:"
+            f"{page_number}:{get_language()}"
+        )
+        cached = cache.get(key)
+        if cached is not None:
+            return mark_safe(cached)  # noqa: S308 - our own template's output, cached
+    page = queries.thread_visible_page(
+        thread, page=page_number, order=context["order"], own_ids=own
+    )
+    html = render_to_string("comments/list.html", {**context, "page": page}, request=request)
+    if key is not None:
+        cache.set(key, html, LIST_CACHE_SECONDS)
+    return html
 
 
 def _valid_utf8_form(request) -> bool:
