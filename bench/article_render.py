@@ -87,7 +87,8 @@ def main() -> None:
                     start = time.perf_counter()
                     response = client.get(url)
                     times.append((time.perf_counter() - start) * 1000)
-                    assert response.status_code == 200
+                    if response.status_code != 200:
+                        raise SystemExit(f"{url} answered {response.status_code}")
                 if cold:
                     cache.clear()
                     shown = response.content.count(b'class="comment depth-')
@@ -97,6 +98,7 @@ def main() -> None:
                 p95 = sorted(times)[int(len(times) * 0.95) - 1]
                 row.append(f"{statistics.median(times):>8.1f} {p95:>6.1f} {len(queries):>7}")
             print(" ".join(row) + f" {len(response.content) / 1024:>6.0f}")
+
 
 if __name__ == "__main__":
     main()

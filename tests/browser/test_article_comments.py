@@ -8,6 +8,12 @@ from django.core.management import call_command
 from meydan.comments.models import Comment
 from meydan.newsroom.models import Article
 
+
+def field(page, label: str):
+    """The text box with this accessible name (the label without its "*")."""
+    return page.get_by_role("textbox", name=label, exact=True)
+
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
@@ -18,7 +24,9 @@ def demo_url(live_server):
 
 
 def test_guest_posts_and_replies_without_javascript(browser, demo_url, screenshot):
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 1000, "height": 900})
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1000, "height": 900}
+    )
     page = context.new_page()
     hosts = set()
     page.on("request", lambda request: hosts.add(urlparse(request.url).hostname))
@@ -29,10 +37,10 @@ def test_guest_posts_and_replies_without_javascript(browser, demo_url, screensho
     # The demo discussion is nested: a reply's reply sits two lists deep.
     assert page.locator(".comment-list .children .children .comment").count() >= 1
 
-    page.get_by_role("textbox", name="Comment", exact=True).fill("Streets near the stadium were *full*.")
-    page.get_by_role("textbox", name="Email", exact=True).fill("samira@example.org")
-    page.get_by_role("textbox", name="Name", exact=True).fill("Samira")
-    page.get_by_role("textbox", name="Website", exact=True).fill("samira.example.org")
+    field(page, "Comment").fill("Streets near the stadium were *full*.")
+    field(page, "Email").fill("samira@example.org")
+    field(page, "Name").fill("Samira")
+    field(page, "Website").fill("samira.example.org")
     page.get_by_role("button", name="Post Comment").click()
 
     comment = Comment.objects.get(author_name="Samira")
@@ -46,9 +54,9 @@ def test_guest_posts_and_replies_without_javascript(browser, demo_url, screensho
 
     mine.get_by_role("link", name="Reply to Samira").click()
     assert page.get_by_text("Replying to Samira").is_visible()
-    page.get_by_role("textbox", name="Comment", exact=True).fill("Which entrance did you use?")
-    page.get_by_role("textbox", name="Email", exact=True).fill("tural@example.org")
-    page.get_by_role("textbox", name="Name", exact=True).fill("Tural")
+    field(page, "Comment").fill("Which entrance did you use?")
+    field(page, "Email").fill("tural@example.org")
+    field(page, "Name").fill("Tural")
     page.get_by_role("button", name="Post Reply").click()
 
     reply = Comment.objects.get(author_name="Tural", parent=comment)
@@ -61,14 +69,16 @@ def test_guest_posts_and_replies_without_javascript(browser, demo_url, screensho
 
 def test_form_errors_keep_what_was_typed(page, demo_url, screenshot):
     page.goto(demo_url)
-    page.get_by_role("textbox", name="Comment", exact=True).fill("A long, careful comment I do not want to lose.")
-    page.get_by_role("textbox", name="Email", exact=True).fill("not an email")
+    field(page, "Comment").fill("A long, careful comment I do not want to lose.")
+    field(page, "Email").fill("not an email")
     page.get_by_role("button", name="Post Comment").click()
-    assert page.locator(".field--email .field__error").inner_text().startswith(
-        "Enter a valid email address"
+    assert (
+        page.locator(".field--email .field__error")
+        .inner_text()
+        .startswith("Enter a valid email address")
     )
     assert page.locator(".field--name .field__error").inner_text() == "Please enter your name."
-    assert page.get_by_role("textbox", name="Comment", exact=True).input_value() == (
+    assert field(page, "Comment").input_value() == (
         "A long, careful comment I do not want to lose."
     )
     page.locator("#respond").scroll_into_view_if_needed()

@@ -36,9 +36,7 @@ def test_admin_actions_change_status_and_counts(staff, thread, post):
     thread.refresh_from_db()
     assert thread.comment_count == 0
     assert set(Comment.objects.values_list("status", flat=True)) == {"spam"}
-    staff.post(
-        "/admin/comments/comment/", {"action": "mark_approved", "_selected_action": [a.pk]}
-    )
+    staff.post("/admin/comments/comment/", {"action": "mark_approved", "_selected_action": [a.pk]})
     thread.refresh_from_db()
     assert thread.comment_count == 1
 

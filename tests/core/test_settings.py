@@ -7,9 +7,7 @@ import sys
 
 
 def run_settings(tmp_path, code: str, **env) -> subprocess.CompletedProcess:
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("MEYDAN_", "DATABASE_URL"))
-    }
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("MEYDAN_", "DATABASE_URL"))}
     environ.update({"MEYDAN_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "meydan.settings"})
     environ.update(env)
     return subprocess.run(  # noqa: S603

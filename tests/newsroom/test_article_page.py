@@ -22,14 +22,12 @@ def test_article_page_shows_article_thread_and_form(client, article, post):
     response = client.get(article.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<h1 class=\"article__title\">Thousands rally in Baku</h1>" in html
+    assert '<h1 class="article__title">Thousands rally in Baku</h1>' in html
     assert "2 comments" in html
     assert "Leave a Reply" in html
     assert "<em>there</em>" in html
     # The reply is nested inside the first comment's list item.
-    nested = re.search(
-        rf'id="comment-{first.pk}".*?<ol class="children">.*?So was I\.', html, re.S
-    )
+    nested = re.search(rf'id="comment-{first.pk}".*?<ol class="children">.*?So was I\.', html, re.S)
     assert nested
     for label in ("Email", "Name", "Website", "Comment"):
         assert f">{label}" in html
@@ -62,7 +60,7 @@ def test_errors_show_next_to_fields_and_keep_what_was_typed(client, article, gue
     assert "My carefully written comment</textarea>" in html
     assert 'value="not-an-email"' in html
     # Each error sits inside its field's block.
-    assert re.search(r'field--email field--error.*?Enter a valid email', html, re.S)
+    assert re.search(r"field--email field--error.*?Enter a valid email", html, re.S)
 
 
 def test_empty_and_too_long_comment(client, article, guest_form, site):
@@ -134,9 +132,7 @@ def test_missing_or_forged_csrf_token_is_a_clear_403(article, guest_form):
     assert missing.status_code == 403
     assert "This form has expired" in missing.content.decode()
     browser.get(article.get_absolute_url())
-    forged = browser.post(
-        article.get_absolute_url(), guest_form(csrfmiddlewaretoken="x" * 64)
-    )
+    forged = browser.post(article.get_absolute_url(), guest_form(csrfmiddlewaretoken="x" * 64))
     assert forged.status_code == 403
     assert Comment.objects.count() == 0
 
