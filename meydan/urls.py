@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from meydan.comments import views as comment_views
 
@@ -10,6 +12,7 @@ handler500 = "meydan.core.views.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("favicon.ico", RedirectView.as_view(url=static("newsroom/favicon.svg"), permanent=True)),
     path("c/<int:comment_id>", comment_views.permalink, name="comment-permalink"),
     path("", include("meydan.accounts.urls")),
     path("", include("meydan.newsroom.urls")),

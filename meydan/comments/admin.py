@@ -28,7 +28,7 @@ def _status_action(status: str, label):
 class CommentAdminForm(forms.ModelForm):
     """Same field rules as the comment form (comments.validation)."""
 
-    author_url = forms.CharField(label=_("website"), required=False, max_length=200)
+    author_url = forms.CharField(label=_("Website"), required=False, max_length=200)
 
     class Meta:
         model = Comment
