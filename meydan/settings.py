@@ -85,9 +85,19 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Before allauth, so that our templates override allauth's.
+    "meydan.accounts",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.facebook",
+    "allauth.socialaccount.providers.twitter_oauth2",
+    "meydan.accounts.wordpress_com",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     "meydan.core",
     "meydan.sites",
-    "meydan.accounts",
     "meydan.comments",
     "meydan.moderation",
     "meydan.newsroom",
@@ -102,6 +112,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "meydan.accounts.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -159,6 +171,12 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Auth and sessions ----------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "accounts:signin"
+LOGIN_REDIRECT_URL = "/"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -170,6 +188,66 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("MEYDAN_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_FAILURE_VIEW = "meydan.core.views.csrf_failure"
+
+# --- Sign-in (django-allauth) --------------------------------------------------------
+# Readers sign in with an account they already have (the providers below); local
+# accounts (email + password) are for moderators and admins, created by an admin.
+ACCOUNT_ADAPTER = "meydan.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "meydan.accounts.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_GET = False  # Log Out is a POST with a CSRF token
+ACCOUNT_SESSION_REMEMBER = True
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a GET shows "Connecting to X…", the POST goes on
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# Never sign in to, or connect, an existing account because an email matches.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_STORE_TOKENS = False  # we only need who the reader is, not their tokens
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("MEYDAN_MFA_ISSUER", "Meydan")
+MEYDAN_STAFF_REQUIRE_MFA = env_bool("MEYDAN_STAFF_REQUIRE_MFA")
+
+
+def _social_providers() -> dict:
+    """Providers configured by env vars; more can be added in the admin (Social applications)."""
+    providers: dict = {}
+    for provider, prefix, extra in [
+        ("google", "GOOGLE", {"SCOPE": ["profile", "email"], "OAUTH_PKCE_ENABLED": True}),
+        ("facebook", "FACEBOOK", {"METHOD": "oauth2", "SCOPE": ["email", "public_profile"]}),
+        ("twitter_oauth2", "TWITTER", {"OAUTH_PKCE_ENABLED": True}),
+        ("wordpress", "WORDPRESS", {"SCOPE": ["auth"]}),
+    ]:
+        client_id = os.environ.get(f"MEYDAN_{prefix}_CLIENT_ID", "")
+        secret = os.environ.get(f"MEYDAN_{prefix}_SECRET", "")
+        if client_id and secret:
+            providers[provider] = {"APPS": [{"client_id": client_id, "secret": secret}], **extra}
+        elif client_id or secret:
+            raise ImproperlyConfigured(
+                f"Set both MEYDAN_{prefix}_CLIENT_ID and MEYDAN_{prefix}_SECRET, or neither"
+            )
+    issuer = os.environ.get("MEYDAN_OIDC_ISSUER", "")
+    if issuer:
+        providers["openid_connect"] = {
+            "APPS": [
+                {
+                    "provider_id": "oidc",
+                    "name": os.environ.get("MEYDAN_OIDC_NAME", "OpenID Connect"),
+                    "client_id": os.environ.get("MEYDAN_OIDC_CLIENT_ID", ""),
+                    "secret": os.environ.get("MEYDAN_OIDC_SECRET", ""),
+                    "settings": {"server_url": issuer, "oauth_pkce_enabled": True},
+                }
+            ],
+            "OAUTH_PKCE_ENABLED": True,
+        }
+    return providers
+
+
+SOCIALACCOUNT_PROVIDERS = _social_providers()
 
 # --- Security headers -------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

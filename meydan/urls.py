@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
@@ -10,9 +11,13 @@ handler403 = "meydan.core.views.permission_denied"
 handler404 = "meydan.core.views.page_not_found"
 handler500 = "meydan.core.views.server_error"
 
+# Staff sign in through allauth, so two-factor authentication applies to the admin too.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url=static("newsroom/favicon.svg"), permanent=True)),
+    path("accounts/", include("allauth.urls")),
     path("c/<int:comment_id>", comment_views.permalink, name="comment-permalink"),
     path("", include("meydan.accounts.urls")),
     path("", include("meydan.newsroom.urls")),

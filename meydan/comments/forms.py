@@ -1,4 +1,7 @@
-"""The guest comment form for the server-rendered (no JavaScript) path."""
+"""The comment forms for the server-rendered (no JavaScript) path.
+
+Field rules come from comments.validation, the same ones the service applies.
+"""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -6,8 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from meydan.comments import validation
 
 
-class GuestCommentForm(forms.Form):
-    """Field rules come from comments.validation, the same ones the service applies."""
+class CommentForm(forms.Form):
+    """What everyone writes: the comment, and which comment it answers.
+
+    A signed-in reader uses this form as it is: who they are comes from the session.
+    """
 
     body = forms.CharField(
         label=_("Comment"),
@@ -15,6 +21,32 @@ class GuestCommentForm(forms.Form):
         strip=False,
         required=False,  # emptiness is reported by validation.clean_body, in our words
     )
+    parent = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, site, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.site = site
+        self.fields["body"].widget.attrs["maxlength"] = site.max_comment_length
+
+    def clean_body(self):
+        return validation.clean_body(
+            self.cleaned_data.get("body", ""), self.site.max_comment_length
+        )
+
+    def clean_parent(self):
+        value = (self.cleaned_data.get("parent") or "").strip()
+        if not value:
+            return None
+        if not value.isdigit() or len(value) > 18:
+            raise forms.ValidationError(
+                _("The comment you are replying to does not exist on this page any more.")
+            )
+        return int(value)
+
+
+class GuestCommentForm(CommentForm):
+    """A guest also gives their email (never published), name and website."""
+
     email = forms.CharField(
         label=_("Email"),
         help_text=_("Required, never published."),
@@ -37,17 +69,6 @@ class GuestCommentForm(forms.Form):
         label=_("Save my name, email and website in this browser for the next time I comment."),
         required=False,
     )
-    parent = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, site, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.site = site
-        self.fields["body"].widget.attrs["maxlength"] = site.max_comment_length
-
-    def clean_body(self):
-        return validation.clean_body(
-            self.cleaned_data.get("body", ""), self.site.max_comment_length
-        )
 
     def clean_name(self):
         return validation.clean_name(self.cleaned_data.get("name", ""))
@@ -57,13 +78,3 @@ class GuestCommentForm(forms.Form):
 
     def clean_website(self):
         return validation.clean_website(self.cleaned_data.get("website", ""))
-
-    def clean_parent(self):
-        value = (self.cleaned_data.get("parent") or "").strip()
-        if not value:
-            return None
-        if not value.isdigit() or len(value) > 18:
-            raise forms.ValidationError(
-                _("The comment you are replying to does not exist on this page any more.")
-            )
-        return int(value)

@@ -75,6 +75,10 @@ class Comment(models.Model):
     author_email = models.EmailField(_("email"), blank=True, help_text=_("Never published."))
     author_url = models.URLField(_("website"), max_length=200, blank=True)
     avatar_key = models.CharField(max_length=32, editable=False)
+    # For signed-in readers: the provider they signed in with ("google", "oidc", …)
+    # and the key of their stored profile picture (accounts.Picture).
+    author_provider = models.CharField(max_length=40, blank=True, editable=False)
+    author_picture = models.CharField(max_length=40, blank=True, editable=False)
 
     body = models.TextField(_("comment"))
     body_html = models.TextField(editable=False)

@@ -33,6 +33,8 @@ class Author:
     email: str = ""
     url: str = ""
     user: object | None = None
+    provider: str = ""  # the sign-in provider's id, for signed-in readers
+    picture: str = ""  # a stored profile picture's key
 
 
 def thread_get_or_create(*, site: Site, key: str, url: str = "", title: str = "") -> Thread:
@@ -64,7 +66,12 @@ def _validated(
         raise InvalidComment(errors)
     return (
         Author(
-            name=cleaned["name"], email=cleaned["email"], url=cleaned["website"], user=author.user
+            name=cleaned["name"],
+            email=cleaned["email"],
+            url=cleaned["website"],
+            user=author.user,
+            provider=author.provider,
+            picture=author.picture,
         ),
         cleaned["body"],
     )
@@ -165,6 +172,8 @@ def comment_post(
             author_email=author.email,
             author_url=author.url,
             avatar_key=avatar_key(email=author.email, name=author.name),
+            author_provider=author.provider,
+            author_picture=author.picture,
             body=body,
             body_html=body_html,
             status=status,
@@ -237,3 +246,56 @@ def comment_edit(
         comment.save()
         Thread.objects.filter(pk=comment.thread_id).update(version=F("version") + 1)
     return comment
+
+
+DELETED_USER_NAME = "deleted user"
+
+
+def _bump_threads(thread_ids) -> None:
+    Thread.objects.filter(pk__in=set(thread_ids)).update(version=F("version") + 1)
+
+
+def comments_anonymise_for_user(user) -> int:
+    """Keep a leaving reader's comments, shown as by "deleted user" with nothing
+    that identifies them (name, email, website, picture, account link)."""
+    with transaction.atomic():
+        comments = Comment.objects.filter(user=user)
+        thread_ids = list(comments.values_list("thread_id", flat=True))
+        changed = comments.update(
+            user=None,
+            author_name=DELETED_USER_NAME,
+            author_email="",
+            author_url="",
+            author_provider="",
+            author_picture="",
+            avatar_key=avatar_key(name=DELETED_USER_NAME),
+            ip_hash="",
+        )
+        _bump_threads(thread_ids)
+    return changed
+
+
+def comments_remove_for_user(user) -> int:
+    """Erase a leaving reader's comments: text and identity are wiped and the
+    comments leave the page; replies by others stay, under a placeholder."""
+    with transaction.atomic():
+        changed = 0
+        for comment in Comment.objects.filter(user=user).select_for_update():
+            comment_set_status(comment, Comment.Status.TRASH, reason="removed by its author")
+            changed += 1
+        comments = Comment.objects.filter(user=user)
+        thread_ids = list(comments.values_list("thread_id", flat=True))
+        comments.update(
+            user=None,
+            body="",
+            body_html="",
+            author_name=DELETED_USER_NAME,
+            author_email="",
+            author_url="",
+            author_provider="",
+            author_picture="",
+            avatar_key=avatar_key(name=DELETED_USER_NAME),
+            ip_hash="",
+        )
+        _bump_threads(thread_ids)
+    return changed

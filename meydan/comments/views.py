@@ -19,8 +19,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from meydan.accounts import drafts
+from meydan.accounts.identity import commenter_for_request
+from meydan.accounts.providers import signin_options
 from meydan.comments import queries, services
-from meydan.comments.forms import GuestCommentForm
+from meydan.comments.forms import CommentForm, GuestCommentForm
 from meydan.comments.models import Comment, Thread
 from meydan.core.errors import InvalidComment, MeydanError
 from meydan.core.privacy import client_ip
@@ -87,12 +90,9 @@ def section_context(request, *, site, thread: Thread | None, form=None, status_c
         )
         if reply_comment is not None:
             page_number = queries.comment_page_number(reply_comment, order=order, own_ids=own)
+    commenter = commenter_for_request(request)
     if form is None:
-        initial = _remembered_guest(request)
-        initial["remember"] = bool(initial)
-        if reply_comment is not None:
-            initial["parent"] = reply_comment.pk
-        form = GuestCommentForm(site=site, initial=initial)
+        form = _blank_form(request, site, commenter, reply_comment)
     context = {
         "site": site,
         "thread": thread,
@@ -102,11 +102,30 @@ def section_context(request, *, site, thread: Thread | None, form=None, status_c
         "form": form,
         "reply_to": reply_comment,
         "path": request.path,
+        "return_path": request.get_full_path().split("#")[0],
+        "commenter": commenter,
+        "signin_options": [] if commenter else signin_options(request),
     }
     context["comment_list"] = _comment_list_html(
         request, context, page_number=page_number, own=own, cacheable=reply_comment is None
     )
     return context
+
+
+def _blank_form(request, site, commenter, reply_comment):
+    """An unbound form, pre-filled from a draft kept over a sign-in, or from the
+    remembered guest details."""
+    initial: dict = {}
+    draft = drafts.draft_pop(request)
+    if draft is not None and draft.get("return_path", "").split("?")[0] == request.path:
+        initial = {k: v for k, v in draft.items() if k in drafts.FIELDS and v}
+    if reply_comment is not None:
+        initial["parent"] = reply_comment.pk
+    if commenter is not None:
+        return CommentForm(site=site, initial=initial)
+    remembered = _remembered_guest(request)
+    initial = {**remembered, **initial, "remember": bool(remembered)}
+    return GuestCommentForm(site=site, initial=initial)
 
 
 LIST_CACHE_SECONDS = 60  # also bounds how stale "5 minutes ago" can get
@@ -172,16 +191,27 @@ def handle_post(request, *, site, key: str, url: str, title: str, render_page):
             _("Comments are closed"),
             _("Comments are closed on this page, so your comment was not posted."),
         )
-    form = GuestCommentForm(request.POST, site=site)
+    commenter = commenter_for_request(request)
+    form = (CommentForm if commenter else GuestCommentForm)(request.POST, site=site)
     if not form.is_valid():
         return render_page(form, 400)
     data = form.cleaned_data
+    if commenter:
+        author = services.Author(
+            name=commenter.display_name,
+            email=commenter.user.email,
+            user=commenter.user,
+            provider=commenter.provider_id,
+            picture=commenter.picture_key,
+        )
+    else:
+        author = services.Author(name=data["name"], email=data["email"], url=data["website"])
     if thread is None:
         thread = services.thread_get_or_create(site=site, key=key, url=url, title=title)
     try:
         result = services.comment_post(
             thread=thread,
-            author=services.Author(name=data["name"], email=data["email"], url=data["website"]),
+            author=author,
             body=data["body"],
             parent_id=data["parent"],
             ip=client_ip(request),
@@ -200,6 +230,8 @@ def handle_post(request, *, site, key: str, url: str, title: str, render_page):
     comment = result.comment
     _remember_own(request, comment.pk)
     response = HttpResponseRedirect(_comment_location(comment, request=request))
+    if commenter:
+        return response
     if data["remember"]:
         response.set_signed_cookie(
             REMEMBER_COOKIE,

@@ -1,0 +1,46 @@
+"""Where we bend django-allauth — and nowhere else.
+
+- Local accounts (email + password) are for moderators and admins: an admin
+  creates them; nobody signs up for one from the site.
+- Readers sign up implicitly with a provider (Google, …).
+- After sign-in we redirect only to a path on this site ("/…"), never to an
+  absolute or scheme-relative URL, whatever `next` says.
+- When sign-in is cancelled or fails at the provider, the reader goes back to the
+  page they came from, with a message, and the comment they had typed.
+"""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base import AuthError
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.utils.translation import gettext as _
+
+from meydan.accounts import drafts
+from meydan.accounts.providers import provider_label
+from meydan.accounts.redirects import is_same_site_path
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request):
+        return False
+
+    def is_safe_url(self, url):
+        return is_same_site_path(url)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request, sociallogin):
+        return True
+
+    def on_authentication_error(
+        self, request, provider, error=None, exception=None, extra_context=None
+    ):
+        name = provider_label(provider) if provider is not None else _("the provider")
+        if error == AuthError.CANCELLED:
+            message = _("Sign-in with %(provider)s was cancelled. You can comment as a guest.")
+        else:
+            message = _("Sign-in with %(provider)s did not work. Try again, or comment as a guest.")
+        messages.error(request, message % {"provider": name})
+        raise ImmediateHttpResponse(HttpResponseRedirect(drafts.return_path(request)))

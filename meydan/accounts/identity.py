@@ -1,0 +1,64 @@
+"""Who is posting: a guest (form fields) or a signed-in reader (session)."""
+
+from dataclasses import dataclass
+
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+from django.urls import reverse
+
+from meydan.accounts.avatars import avatar_key
+from meydan.accounts.models import Profile
+from meydan.accounts.providers import provider_icon, provider_label
+
+SESSION_PROVIDER_KEY = "meydan_signin_provider"
+
+
+@dataclass(frozen=True)
+class Commenter:
+    """A signed-in reader as their comments show them."""
+
+    user: object
+    display_name: str
+    provider_id: str  # "" for a local (staff) account
+    provider_name: str
+    picture_key: str  # a stored Picture's key, or ""
+
+    @property
+    def picture_url(self) -> str:
+        if self.picture_key:
+            return reverse("accounts:picture", args=[self.picture_key])
+        key = avatar_key(email=getattr(self.user, "email", ""), name=self.display_name)
+        return reverse("accounts:avatar", args=[key])
+
+    @property
+    def icon(self) -> str:
+        return provider_icon(self.provider_id) if self.provider_id else ""
+
+
+def profile_for_user(user) -> Profile:
+    profile = Profile.objects.filter(user=user).select_related("picture").first()
+    if profile is None:
+        name = (user.get_full_name() or user.get_username() or "Reader")[:100]
+        profile, _ = Profile.objects.get_or_create(user=user, defaults={"display_name": name})
+    return profile
+
+
+def commenter_for_request(request) -> Commenter | None:
+    """The signed-in reader, or None for a guest."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    profile = profile_for_user(user)
+    provider_id = request.session.get(SESSION_PROVIDER_KEY, "")
+    provider_name = ""
+    if provider_id:
+        try:
+            provider_name = provider_label(get_social_adapter().get_provider(request, provider_id))
+        except Exception:  # noqa: BLE001 - the provider was removed from the config since
+            provider_id = ""
+    return Commenter(
+        user=user,
+        display_name=profile.display_name,
+        provider_id=provider_id,
+        provider_name=provider_name,
+        picture_key=profile.picture.key if profile.picture_id else "",
+    )

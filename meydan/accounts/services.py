@@ -1,0 +1,34 @@
+"""Writes for readers' accounts."""
+
+from django.db import transaction
+
+from meydan.accounts.models import Profile
+from meydan.accounts.pictures import picture_fetch
+from meydan.accounts.providers import profile_from_social_account
+from meydan.comments import services as comment_services
+
+
+def profile_update_from_social(user, social_account) -> Profile:
+    """Refresh the reader's display name and picture from the provider they used."""
+    data = profile_from_social_account(social_account)
+    picture = picture_fetch(data.picture_url) if data.picture_url else None
+    profile, _ = Profile.objects.update_or_create(
+        user=user,
+        defaults={"display_name": data.name, **({"picture": picture} if picture else {})},
+    )
+    return profile
+
+
+def account_delete(user, *, keep_comments: bool) -> int:
+    """Delete a reader's account, and either keep their comments as by "deleted user"
+    or remove them (text erased; replies by others stay, under a placeholder).
+
+    Returns how many comments were changed.
+    """
+    with transaction.atomic():
+        if keep_comments:
+            changed = comment_services.comments_anonymise_for_user(user)
+        else:
+            changed = comment_services.comments_remove_for_user(user)
+        user.delete()  # cascades to social accounts, email addresses, profile, MFA
+    return changed

@@ -1,0 +1,28 @@
+from django import template
+from django.templatetags.static import static
+
+from meydan.accounts.providers import provider_icon, provider_label, provider_label_for_id
+
+register = template.Library()
+
+
+@register.filter
+def provider_name(provider) -> str:
+    """An allauth provider object -> the name readers know ('Google', 'X', …)."""
+    return provider_label(provider)
+
+
+@register.filter
+def provider_icon_name(provider_id: str) -> str:
+    return provider_icon(provider_id)
+
+
+@register.simple_tag
+def provider_icon_url(provider_id: str) -> str:
+    return static(f"accounts/icons/{provider_icon(provider_id)}.svg")
+
+
+@register.filter
+def provider_display(provider_id: str) -> str:
+    """A provider id stored on a comment -> its name ('google' -> 'Google')."""
+    return provider_label_for_id(provider_id)
