@@ -2,12 +2,11 @@
 
 from dataclasses import dataclass
 
-from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from django.urls import reverse
 
 from meydan.accounts.avatars import avatar_key
 from meydan.accounts.models import Profile
-from meydan.accounts.providers import provider_icon, provider_label
+from meydan.accounts.providers import provider_icon, provider_label_for_id
 
 SESSION_PROVIDER_KEY = "meydan_signin_provider"
 
@@ -49,12 +48,7 @@ def commenter_for_request(request) -> Commenter | None:
         return None
     profile = profile_for_user(user)
     provider_id = request.session.get(SESSION_PROVIDER_KEY, "")
-    provider_name = ""
-    if provider_id:
-        try:
-            provider_name = provider_label(get_social_adapter().get_provider(request, provider_id))
-        except Exception:  # noqa: BLE001 - the provider was removed from the config since
-            provider_id = ""
+    provider_name = provider_label_for_id(provider_id) if provider_id else ""
     return Commenter(
         user=user,
         display_name=profile.display_name,

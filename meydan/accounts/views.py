@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
@@ -15,7 +16,7 @@ from meydan.accounts import drafts, services
 from meydan.accounts.avatars import identicon_svg
 from meydan.accounts.identity import commenter_for_request
 from meydan.accounts.models import Picture
-from meydan.accounts.providers import provider_label, signin_options
+from meydan.accounts.providers import provider_label_for_id, signin_options
 from meydan.accounts.redirects import is_same_site_path
 from meydan.comments.models import Comment
 
@@ -78,12 +79,12 @@ def signin(request):
     )
 
 
-@login_required
+@login_required(login_url=reverse_lazy("accounts:signin"))
 @require_safe
 def account(request):
     """GET /account/ — linked providers, one's comments, and leaving."""
     accounts = [
-        {"label": provider_label(a.get_provider()), "uid": a.uid, "since": a.date_joined}
+        {"label": provider_label_for_id(a.provider), "since": a.date_joined}
         for a in SocialAccount.objects.filter(user=request.user)
     ]
     comments = (
@@ -103,7 +104,7 @@ def account(request):
     )
 
 
-@login_required
+@login_required(login_url=reverse_lazy("accounts:signin"))
 @require_POST
 def account_delete(request):
     """POST /account/delete/ — delete the account; keep or remove the comments."""

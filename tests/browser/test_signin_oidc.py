@@ -25,8 +25,15 @@ def field(page, label: str):
 @pytest.fixture
 def idp(oidc_provider_factory, live_server, settings):  # noqa: F811
     provider = oidc_provider_factory([f"{live_server.url}/accounts/oidc/oidc/login/callback/"])
+    # The other four are configured too, so the page shows every icon; only the
+    # loopback provider is clicked (the others would need the Internet).
+    dummy = {"APPS": [{"client_id": "not-used", "secret": "not-used"}]}
     settings.SOCIALACCOUNT_PROVIDERS = {
-        "openid_connect": {"APPS": [provider.allauth_app(name=PROVIDER_NAME)]}
+        "wordpress": dummy,
+        "google": dummy,
+        "twitter_oauth2": dummy,
+        "facebook": dummy,
+        "openid_connect": {"APPS": [provider.allauth_app(name=PROVIDER_NAME)]},
     }
     return provider
 
@@ -48,6 +55,14 @@ def test_sign_in_post_log_out_post_as_guest(page, idp, article_url, screenshot):
     page.goto(article_url + "#respond")
     intro = page.locator(".respond__intro")
     assert "Fill in your details below or click an icon to log in" in intro.inner_text()
+    icons = page.locator(".respond__icon")
+    assert [icons.nth(i).get_attribute("aria-label") for i in range(icons.count())] == [
+        "Log in with WordPress.com",
+        "Log in with Google",
+        "Log in with X",
+        "Log in with Facebook",
+        f"Log in with {PROVIDER_NAME}",
+    ]
     page.locator("#respond").scroll_into_view_if_needed()
     screenshot(page, "signin-icons.png")
 
