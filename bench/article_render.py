@@ -44,7 +44,9 @@ def main() -> None:
     from meydan.sites.models import Site
 
     call_command("migrate", verbosity=0)
-    site, _ = Site.objects.get_or_create(domain="testserver", defaults={"name": "Bench"})
+    site, _ = Site.objects.get_or_create(
+        domain="testserver", defaults={"name": "Bench", "slug": "bench"}
+    )
     rng = random.Random(20251126)
     words = "rally prisoners baku games council freedom street police crowd vote".split()
     client = Client()

@@ -296,6 +296,7 @@ LOGGING = {
 
 # --- Meydan -------------------------------------------------------------------------
 # Privacy: client IPs are kept only as keyed hashes (meydan.core.privacy).
+MEYDAN_PUBLIC_URL = os.environ.get("MEYDAN_PUBLIC_URL", "").rstrip("/")
 MEYDAN_TRUSTED_PROXIES = env_int("MEYDAN_TRUSTED_PROXIES", 0)
 MEYDAN_COMMENT_MAX_LENGTH = env_int("MEYDAN_COMMENT_MAX_LENGTH", 10_000, minimum=1)
 MEYDAN_MAX_DEPTH = env_int("MEYDAN_MAX_DEPTH", 5, minimum=1)

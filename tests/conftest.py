@@ -39,7 +39,12 @@ def _clear_cache():
 
 @pytest.fixture
 def site(db):
-    return Site.objects.create(name="Caspian Ledger", domain="testserver")
+    return Site.objects.create(
+        name="Caspian Ledger",
+        slug="caspian-ledger",
+        domain="testserver",
+        origins="https://blog.example.org\nhttp://127.0.0.2:8001",
+    )
 
 
 @pytest.fixture

@@ -5,10 +5,11 @@ from meydan.sites.models import Site
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ["name", "domain", "comments_open", "hold_all", "max_depth", "page_size"]
+    prepopulated_fields = {"slug": ["name"]}
+    list_display = ["name", "slug", "domain", "comments_open", "hold_all", "max_depth", "page_size"]
     search_fields = ["name", "domain"]
     fieldsets = [
-        (None, {"fields": ["name", "domain", "origins"]}),
+        (None, {"fields": ["name", "slug", "domain", "origins"]}),
         (
             "Discussion policy",
             {
@@ -19,6 +20,7 @@ class SiteAdmin(admin.ModelAdmin):
                     "page_size",
                     "default_order",
                     "max_comment_length",
+                    "edit_window_minutes",
                 ]
             },
         ),

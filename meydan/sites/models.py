@@ -24,6 +24,12 @@ class Site(models.Model):
         NEWEST = "newest", _("Newest first")
 
     name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(
+        _("public key"),
+        max_length=60,
+        unique=True,
+        help_text=_("Names the site in the embed snippet (data-meydan-site) and the API."),
+    )
     domain = models.CharField(
         _("domain"),
         max_length=253,
@@ -61,6 +67,12 @@ class Site(models.Model):
         default=_default_max_length,
         validators=[MinValueValidator(1), MaxValueValidator(100_000)],
     )
+    edit_window_minutes = models.PositiveSmallIntegerField(
+        _("edit window (minutes)"),
+        default=15,
+        validators=[MaxValueValidator(10_080)],
+        help_text=_("How long authors may edit or delete their own comments; 0 turns it off."),
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -71,4 +83,7 @@ class Site(models.Model):
 
     @property
     def origin_list(self) -> list[str]:
-        return [line.strip() for line in self.origins.splitlines() if line.strip()]
+        return [line.strip().rstrip("/") for line in self.origins.splitlines() if line.strip()]
+
+    def allows_origin(self, origin: str | None) -> bool:
+        return bool(origin) and origin.rstrip("/") in self.origin_list

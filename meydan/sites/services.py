@@ -1,10 +1,57 @@
 """Writes for sites."""
 
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
 from meydan.sites.models import Site
 
 
+def normalise_origin(value: str) -> str:
+    """'https://Blog.Example.org/' -> 'https://blog.example.org'; raises ValidationError."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(f"{value!r} is not an origin like https://blog.example.org")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValidationError(f"{value!r} has a path; an origin is only scheme://host[:port]")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "site"
+    slug, n = base, 1
+    while Site.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def site_create(*, name: str, origins: list[str], domain: str | None = None) -> Site:
+    """Register a site that embeds comments from the given origins."""
+    clean = [normalise_origin(origin) for origin in origins]
+    if not name.strip():
+        raise ValidationError("A site needs a name.")
+    domain = domain or (urlsplit(clean[0]).netloc if clean else "")
+    if not domain:
+        raise ValidationError("A site needs a domain or at least one origin.")
+    with transaction.atomic():
+        if Site.objects.filter(domain=domain).exists():
+            raise ValidationError(f"A site for {domain} exists already.")
+        return Site.objects.create(
+            name=name.strip(), slug=_unique_slug(name), domain=domain, origins="\n".join(clean)
+        )
+
+
 def site_get_or_create(*, domain: str, name: str, origins: list[str] | None = None) -> Site:
-    site, created = Site.objects.get_or_create(
-        domain=domain, defaults={"name": name, "origins": "\n".join(origins or [])}
-    )
-    return site
+    site = Site.objects.filter(domain=domain).first()
+    if site is not None:
+        return site
+    return site_create(name=name, origins=origins or [], domain=domain)
+
+
+def site_remove(site: Site) -> None:
+    """Delete a site with all its threads and comments."""
+    site.delete()

@@ -1,8 +1,7 @@
 """`meydan meydan_signin_urls`: the callback URL to register with each configured provider."""
 
-import os
-
 from allauth.socialaccount.adapter import get_adapter
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
@@ -23,7 +22,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--base-url",
-            default=os.environ.get("MEYDAN_PUBLIC_URL", "http://127.0.0.1:8000"),
+            default=settings.MEYDAN_PUBLIC_URL or "http://127.0.0.1:8000",
             help="Where readers reach Meydan (default: MEYDAN_PUBLIC_URL or http://127.0.0.1:8000)",
         )
 
