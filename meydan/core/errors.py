@@ -49,3 +49,25 @@ class CommentRejected(MeydanError):
     code = "rejected"
     status = 403
     message = _("This comment was not accepted.")
+
+
+class EditWindowClosed(MeydanError):
+    code = "edit_window_closed"
+    status = 403
+    message = _("Comments can only be changed for a short while after posting; that time is over.")
+
+
+class OriginNotAllowed(MeydanError):
+    code = "origin_not_allowed"
+    status = 403
+    message = _("This site may not embed these comments. Its origin is not registered.")
+
+
+class RateLimited(MeydanError):
+    code = "rate_limited"
+    status = 429
+    message = _("You are posting too fast. Wait a moment and try again.")
+
+    def __init__(self, message=None, *, retry_after: int = 60):
+        self.retry_after = retry_after
+        super().__init__(message)
