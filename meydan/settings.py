@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "meydan.sites",
     "meydan.comments",
     "meydan.moderation",
+    "meydan.api",
+    "meydan.embed",
     "meydan.newsroom",
 ]
 
@@ -107,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "meydan.core.middleware.ContentSecurityPolicyMiddleware",
+    "meydan.api.cors.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

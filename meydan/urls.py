@@ -4,7 +4,9 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from meydan.api.v1.urls import api as api_v1
 from meydan.comments import views as comment_views
+from meydan.embed import views as embed_views
 
 handler400 = "meydan.core.views.bad_request"
 handler403 = "meydan.core.views.permission_denied"
@@ -18,6 +20,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url=static("newsroom/favicon.svg"), permanent=True)),
     path("accounts/", include("allauth.urls")),
+    path("api/v1/", api_v1.urls),
+    path("embed.js", embed_views.embed_js, name="embed-js"),
+    path("embed.css", embed_views.embed_css, name="embed-css"),
+    path("embed/", include("meydan.embed.urls")),
     path("c/<int:comment_id>", comment_views.permalink, name="comment-permalink"),
     path("", include("meydan.accounts.urls")),
     path("", include("meydan.newsroom.urls")),

@@ -42,12 +42,15 @@ def profile_for_user(user) -> Profile:
 
 
 def commenter_for_request(request) -> Commenter | None:
-    """The signed-in reader, or None for a guest."""
+    """The signed-in reader (session), or None for a guest."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
+    return commenter_for_user(user, provider_id=request.session.get(SESSION_PROVIDER_KEY, ""))
+
+
+def commenter_for_user(user, *, provider_id: str) -> Commenter:
     profile = profile_for_user(user)
-    provider_id = request.session.get(SESSION_PROVIDER_KEY, "")
     provider_name = provider_label_for_id(provider_id) if provider_id else ""
     return Commenter(
         user=user,

@@ -1,0 +1,133 @@
+"""Comments: post, edit and delete one's own, preview."""
+
+from datetime import datetime
+
+from ninja import Router, Schema
+from pydantic import Field
+
+from meydan.api.auth import api_commenter
+from meydan.api.v1.lookup import page_key_for, site_for_slug
+from meydan.api.v1.schemas import CommentOut, ErrorOut
+from meydan.api.v1.serialize import comment_dict
+from meydan.comments import access, queries, services
+from meydan.comments.rendering import render_markdown
+from meydan.core.errors import MeydanError, OriginNotAllowed
+from meydan.core.privacy import client_ip
+
+router = Router(tags=["comments"])
+
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut,
+          429: ErrorOut}  # fmt: skip
+MAX_BODY = 100_000  # characters; the site's own limit is checked by the service
+
+
+class CommentCreateIn(Schema):
+    site: str = Field(description="The site's public key")
+    url: str = Field(description="The page's URL")
+    title: str = Field("", max_length=300, description="The page's title (new threads)")
+    parent: int | None = Field(None, description="The comment this one answers")
+    body: str = Field(max_length=MAX_BODY, description="Markdown")
+    name: str = Field("", max_length=1000, description="Guests: required")
+    email: str = Field("", max_length=1000, description="Guests: required, never published")
+    website: str = Field("", max_length=1000)
+
+
+class CommentCreatedOut(Schema):
+    comment: CommentOut
+    published: bool = Field(description="False when the comment waits for a moderator")
+    edit_token: str | None = Field(
+        None, description="Guests: send as X-Meydan-Edit-Token to edit or delete"
+    )
+    edit_until: datetime | None = None
+
+
+class CommentEditIn(Schema):
+    body: str = Field(max_length=MAX_BODY)
+
+
+def _check_origin(request, site) -> None:
+    """A browser on another origin may post only for a site that registered it."""
+    origin = request.headers.get("Origin")
+    if origin is None or origin == f"{request.scheme}://{request.get_host()}":
+        return
+    if not site.allows_origin(origin):
+        raise OriginNotAllowed()
+
+
+@router.post("/comments", response={201: CommentCreatedOut, 202: CommentCreatedOut, **ERRORS})
+def comment_create(request, data: CommentCreateIn):
+    """POST /api/v1/comments — post a comment or reply.
+
+    201 when it is published, 202 when it waits for a moderator (only its author
+    sees it, from this response). Guests get an edit token for the site's edit
+    window. Same validation and moderation as the HTML form.
+    """
+    site = site_for_slug(data.site)
+    _check_origin(request, site)
+    key, url = page_key_for(site, data.url)
+    commenter = api_commenter(request, site)
+    if commenter is not None:
+        author = services.Author(
+            name=commenter.display_name,
+            email=commenter.user.email,
+            user=commenter.user,
+            provider=commenter.provider_id,
+            picture=commenter.picture_key,
+        )
+    else:
+        author = services.Author(name=data.name, email=data.email, url=data.website)
+    thread = queries.thread_for_key(site, key) or services.thread_get_or_create(
+        site=site, key=key, url=url, title=data.title
+    )
+    result = services.comment_post(
+        thread=thread, author=author, body=data.body, parent_id=data.parent, ip=client_ip(request)
+    )
+    comment = result.comment
+    body = {
+        "comment": comment_dict(comment),
+        "published": result.published,
+        "edit_token": access.owner_token(comment) if commenter is None else None,
+        "edit_until": access.edit_deadline(comment) if site.edit_window_minutes else None,
+    }
+    return (201 if result.published else 202), body
+
+
+def _author_comment(request, comment_id: int):
+    token = request.headers.get("X-Meydan-Edit-Token")
+    commenter = api_commenter(request)
+    return access.access_comment_for_author(
+        comment_id, user=commenter.user if commenter else None, token=token
+    )
+
+
+@router.patch("/comments/{comment_id}", response={200: CommentOut, **ERRORS})
+def comment_update(request, comment_id: int, data: CommentEditIn):
+    """PATCH /api/v1/comments/{id} — the author edits their comment within the edit window."""
+    comment = _author_comment(request, comment_id)
+    _check_origin(request, comment.thread.site)
+    return comment_dict(services.comment_edit_by_author(comment, body=data.body))
+
+
+@router.delete("/comments/{comment_id}", response={204: None, **ERRORS})
+def comment_delete(request, comment_id: int):
+    """DELETE /api/v1/comments/{id} — the author deletes their comment within the edit window."""
+    comment = _author_comment(request, comment_id)
+    _check_origin(request, comment.thread.site)
+    services.comment_withdraw(comment)
+    return 204, None
+
+
+class PreviewIn(Schema):
+    body: str = Field(max_length=MAX_BODY)
+
+
+class PreviewOut(Schema):
+    html: str
+
+
+@router.post("/preview", response={200: PreviewOut, 400: ErrorOut})
+def comment_preview(request, data: PreviewIn):
+    """POST /api/v1/preview — Markdown as it will look (sanitised HTML)."""
+    if "\x00" in data.body:
+        raise MeydanError("The text contains a NUL character.", field="body")
+    return {"html": render_markdown(data.body)}

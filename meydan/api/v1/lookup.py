@@ -1,0 +1,55 @@
+"""Finding the site and page a request is about (cached: the read path's only
+lookups besides the thread state)."""
+
+import re
+from urllib.parse import urlsplit
+
+from django.core.cache import cache
+
+from meydan.core.errors import MeydanError, NotFound
+from meydan.sites.models import Site
+
+SITE_SECONDS = 60
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
+MAX_URL = 2000
+
+
+class UrlNotOnSite(MeydanError):
+    code = "url_not_on_site"
+    status = 400
+    message = "This URL is not on a page of this site (its origin is not registered)."
+
+
+def site_for_slug(slug: str) -> Site:
+    if not _SLUG.match(slug or ""):
+        raise NotFound("There is no site with this key. Check data-meydan-site.")
+    cache_key = f"meydan:site:{slug}"
+    site = cache.get(cache_key)
+    if site is None:
+        site = Site.objects.filter(slug=slug).first()
+        if site is None:
+            raise NotFound("There is no site with this key. Check data-meydan-site.")
+        cache.set(cache_key, site, SITE_SECONDS)
+    return site
+
+
+def page_key_for(site: Site, url: str) -> tuple[str, str]:
+    """(thread key, canonical URL) for a page URL or path on `site`.
+
+    The key is the URL's path: the same article reached with tracking parameters
+    or an anchor is one thread. A full URL must be on one of the site's origins.
+    """
+    url = (url or "").strip()
+    if not url or len(url) > MAX_URL or any(ch in url for ch in "\x00\r\n\t "):
+        raise MeydanError("Give the page's URL (at most 2,000 characters).", field="url")
+    if url.startswith("/") and not url.startswith("//"):
+        path = urlsplit(url).path or "/"
+        return path, path
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise MeydanError("Give the page's URL, like https://blog.example.org/post/.", field="url")
+    origin = f"{parts.scheme}://{parts.netloc.lower()}"
+    if not site.allows_origin(origin):
+        raise UrlNotOnSite(field="url")
+    path = parts.path or "/"
+    return path, f"{origin}{path}"

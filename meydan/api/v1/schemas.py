@@ -1,0 +1,50 @@
+"""Input and output schemas shared by the v1 resources."""
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+
+class ErrorBody(Schema):
+    code: str = Field(examples=["invalid"])
+    message: str
+    fields: dict[str, list[str]] | None = None
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+class AuthorOut(Schema):
+    name: str
+    url: str | None = Field(None, description="The author's website, if they gave one")
+    avatar: str = Field(description="Avatar URL on this server (never a third party)")
+    provider: str | None = Field(None, description="Sign-in provider id for signed-in readers")
+    provider_name: str | None = None
+
+
+class CommentOut(Schema):
+    id: int
+    parent: int | None
+    replied_to: int | None = Field(None, description="Set when the reply was attached higher")
+    depth: int
+    author: AuthorOut
+    html: str = Field(description="The comment as sanitised HTML")
+    created: datetime
+    edited: datetime | None
+    status: Literal["approved", "pending", "removed"]
+    permalink: str
+
+
+class ThreadOut(Schema):
+    site: str
+    url: str
+    title: str
+    open: bool
+    count: int = Field(description="Published comments in the whole thread")
+    page: int
+    pages: int
+    order: Literal["oldest", "newest"]
+    comments: list[CommentOut] = Field(description="This page's comments in tree order")

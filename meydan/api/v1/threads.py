@@ -1,0 +1,131 @@
+"""Threads: a page's comments, and comment counts for many pages.
+
+The read path is built to be served without the database when nothing changed:
+the site and the thread's (id, version) come from the cache, the ETag is derived
+from them, a matching If-None-Match answers 304 at once, and the JSON of a page
+is cached per (thread, version, page, order).
+"""
+
+import json
+from typing import Literal
+
+from django.core.cache import cache
+from django.http import HttpResponse
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from meydan.api.v1.lookup import page_key_for, site_for_slug
+from meydan.api.v1.schemas import ErrorOut, ThreadOut
+from meydan.api.v1.serialize import page_comments
+from meydan.comments import caching, queries
+from meydan.comments.models import Thread
+
+router = Router(tags=["threads"])
+
+CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30"
+MAX_COUNT_URLS = 100
+
+
+class ThreadQuery(Schema):
+    site: str = Field(description="The site's public key (data-meydan-site)")
+    url: str = Field(description="The page's URL, or its path")
+    page: int = Field(1, ge=1, le=100_000)
+    order: Literal["oldest", "newest"] | None = None
+
+
+def _etag(version: int, page: int, order: str) -> str:
+    return f'"v{version}-p{page}-{order}"'
+
+
+@router.get(
+    "/threads",
+    response={200: ThreadOut, 304: None, 400: ErrorOut, 404: ErrorOut},
+    summary="Read a page's comments",
+)
+def thread_read(request, query: Query[ThreadQuery]):
+    """GET /api/v1/threads?site=…&url=… — one page of a thread, in tree order.
+
+    A page that has no comments yet answers an empty thread (threads are created by
+    the first comment, not by reading). Pages hold `page_size` top-level discussions
+    with all their replies. Carries an ETag; If-None-Match answers 304.
+    """
+    site = site_for_slug(query.site)
+    key, url = page_key_for(site, query.url)
+    order = query.order or site.default_order
+    thread_id, version = caching.thread_state(site.pk, key)
+    etag = _etag(version, query.page, order)
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if etag in request.headers.get("If-None-Match", ""):
+        return _with_headers(HttpResponse(status=304), headers)
+    payload_key = f"meydan:api-thread:{site.pk}:{thread_id}:{version}:{query.page}:{order}"
+    body = cache.get(payload_key) if thread_id else None
+    if body is None:
+        body = json.dumps(_thread_payload(site, key, url, thread_id, query.page, order))
+        cache.set(payload_key, body, caching.PAYLOAD_SECONDS)
+    return _with_headers(HttpResponse(body, content_type="application/json"), headers)
+
+
+def _with_headers(response: HttpResponse, headers: dict) -> HttpResponse:
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def _thread_payload(site, key, url, thread_id, page_number, order) -> dict:
+    thread = (
+        Thread.objects.select_related("site").filter(pk=thread_id).first() if thread_id else None
+    )
+    if thread is None:
+        return {"site": site.slug, "url": url, "title": "", "open": site.comments_open,
+                "count": 0, "page": 1, "pages": 1, "order": order, "comments": []}  # fmt: skip
+    page = queries.thread_visible_page(thread, page=page_number, order=order)
+    return {
+        "site": site.slug,
+        "url": thread.url or url,
+        "title": thread.title,
+        "open": thread.is_open,
+        "count": thread.comment_count,
+        "page": page.number,
+        "pages": page.num_pages,
+        "order": order,
+        "comments": page_comments(page),
+    }
+
+
+class CountsIn(Schema):
+    site: str
+    urls: list[str] = Field(max_length=MAX_COUNT_URLS)
+
+
+class CountsOut(Schema):
+    counts: dict[str, int] = Field(description="Published comments per URL as given")
+
+
+def _counts(site_slug: str, urls: list[str]) -> dict:
+    site = site_for_slug(site_slug)
+    keys = {}
+    for url in urls:
+        key, _ = page_key_for(site, url)
+        keys[url] = key
+    found = dict(
+        Thread.objects.filter(site=site, key__in=set(keys.values())).values_list(
+            "key", "comment_count"
+        )
+    )
+    return {"counts": {url: found.get(key, 0) for url, key in keys.items()}}
+
+
+@router.get("/counts", response={200: CountsOut, 400: ErrorOut, 404: ErrorOut})
+def counts_read(request, site: str, url: Query[list[str]]):
+    """GET /api/v1/counts?site=…&url=…&url=… — published comment counts (at most 100 URLs)."""
+    if len(url) > MAX_COUNT_URLS:
+        from meydan.core.errors import MeydanError
+
+        raise MeydanError(f"Ask for at most {MAX_COUNT_URLS} URLs at once.")
+    return _counts(site, url)
+
+
+@router.post("/counts", response={200: CountsOut, 400: ErrorOut, 404: ErrorOut})
+def counts_query(request, data: CountsIn):
+    """POST /api/v1/counts — the same for a long list of URLs in a JSON body."""
+    return _counts(data.site, data.urls)

@@ -1,0 +1,83 @@
+"""The public JSON API, version 1, with its OpenAPI document at /api/v1/openapi.json
+and readable docs at /api/v1/docs."""
+
+import json
+
+from django.core.exceptions import RequestDataTooBig
+from ninja import NinjaAPI
+from ninja.errors import HttpError, ValidationError
+from ninja.parser import Parser
+
+from meydan.api.errors import HTTP_CODES, error_response
+from meydan.api.v1 import comments, session, threads
+from meydan.core.errors import InvalidComment, MeydanError, RateLimited
+
+
+class JsonOnlyParser(Parser):
+    """Request bodies are JSON, said so in Content-Type; anything else is a clear 415/400."""
+
+    def parse_body(self, request):
+        if request.content_type != "application/json":
+            raise HttpError(415, "Send the request body as JSON (Content-Type: application/json).")
+        try:
+            return json.loads(request.body)
+        except ValueError:
+            raise HttpError(400, "The request body is not valid JSON (UTF-8).") from None
+
+
+api = NinjaAPI(
+    parser=JsonOnlyParser(),
+    title="Meydan API",
+    version="1",
+    description=(
+        "Reader comments for news sites: read threads, post and edit comments, counts. "
+        'Errors are JSON: {"error": {"code", "message", "fields"}}.'
+    ),
+    urls_namespace="api-v1",
+    # No ninja auth classes: sessions are CSRF-checked in meydan.api.auth; guests and
+    # bearer tokens need no CSRF (no ambient authority).
+)
+api.add_router("", threads.router)
+api.add_router("", comments.router)
+api.add_router("", session.router)
+
+
+@api.exception_handler(InvalidComment)
+def _invalid(request, error: InvalidComment):
+    return error_response(422, error.code, error.message, error.errors)
+
+
+@api.exception_handler(RateLimited)
+def _rate_limited(request, error: RateLimited):
+    return error_response(429, error.code, error.message, Retry_After=str(error.retry_after))
+
+
+@api.exception_handler(MeydanError)
+def _domain_error(request, error: MeydanError):
+    fields = {error.field: [str(error.message)]} if error.field else None
+    return error_response(error.status, error.code, error.message, fields)
+
+
+@api.exception_handler(ValidationError)
+def _schema_error(request, error: ValidationError):
+    fields: dict[str, list[str]] = {}
+    for item in error.errors:
+        loc = [str(part) for part in item.get("loc", []) if part not in ("body", "data", "query")]
+        fields.setdefault(".".join(loc) or "request", []).append(item.get("msg", "invalid"))
+    return error_response(422, "invalid", "Some fields need your attention.", fields)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, error: HttpError):
+    if isinstance(error.__cause__, HttpError):  # ninja wraps what our parser raised
+        error = error.__cause__
+    status = error.status_code
+    return error_response(status, HTTP_CODES.get(status, "error"), str(error.message))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, error):
+    return error_response(413, "too_large", "What you sent is larger than this site accepts.")
+
+
+urlpatterns = api.urls

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from meydan.embed import views
+
+app_name = "embed"
+urlpatterns = [
+    path("signin/", views.signin, name="signin"),
+    path("done/", views.done, name="done"),
+    path("thread/", views.thread_page, name="thread"),
+]
