@@ -221,7 +221,16 @@ def _social_providers() -> dict:
     providers: dict = {}
     for provider, prefix, extra in [
         ("google", "GOOGLE", {"SCOPE": ["profile", "email"], "OAUTH_PKCE_ENABLED": True}),
-        ("facebook", "FACEBOOK", {"METHOD": "oauth2", "SCOPE": ["email", "public_profile"]}),
+        (
+            "facebook",
+            "FACEBOOK",
+            {
+                "METHOD": "oauth2",
+                "SCOPE": ["email", "public_profile"],
+                # allauth's default Graph fields leave out the picture.
+                "FIELDS": ["id", "email", "name", "first_name", "last_name", "picture"],
+            },
+        ),
         ("twitter_oauth2", "TWITTER", {"OAUTH_PKCE_ENABLED": True}),
         ("wordpress", "WORDPRESS", {"SCOPE": ["auth"]}),
     ]:

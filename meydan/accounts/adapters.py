@@ -10,10 +10,12 @@
 """
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base import AuthError
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 
@@ -33,6 +35,36 @@ class AccountAdapter(DefaultAccountAdapter):
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request, sociallogin):
         return True
+
+    def pre_social_login(self, request, sociallogin):
+        """A new sign-in whose email address another account here already uses is
+        refused at once, with the reason: we never link on an email address, and
+        readers cannot "sign in to that account first" (local accounts are staff)."""
+        if sociallogin.is_existing:
+            return
+        emails = {a.email.lower() for a in sociallogin.email_addresses if a.email}
+        if sociallogin.user.email:
+            emails.add(sociallogin.user.email.lower())
+        if not emails:
+            return
+        taken = EmailAddress.objects.filter(email__in=emails).exists() or (
+            get_user_model().objects.filter(email__in=emails).exists()
+        )
+        if not taken:
+            return
+        name = provider_label(sociallogin.provider)
+        messages.error(
+            request,
+            _(
+                "The email address of your %(provider)s account is already used by another "
+                "account here, so we did not sign you in. You can comment as a guest."
+            )
+            % {"provider": name},
+        )
+        back = (sociallogin.state or {}).get("next")
+        if not is_same_site_path(back):
+            back = drafts.return_path(request)
+        raise ImmediateHttpResponse(HttpResponseRedirect(back))
 
     def on_authentication_error(
         self, request, provider, error=None, exception=None, extra_context=None

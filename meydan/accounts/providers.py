@@ -93,7 +93,9 @@ def profile_from_social_account(account) -> ProviderProfile:
                 picture = str((value.get("data") or {}).get("url", ""))
                 break
     email = str(data.get("email") or "")
-    verified = data.get("email_verified", data.get("verified", False))
+    # Only "email_verified" speaks of the address; X's and Facebook's "verified"
+    # is about the account.
+    verified = data.get("email_verified", False)
     return ProviderProfile(
         name=(name or "Reader")[:100],
         picture_url=picture if picture.startswith(("https://", "http://")) else "",
