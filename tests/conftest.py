@@ -64,17 +64,21 @@ def thread(site, article):
 
 
 @pytest.fixture
-def post(thread):
-    """Post a comment through the service: post("text", parent=..., name=...)."""
+def post(thread, django_capture_on_commit_callbacks):
+    """Post a comment through the service: post("text", parent=..., name=...).
+
+    As after a real commit, the on-commit work (signals, cache invalidation) runs.
+    """
 
     def _post(body="A comment.", *, parent=None, name="Aynur", email="aynur@example.org", **kw):
-        result = services.comment_post(
-            thread=kw.pop("on", thread),
-            author=services.Author(name=name, email=email, url=kw.pop("url", "")),
-            body=body,
-            parent_id=parent.pk if parent is not None else None,
-            **kw,
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            result = services.comment_post(
+                thread=kw.pop("on", thread),
+                author=services.Author(name=name, email=email, url=kw.pop("url", "")),
+                body=body,
+                parent_id=parent.pk if parent is not None else None,
+                **kw,
+            )
         return result.comment
 
     return _post

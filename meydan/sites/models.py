@@ -65,7 +65,7 @@ class Site(models.Model):
     max_comment_length = models.PositiveIntegerField(
         _("maximum comment length"),
         default=_default_max_length,
-        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        validators=[MinValueValidator(1), MaxValueValidator(40_000)],
     )
     edit_window_minutes = models.PositiveSmallIntegerField(
         _("edit window (minutes)"),

@@ -2,12 +2,12 @@
 
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from meydan.api.auth import api_commenter
 from meydan.api.v1.lookup import page_key_for, site_for_slug
-from meydan.api.v1.schemas import CommentOut, ErrorOut
+from meydan.api.v1.schemas import WRITE_ERRORS, CommentOut
 from meydan.api.v1.serialize import comment_dict
 from meydan.comments import access, queries, services
 from meydan.comments.rendering import render_markdown
@@ -16,9 +16,9 @@ from meydan.core.privacy import client_ip
 
 router = Router(tags=["comments"])
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut,
-          429: ErrorOut}  # fmt: skip
-MAX_BODY = 100_000  # characters; the site's own limit is checked by the service
+ERRORS = WRITE_ERRORS
+MAX_BODY = 40_000  # characters, also when JSON-escaped under the 512 KB request limit;
+# the site's own (lower) limit is checked by the service
 
 
 class CommentCreateIn(Schema):
@@ -89,7 +89,7 @@ def comment_create(request, data: CommentCreateIn):
         "edit_token": access.owner_token(comment) if commenter is None else None,
         "edit_until": access.edit_deadline(comment) if site.edit_window_minutes else None,
     }
-    return (201 if result.published else 202), body
+    return Status(201 if result.published else 202, body)
 
 
 def _author_comment(request, comment_id: int):
@@ -114,7 +114,7 @@ def comment_delete(request, comment_id: int):
     comment = _author_comment(request, comment_id)
     _check_origin(request, comment.thread.site)
     services.comment_withdraw(comment)
-    return 204, None
+    return Status(204, None)
 
 
 class PreviewIn(Schema):
@@ -125,7 +125,7 @@ class PreviewOut(Schema):
     html: str
 
 
-@router.post("/preview", response={200: PreviewOut, 400: ErrorOut})
+@router.post("/preview", response={200: PreviewOut, **WRITE_ERRORS})
 def comment_preview(request, data: PreviewIn):
     """POST /api/v1/preview — Markdown as it will look (sanitised HTML)."""
     if "\x00" in data.body:

@@ -48,3 +48,8 @@ class ThreadOut(Schema):
     pages: int
     order: Literal["oldest", "newest"]
     comments: list[CommentOut] = Field(description="This page's comments in tree order")
+
+
+# Documented error responses (each is an ErrorOut body).
+READ_ERRORS = dict.fromkeys((400, 404, 422), ErrorOut)
+WRITE_ERRORS = dict.fromkeys((400, 403, 404, 409, 413, 415, 422, 429), ErrorOut)

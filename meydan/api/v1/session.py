@@ -7,7 +7,7 @@ from pydantic import Field
 from meydan.accounts.providers import provider_icon, provider_key, provider_label
 from meydan.api.auth import api_commenter
 from meydan.api.v1.lookup import site_for_slug
-from meydan.api.v1.schemas import ErrorOut
+from meydan.api.v1.schemas import READ_ERRORS
 
 router = Router(tags=["session"])
 
@@ -20,7 +20,7 @@ class MeOut(Schema):
     provider_name: str | None = None
 
 
-@router.get("/me", response=MeOut)
+@router.get("/me", response={200: MeOut, **READ_ERRORS})
 def me(request):
     """GET /api/v1/me — the current identity (bearer token or session), or a guest."""
     commenter = api_commenter(request)
@@ -59,7 +59,7 @@ class SiteConfigOut(Schema):
     limits: LimitsOut
 
 
-@router.get("/sites/{site_key}", response={200: SiteConfigOut, 404: ErrorOut})
+@router.get("/sites/{site_key}", response={200: SiteConfigOut, **READ_ERRORS})
 def site_config(request, site_key: str):
     """GET /api/v1/sites/{key} — what the widget needs to know about a site."""
     from allauth.socialaccount.adapter import get_adapter

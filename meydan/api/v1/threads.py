@@ -15,7 +15,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from meydan.api.v1.lookup import page_key_for, site_for_slug
-from meydan.api.v1.schemas import ErrorOut, ThreadOut
+from meydan.api.v1.schemas import READ_ERRORS, WRITE_ERRORS, ThreadOut
 from meydan.api.v1.serialize import page_comments
 from meydan.comments import caching, queries
 from meydan.comments.models import Thread
@@ -39,7 +39,7 @@ def _etag(version: int, page: int, order: str) -> str:
 
 @router.get(
     "/threads",
-    response={200: ThreadOut, 304: None, 400: ErrorOut, 404: ErrorOut},
+    response={200: ThreadOut, 304: None, **READ_ERRORS},
     summary="Read a page's comments",
 )
 def thread_read(request, query: Query[ThreadQuery]):
@@ -115,7 +115,7 @@ def _counts(site_slug: str, urls: list[str]) -> dict:
     return {"counts": {url: found.get(key, 0) for url, key in keys.items()}}
 
 
-@router.get("/counts", response={200: CountsOut, 400: ErrorOut, 404: ErrorOut})
+@router.get("/counts", response={200: CountsOut, **READ_ERRORS})
 def counts_read(request, site: str, url: Query[list[str]]):
     """GET /api/v1/counts?site=…&url=…&url=… — published comment counts (at most 100 URLs)."""
     if len(url) > MAX_COUNT_URLS:
@@ -125,7 +125,7 @@ def counts_read(request, site: str, url: Query[list[str]]):
     return _counts(site, url)
 
 
-@router.post("/counts", response={200: CountsOut, 400: ErrorOut, 404: ErrorOut})
+@router.post("/counts", response={200: CountsOut, **WRITE_ERRORS})
 def counts_query(request, data: CountsIn):
     """POST /api/v1/counts — the same for a long list of URLs in a JSON body."""
     return _counts(data.site, data.urls)

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="site",
             name="slug",
-            field=models.SlugField(max_length=60, null=True),
+            field=models.SlugField(max_length=60, null=True, db_index=False),
         ),
         migrations.RunPython(fill_slugs, migrations.RunPython.noop),
         migrations.AlterField(

@@ -1,0 +1,158 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from meydan.comments import services
+from meydan.comments.models import Comment
+from tests.api.conftest import ORIGIN
+
+pytestmark = pytest.mark.django_db
+
+
+def read(api, site, url="/baku-rally/", **params):
+    return api.get("/threads", {"site": site.slug, "url": url, **params})
+
+
+def test_thread_in_tree_order(api, site, thread, post):
+    a = post("first")
+    post("second")
+    post("reply to *first*", parent=a)
+    response = read(api, site)
+    assert response.status_code == 200
+    data = response.json()
+    assert data["count"] == 3 and data["pages"] == 1 and data["order"] == "oldest"
+    assert [c["html"] for c in data["comments"]] == [
+        "<p>first</p>",
+        "<p>reply to <em>first</em></p>",
+        "<p>second</p>",
+    ]
+    assert [c["depth"] for c in data["comments"]] == [0, 1, 0]
+    assert data["comments"][1]["parent"] == a.pk
+    author = data["comments"][0]["author"]
+    assert author["avatar"].startswith("/avatars/") and "email" not in author
+    assert "aynur@example.org" not in response.content.decode()
+
+
+def test_unknown_page_is_an_empty_thread_and_creates_nothing(api, site):
+    response = read(api, site, url=f"{ORIGIN}/not-commented-yet/")
+    assert response.status_code == 200
+    assert response.json()["comments"] == [] and response.json()["count"] == 0
+    from meydan.comments.models import Thread
+
+    assert not Thread.objects.exists()
+
+
+def test_full_url_and_path_name_the_same_thread(api, site, thread, post):
+    post("hello")
+    by_url = read(api, site, url=f"{ORIGIN}/baku-rally/?utm_source=feed#comments").json()
+    assert by_url["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "code"),
+    [
+        ({"site": "nope", "url": "/x/"}, 404, "not_found"),
+        ({"site": "caspian-ledger", "url": "https://evil.example/x"}, 400, "url_not_on_site"),
+        ({"site": "caspian-ledger", "url": "javascript:alert(1)"}, 400, "error"),
+        ({"site": "caspian-ledger"}, 422, "invalid"),
+        ({"site": "caspian-ledger", "url": "/x/", "page": "0"}, 422, "invalid"),
+        ({"site": "caspian-ledger", "url": "/x/", "order": "random"}, 422, "invalid"),
+        ({"site": "../../etc", "url": "/x/"}, 404, "not_found"),
+    ],
+)
+def test_bad_reads_are_clear_errors(api, site, params, status, code):
+    response = api.get("/threads", params)
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert error["code"] == code and error["message"]
+
+
+def test_etag_304_without_a_database_query(api, site, thread, post):
+    post("hello")
+    first = read(api, site)
+    etag = first["ETag"]
+    assert "max-age" in first["Cache-Control"]
+    read(api, site)  # warm
+    with CaptureQueriesContext(connection) as queries:
+        again = api.get("/threads", {"site": site.slug, "url": "/baku-rally/"}, If_None_Match=etag)
+    assert again.status_code == 304 and again["ETag"] == etag
+    assert len(queries) == 0
+
+
+def test_warm_read_needs_no_query_and_writes_show_at_once(
+    api, site, thread, post, django_capture_on_commit_callbacks
+):
+    post("hello")
+    read(api, site)
+    with CaptureQueriesContext(connection) as queries:
+        assert read(api, site).status_code == 200
+    assert len(queries) == 0
+    old_etag = read(api, site)["ETag"]
+    post("a new one")
+    fresh = read(api, site)
+    assert fresh["ETag"] != old_etag and fresh.json()["count"] == 2
+    # A moderation change is seen too.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_set_status(Comment.objects.first(), Comment.Status.SPAM)
+    assert read(api, site).json()["count"] == 1
+
+
+def test_pages_and_order(api, site, thread, post):
+    site.page_size = 2
+    site.save()
+    for i in range(5):
+        post(f"c{i}")
+    first = read(api, site).json()
+    assert first["pages"] == 3 and len(first["comments"]) == 2
+    third = read(api, site, page=3).json()
+    assert [c["html"] for c in third["comments"]] == ["<p>c4</p>"]
+    newest = read(api, site, order="newest").json()
+    assert newest["comments"][0]["html"] == "<p>c4</p>"
+
+
+def test_removed_parent_is_a_placeholder(
+    api, site, thread, post, django_capture_on_commit_callbacks
+):
+    parent = post("soon gone")
+    post("still here", parent=parent)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_set_status(parent, Comment.Status.TRASH)
+    comments = read(api, site).json()["comments"]
+    assert [(c["status"], c["html"]) for c in comments] == [
+        ("removed", ""),
+        ("approved", "<p>still here</p>"),
+    ]
+    assert comments[0]["id"] == parent.pk and comments[1]["parent"] == parent.pk
+
+
+def test_counts_for_many_urls(api, site, thread, post):
+    post("one")
+    post("two")
+    urls = [f"{ORIGIN}/baku-rally/", "/baku-rally/", "/nothing-here/"]
+    got = api.get("/counts", {"site": site.slug, "url": urls}).json()["counts"]
+    assert got == {urls[0]: 2, urls[1]: 2, urls[2]: 0}
+    by_post = api.post("/counts", {"site": site.slug, "urls": urls}).json()["counts"]
+    assert by_post == got
+    too_many = api.post("/counts", {"site": site.slug, "urls": ["/x/"] * 101})
+    assert too_many.status_code == 422
+
+
+def test_cors_only_for_registered_origins(api, site, thread):
+    allowed = api.get("/threads", {"site": site.slug, "url": "/x/"}, Origin=ORIGIN)
+    assert allowed["Access-Control-Allow-Origin"] == ORIGIN
+    assert "Access-Control-Allow-Credentials" not in allowed
+    assert "Origin" in allowed["Vary"]
+    other = api.get("/threads", {"site": site.slug, "url": "/x/"}, Origin="https://evil.example")
+    assert "Access-Control-Allow-Origin" not in other
+    preflight = api.client.options(
+        "/api/v1/comments",
+        headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 204
+    assert "POST" in preflight["Access-Control-Allow-Methods"]
+    assert "Authorization" in preflight["Access-Control-Allow-Headers"]
+    refused = api.client.options(
+        "/api/v1/comments",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert refused.status_code == 403 and "Access-Control-Allow-Origin" not in refused
