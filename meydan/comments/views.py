@@ -229,7 +229,7 @@ def handle_post(request, *, site, key: str, url: str, title: str, render_page):
 
     comment = result.comment
     _remember_own(request, comment.pk)
-    response = HttpResponseRedirect(_comment_location(comment, request=request))
+    response = HttpResponseRedirect(_comment_location(comment, request=request, on_this_page=True))
     if commenter:
         return response
     if data["remember"]:
@@ -247,18 +247,24 @@ def handle_post(request, *, site, key: str, url: str, title: str, render_page):
     return response
 
 
-def _comment_location(comment: Comment, *, request=None) -> str:
+def _comment_location(comment: Comment, *, request, on_this_page: bool = False) -> str:
+    """Where `comment` is shown: the thread's page (its permalink), or, right after
+    posting, the page the form was on (the article, or the no-JS thread page) with
+    that page's own parameters kept."""
     site = comment.thread.site
-    order = reader_order(request, site) if request is not None else site.default_order
-    own = own_comment_ids(request) if request is not None else []
-    page = queries.comment_page_number(comment, order=order, own_ids=own)
+    order = reader_order(request, site)
+    page = queries.comment_page_number(comment, order=order, own_ids=own_comment_ids(request))
     params = {}
+    base = comment.thread.get_absolute_url()
+    if on_this_page:
+        base = request.path
+        params = {k: v for k, v in request.GET.items() if k not in ("page", "order", "replyto")}
     if page > 1:
         params["page"] = page
     if order != site.default_order:
         params["order"] = order
     query = f"?{urlencode(params)}" if params else ""
-    return f"{comment.thread.get_absolute_url()}{query}#{comment.anchor}"
+    return f"{base}{query}#{comment.anchor}"
 
 
 @require_safe

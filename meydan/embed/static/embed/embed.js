@@ -1,1 +1,797 @@
-/* widget */
+/*! Meydan comments widget (embed.js; its styles are embed.css, loaded from the same server).
+ *
+ * EMBEDDING. Put this where the comments belong (KEY is the site's key, printed by
+ * `meydan site add` / `meydan site list`):
+ *
+ *   <div id="meydan-thread"></div>
+ *   <script src="https://comments.example.org/embed.js" data-meydan-site="KEY" async></script>
+ *   <noscript><a href="https://comments.example.org/embed/thread/?site=KEY&url=PAGE_URL">Read and write comments</a></noscript>
+ *
+ * Without JavaScript the widget shows nothing, so keep the <noscript> link: it leads to
+ * the same thread on the Meydan server (PAGE_URL is this page's URL, URL-encoded).
+ *
+ * Optional attributes on the <script>:
+ *   data-meydan-url    the page's URL; default: <link rel="canonical">, else the address
+ *                      without its #hash. The thread belongs to the URL's path.
+ *   data-meydan-title  the title a new thread gets; default: document.title
+ *   data-meydan-theme  "light", "dark" or "auto" (auto: the reader's prefers-color-scheme);
+ *                      default: match the text colour the host page gives #meydan-thread
+ *
+ * COUNTS. Any <span data-meydan-count="/path/or/url"></span> on the page gets "N comments"
+ * (one request for all of them); pages with counts only need no #meydan-thread.
+ *
+ * THEMING. Set --meydan-text, --meydan-muted, --meydan-accent, --meydan-border,
+ * --meydan-surface, --meydan-error, --meydan-radius, --meydan-font (and --meydan-pending)
+ * on #meydan-thread or any ancestor. All classes start with "meydan-".
+ *
+ * The page's origin must be registered for the site. A page with a Content-Security-Policy
+ * must allow the Meydan server in script-src, style-src, img-src and connect-src; the
+ * widget needs nothing else (no inline styles, no eval) and talks to no other host.
+ * Sign-in opens a popup on the Meydan server; the token it hands back is kept in
+ * sessionStorage, guests' edit keys (valid for the site's edit window) in localStorage.
+ *
+ * How the code is organised: meydan/embed/js/README.md.
+ */
+(() => {
+  "use strict";
+
+  const script = document.currentScript || document.querySelector("script[data-meydan-site]");
+  if (!script || !script.src) return;
+  const ORIGIN = new URL(script.src, location.href).origin;
+  const API = ORIGIN + "/api/v1/";
+  const opts = script.dataset;
+  const SITE = opts.meydanSite || "";
+  const KEY = "meydan:" + ORIGIN + ":" + SITE + ":";
+
+  /* ---------- small tools ---------- */
+
+  // h("p", {c: "x y", text: "…"}, child…): an element; class names get the "meydan-" prefix,
+  // text goes in as text, on* are listeners, other props are attributes. Never HTML.
+  function h(tag, props, ...kids) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(props || {})) {
+      if (v == null || v === false) continue;
+      if (k === "c") el.className = v.split(" ").map((n) => "meydan-" + n).join(" ");
+      else if (k === "text") el.textContent = v;
+      else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? "" : v);
+    }
+    for (const kid of kids.flat(2)) if (kid != null && kid !== false) el.append(kid);
+    return el;
+  }
+  const button = (c, text, onclick, props) =>
+    h("button", { type: "button", c, text, onclick, ...props });
+
+  // A URL on the Meydan server (paths come from the API), or null: no other host.
+  function abs(u) {
+    try {
+      const url = new URL(u, ORIGIN);
+      return u && url.origin === ORIGIN ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+  // Only http(s) links for authors' websites (never javascript: and the like).
+  function webLink(u) {
+    try {
+      return /^https?:$/.test(new URL(u).protocol) ? u : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // Storage per Meydan server and site; silently nothing when storage is blocked.
+  function kv(area, key, value) {
+    try {
+      const s = window[area + "Storage"];
+      if (value === undefined) return JSON.parse(s.getItem(KEY + key));
+      if (value === null) s.removeItem(KEY + key);
+      else s.setItem(KEY + key, JSON.stringify(value));
+    } catch (e) {
+      /* private mode or blocked: the widget works without memory */
+    }
+    return null;
+  }
+
+  const plural = (n) => n + (n === 1 ? " comment" : " comments");
+
+  const fmt = (o) => new Intl.DateTimeFormat("en-GB", o);
+  const DAY = fmt({ day: "numeric", month: "long", year: "numeric" });
+  const HM = fmt({ hour: "2-digit", minute: "2-digit" });
+  const HMZ = fmt({ hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+  const RTF = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+  // "5 minutes ago" within a week, then "7 June 2015, 11:05" (like the server's pages).
+  function ago(d) {
+    const s = Math.max(0, (Date.now() - d) / 1000);
+    if (s >= 604800) return DAY.format(d) + ", " + HM.format(d);
+    const [n, unit] =
+      s < 60 ? [s, "second"] : s < 3600 ? [s / 60, "minute"] : s < 86400 ? [s / 3600, "hour"] : [s / 86400, "day"];
+    return RTF.format(-Math.floor(n), unit);
+  }
+  function timeEl(iso) {
+    const d = new Date(iso);
+    return h("time", { datetime: iso, title: DAY.format(d) + ", " + HMZ.format(d), text: ago(d) });
+  }
+
+  /* ---------- the API ---------- */
+
+  let auth = kv("session", "auth"); // {token, exp, me} of a signed-in reader
+  if (auth && !(auth.exp > Date.now())) auth = kv("session", "auth", null);
+  let fresh = false; // after a change, revalidate cached thread pages
+
+  // JSON in and out; errors are thrown as {status, message, fields, retry}.
+  async function api(method, path, body, headers = {}, withAuth = false) {
+    if (body) headers["Content-Type"] = "application/json";
+    if (withAuth && auth) headers.Authorization = "Bearer " + auth.token;
+    let r;
+    let data = null;
+    try {
+      r = await fetch(API + path, {
+        method,
+        headers,
+        body: body ? JSON.stringify(body) : undefined,
+        credentials: "omit",
+        cache: fresh && method === "GET" ? "no-cache" : "default",
+      });
+    } catch (e) {
+      throw { message: "The comment server could not be reached. Check your connection and try again." };
+    }
+    if (r.status === 204) return null;
+    try {
+      data = await r.json();
+    } catch (e) {
+      /* not JSON: handled below */
+    }
+    if (!r.ok || !data) {
+      const e = (data && data.error) || {};
+      throw {
+        status: r.status,
+        message: e.message || "Something went wrong (" + r.status + "). Please try again in a moment.",
+        fields: e.fields || {},
+        retry: Number(r.headers.get("Retry-After")) || 0,
+      };
+    }
+    return data;
+  }
+
+  /* ---------- counts: <span data-meydan-count="…"> ---------- */
+
+  function counts() {
+    const spans = [...document.querySelectorAll("[data-meydan-count]")];
+    const urls = [...new Set(spans.map((s) => s.dataset.meydanCount).filter(Boolean))];
+    for (let i = 0; i < urls.length; i += 100) {
+      const q = new URLSearchParams({ site: SITE });
+      for (const u of urls.slice(i, i + 100)) q.append("url", u);
+      api("GET", "counts?" + q)
+        .then((r) => {
+          for (const s of spans) {
+            const n = r.counts[s.dataset.meydanCount];
+            if (n != null) s.textContent = plural(n);
+          }
+        })
+        .catch(() => {});
+    }
+  }
+
+  /* ---------- the thread ---------- */
+
+  let root, cfg, thread, pageUrl, pageTitle;
+  let list, heading, orderNav, more, moreBtn, moreErr, live, respond;
+  const byId = new Map(); // id -> comment (API shape)
+  const els = new Map(); // id -> its <li>
+  let own = kv("local", "own") || {}; // id -> {t: edit token or null, u: until (ms), b: Markdown}
+
+  function saveOwn() {
+    for (const id in own) if (!(own[id].u > Date.now())) delete own[id];
+    kv("local", "own", own);
+  }
+
+  const announce = (text) => {
+    live.textContent = "";
+    setTimeout(() => (live.textContent = text), 50);
+  };
+
+  function threadQuery(page, order) {
+    const q = new URLSearchParams({ site: SITE, url: pageUrl, page });
+    if (order) q.set("order", order);
+    return api("GET", "threads?" + q);
+  }
+
+  async function start() {
+    counts();
+    root = document.getElementById("meydan-thread");
+    if (!root || root.dataset.meydanReady) return;
+    root.dataset.meydanReady = "1";
+    if (!document.querySelector("link[data-meydan-css]")) {
+      document.head.append(h("link", { rel: "stylesheet", href: ORIGIN + "/embed.css", "data-meydan-css": "" }));
+    }
+    let theme = opts.meydanTheme;
+    if (!theme) {
+      // Match the host page: dark text around us means a light page, and the reverse.
+      const rgb = (getComputedStyle(root).color.match(/[\d.]+/g) || []).map(Number);
+      if (rgb.length > 2) theme = rgb[0] * 0.299 + rgb[1] * 0.587 + rgb[2] * 0.114 < 128 ? "light" : "dark";
+    }
+    root.classList.add("meydan");
+    if (theme === "light" || theme === "dark") root.classList.add("meydan--" + theme);
+    const canonical = document.querySelector('link[rel="canonical"]');
+    pageUrl = opts.meydanUrl || (canonical && canonical.href) || location.href.split("#")[0];
+    pageTitle = opts.meydanTitle || document.title;
+    load();
+  }
+
+  async function load() {
+    root.replaceChildren(h("p", { c: "loading", text: "Loading comments…" }));
+    try {
+      [cfg, thread] = await Promise.all([
+        api("GET", "sites/" + encodeURIComponent(SITE)),
+        threadQuery(1, kv("local", "order")),
+      ]);
+    } catch (e) {
+      root.replaceChildren(
+        h("p", { c: "form-errors", role: "alert", text: "The comments could not be loaded. " + e.message }),
+        button("button", "Try again", load)
+      );
+      return;
+    }
+    render();
+    if (auth) {
+      api("GET", "me", null, {}, true)
+        .then((m) => (m.signed_in ? ((auth.me = m), kv("session", "auth", auth)) : signOut(true)))
+        .then(showAuth)
+        .catch(() => {});
+    }
+    // A permalink leads back here with #comment-ID: find it, loading more pages if need be.
+    const target = /^#comment-(\d+)$/.exec(location.hash);
+    if (target) {
+      const id = Number(target[1]);
+      for (let i = 0; i < 20 && !els.has(id) && thread.page < thread.pages; i++) await loadMore();
+      const li = els.get(id);
+      if (li) {
+        li.classList.add("meydan-comment--target");
+        li.scrollIntoView({ block: "start" });
+      }
+    }
+    setInterval(() => {
+      for (const t of root.querySelectorAll("time")) t.textContent = ago(new Date(t.dateTime));
+    }, 60000);
+  }
+
+  function render() {
+    heading = h("h2", { c: "comments__title", id: "meydan-comments-title" });
+    orderNav = h("nav", { c: "order", "aria-label": "Comment order" });
+    list = h("ol", { c: "comment-list" });
+    moreBtn = button("button button--secondary", "Load more comments", () => loadMore(true));
+    moreErr = h("span", { c: "field__error", role: "alert" });
+    more = h("p", { c: "more" }, moreBtn, moreErr);
+    live = h("p", { c: "sr", role: "status" });
+    respond = h("div", { c: "respond", id: "meydan-respond" });
+    root.replaceChildren(
+      h("section", { c: "comments", "aria-labelledby": "meydan-comments-title" }, heading, orderNav, list, more, respond, live)
+    );
+    fill(thread.comments);
+    buildForm();
+    update();
+  }
+
+  function update() {
+    heading.replaceChildren(plural(thread.count));
+    if (thread.title) heading.append(" ", h("span", { c: "comments__on", text: "on “" + thread.title + "”" }));
+    orderNav.hidden = !(thread.pages > 1 || thread.count > 1);
+    orderNav.replaceChildren(
+      ...["oldest", "newest"].flatMap((o, i) => [
+        i ? "·" : "",
+        button("link", o === "oldest" ? "Oldest first" : "Newest first", () => setOrder(o), {
+          "aria-pressed": String(thread.order === o),
+        }),
+      ])
+    );
+    more.hidden = thread.page >= thread.pages;
+  }
+
+  // Append a page's comments (tree order: each one's parent came before it).
+  function fill(comments) {
+    const stack = [];
+    let first = null;
+    for (const c of comments) {
+      let li = els.get(c.id);
+      if (!li) {
+        byId.set(c.id, c);
+        li = commentEl(c);
+        const parent = c.depth > 0 && stack[c.depth - 1];
+        (parent ? children(parent) : list).append(li);
+        first = first || li;
+      }
+      stack[c.depth] = li;
+      stack.length = c.depth + 1;
+    }
+    return first;
+  }
+
+  const children = (li) =>
+    li.querySelector(":scope > .meydan-children") || li.appendChild(h("ol", { c: "children" }));
+
+  function commentEl(c) {
+    const li = h("li", { c: "comment depth-" + c.depth, id: "comment-" + c.id }, articleEl(c));
+    els.set(c.id, li);
+    return li;
+  }
+
+  function articleEl(c) {
+    if (c.status === "removed") {
+      return h("article", { c: "comment__body comment__body--removed" }, h("p", { text: "This comment is not available." }));
+    }
+    const a = c.author;
+    const provider = a.provider && (cfg.providers || []).find((p) => p.id === a.provider);
+    const via = a.provider_name || (provider && provider.name);
+    const site = a.url && webLink(a.url);
+    const inReply = c.replied_to && byId.get(c.replied_to);
+    const content = h("div", { c: "comment__content" });
+    content.innerHTML = c.html; // sanitised by the server: the only HTML we insert
+    const actions = h("footer", { c: "comment__actions" });
+    if (thread.open) {
+      actions.append(button("link", "Reply", () => startReply(c.id), { "aria-label": "Reply to " + a.name }));
+    }
+    const art = h(
+      "article",
+      { c: "comment__body" + (c.status === "pending" ? " comment__body--pending" : "") },
+      h(
+        "header",
+        { c: "comment__meta" },
+        h("img", { c: "comment__avatar", src: abs(a.avatar), alt: "", width: 40, height: 40, loading: "lazy" }),
+        h("span", { c: "comment__author" }, site ? h("a", { href: site, rel: "nofollow ugc noopener", text: a.name }) : a.name),
+        provider &&
+          h("img", { c: "comment__provider", src: abs(provider.icon), width: 14, height: 14, alt: "via " + via, title: "Signed in with " + via }),
+        c.permalink
+          ? h("a", { c: "comment__permalink", href: abs(c.permalink), title: "Link to this comment" }, timeEl(c.created))
+          : timeEl(c.created),
+        c.edited && h("span", { c: "comment__edited", text: "(edited)" })
+      ),
+      c.status === "pending" &&
+        h("p", {
+          c: "comment__pending",
+          role: "status",
+          text: "Your comment is awaiting moderation. Only you can see it until a moderator approves it.",
+        }),
+      inReply && inReply.author.name && h("p", { c: "comment__inreply", text: "In reply to " + inReply.author.name }),
+      content,
+      actions
+    );
+    const mine = own[c.id];
+    if (mine && mine.u > Date.now() && (mine.t || auth)) {
+      const edit = button("link", "Edit", () => startEdit(c, art));
+      const del = button("link", "Delete", () => remove(c, art));
+      actions.append(edit, del);
+      setTimeout(() => (edit.remove(), del.remove()), Math.min(mine.u - Date.now(), 2e9));
+    }
+    return art;
+  }
+
+  async function loadMore(focus) {
+    moreBtn.disabled = true;
+    moreErr.textContent = "";
+    moreBtn.textContent = "Loading…";
+    try {
+      const p = await threadQuery(thread.page + 1, thread.order);
+      Object.assign(thread, { page: p.page, pages: p.pages, count: p.count });
+      const first = fill(p.comments);
+      update();
+      if (focus && more.hidden && first) focusOn(first.firstChild);
+    } catch (e) {
+      moreErr.textContent = e.message;
+    }
+    moreBtn.disabled = false;
+    moreBtn.textContent = "Load more comments";
+  }
+
+  async function setOrder(order) {
+    if (order === thread.order) return;
+    kv("local", "order", order);
+    cancelReply();
+    list.setAttribute("aria-busy", "true");
+    try {
+      thread = await threadQuery(1, order);
+      list.replaceChildren();
+      els.clear();
+      fill(thread.comments);
+      update();
+      orderNav.querySelector('[aria-pressed="true"]').focus();
+    } catch (e) {
+      announce(e.message);
+    }
+    list.removeAttribute("aria-busy");
+  }
+
+  function focusOn(el) {
+    el.setAttribute("tabindex", "-1");
+    el.focus();
+  }
+
+  function ownHeaders(id) {
+    const t = own[id] && own[id].t;
+    return t ? { "X-Meydan-Edit-Token": t } : {};
+  }
+
+  function startEdit(c, art) {
+    if (art.querySelector("form")) return;
+    const content = art.querySelector(".meydan-comment__content");
+    const actions = art.querySelector(".meydan-comment__actions");
+    const id = "meydan-edit-" + c.id;
+    const ta = h("textarea", { id, rows: 6, maxlength: cfg.limits.max_length, autocomplete: "off", "aria-describedby": id + "-error" });
+    ta.value = own[c.id] && own[c.id].b != null ? own[c.id].b : content.innerText.trim();
+    const err = h("p", { c: "field__error", id: id + "-error", role: "alert" });
+    const done = () => {
+      form.remove();
+      content.hidden = actions.hidden = false;
+      actions.querySelector("button:nth-last-child(2)").focus();
+    };
+    const form = h(
+      "form",
+      { c: "edit", novalidate: true, onkeydown: (e) => e.key === "Escape" && done() },
+      h("div", { c: "field" }, h("label", { for: id, text: "Edit your comment" }), ta, err),
+      h("p", { c: "respond__submit" }, h("button", { c: "button", text: "Save" }), button("button button--secondary", "Cancel", done))
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      form.setAttribute("aria-busy", "true");
+      try {
+        const n = await api("PATCH", "comments/" + c.id, { body: ta.value }, ownHeaders(c.id), !own[c.id].t);
+        own[c.id].b = ta.value;
+        saveOwn();
+        Object.assign(c, n);
+        content.innerHTML = n.html; // sanitised by the server
+        const meta = art.querySelector(".meydan-comment__meta");
+        if (n.edited && !meta.querySelector(".meydan-comment__edited")) meta.append(h("span", { c: "comment__edited", text: "(edited)" }));
+        fresh = true;
+        done();
+        announce("Your comment was updated.");
+      } catch (x) {
+        err.textContent = ((x.fields && x.fields.body) || [x.message]).join(" ");
+        ta.setAttribute("aria-invalid", "true");
+      }
+      form.removeAttribute("aria-busy");
+    });
+    content.hidden = actions.hidden = true;
+    content.after(form);
+    ta.focus();
+  }
+
+  async function remove(c, art) {
+    if (!window.confirm("Delete your comment? This cannot be undone.")) return;
+    try {
+      await api("DELETE", "comments/" + c.id, null, ownHeaders(c.id), !own[c.id].t);
+    } catch (x) {
+      art.append(h("p", { c: "field__error", role: "alert", text: x.message }));
+      return;
+    }
+    const li = els.get(c.id);
+    if (respond.parentNode === li) cancelReply();
+    delete own[c.id];
+    saveOwn();
+    fresh = true;
+    const kids = li.querySelector(":scope > .meydan-children");
+    if (kids && kids.children.length) li.firstChild.replaceWith(articleEl({ status: "removed" }));
+    else {
+      const parentList = li.parentNode;
+      li.remove();
+      els.delete(c.id);
+      if (parentList !== list && !parentList.children.length) parentList.remove();
+    }
+    if (c.status === "approved") thread.count--;
+    update();
+    announce("Your comment was deleted.");
+  }
+
+  /* ---------- the form: "Leave a Reply" ---------- */
+
+  let form, title, errorsBox, statusBox, asBox, guestBox, guestFields, previewBox, previewContent, submitBtn, remember;
+  let replyTo = null;
+  let blockedUntil = 0;
+  let popup = null;
+  let popupTimer = 0;
+  const fields = {};
+
+  function field(name, label, tag, attrs, help, required) {
+    const id = "meydan-" + name;
+    const helpEl = help && h("span", { c: "field__help", id: id + "-help", text: help });
+    const input = h(tag, {
+      id,
+      name,
+      required,
+      "aria-describedby": (helpEl ? id + "-help " : "") + id + "-error",
+      ...attrs,
+    });
+    const err = h("p", { c: "field__error", id: id + "-error" });
+    const box = h(
+      "div",
+      { c: "field field--" + name },
+      h("label", { for: id }, label, required && [" ", h("span", { c: "required", "aria-hidden": "true", text: "*" })]),
+      helpEl,
+      input,
+      err
+    );
+    fields[name] = { box, input, err };
+    return box;
+  }
+
+  function buildForm() {
+    if (!thread.open) {
+      respond.replaceChildren(h("p", { c: "respond__closed", text: "Comments are closed." }));
+      return;
+    }
+    const providers = cfg.providers || [];
+    title = h("h3", { c: "respond__title", id: "meydan-respond-title" });
+    errorsBox = h("div", { c: "form-errors", role: "alert", "aria-live": "assertive" });
+    statusBox = h("p", { c: "respond__status", role: "status", "aria-live": "polite" });
+    asBox = h("div", { c: "respond__as" });
+    guestBox = h(
+      "div",
+      null,
+      h("p", {
+        c: "respond__intro",
+        text: providers.length ? "Fill in your details below or click an icon to log in:" : "Fill in your details below.",
+      }),
+      providers.length > 0 &&
+        h(
+          "p",
+          { c: "respond__icons" },
+          providers.map((p) =>
+            h(
+              "button",
+              { type: "button", c: "respond__icon", title: "Log in with " + p.name, "aria-label": "Log in with " + p.name, onclick: () => signIn(p) },
+              h("img", { src: abs(p.icon), alt: "", width: 28, height: 28 })
+            )
+          )
+        ),
+      h("p", { c: "respond__note", text: "Your email address will not be published." })
+    );
+    remember = h("input", { type: "checkbox", id: "meydan-remember" });
+    guestFields = h(
+      "div",
+      null,
+      field("email", "Email", "input", { type: "email", autocomplete: "email", maxlength: 254 }, "Required, never published.", true),
+      field("name", "Name", "input", { type: "text", autocomplete: "name", maxlength: 100 }, "Required.", true),
+      field("website", "Website", "input", { type: "url", autocomplete: "url", maxlength: 200 }, "Optional."),
+      h(
+        "div",
+        { c: "field field--checkbox" },
+        remember,
+        " ",
+        h("label", { for: "meydan-remember", text: "Save my name, email and website in this browser for the next time I comment." })
+      )
+    );
+    previewContent = h("div", { c: "comment__content" });
+    previewBox = h("div", { c: "preview", hidden: true }, h("p", { c: "preview__label", text: "Preview" }), previewContent);
+    submitBtn = h("button", { type: "submit", c: "button" });
+    form = h(
+      "form",
+      { c: "respond__form", novalidate: true, "aria-labelledby": "meydan-respond-title", onsubmit: submit },
+      errorsBox,
+      asBox,
+      guestBox,
+      statusBox,
+      field("body", "Comment", "textarea", { rows: 6, maxlength: cfg.limits.max_length, autocomplete: "off" }, null, true),
+      guestFields,
+      h("p", {
+        c: "respond__hint",
+        text: "You can use Markdown: *italic*, **bold**, [links](address), `code`, > quotes.",
+      }),
+      previewBox,
+      h("p", { c: "respond__submit" }, submitBtn, button("button button--secondary", "Preview", preview))
+    );
+    fields.body.input.addEventListener("input", () => (previewBox.hidden = true));
+    respond.replaceChildren(title, form);
+    respond.addEventListener("keydown", (e) => e.key === "Escape" && replyTo && cancelReply(true));
+    const saved = kv("local", "guest");
+    if (saved) {
+      for (const k of ["name", "email", "website"]) fields[k].input.value = saved[k] || "";
+      remember.checked = true;
+    }
+    setTitle();
+    showAuth();
+  }
+
+  function setTitle() {
+    const c = replyTo && byId.get(replyTo);
+    title.replaceChildren(
+      ...(c
+        ? ["Replying to " + c.author.name + " ", h("small", null, button("link respond__cancel", "Cancel reply", () => cancelReply(true)))]
+        : ["Leave a Reply"])
+    );
+    submitBtn.textContent = c ? "Post Reply" : "Post Comment";
+  }
+
+  function startReply(id) {
+    replyTo = id;
+    els.get(id).firstChild.after(respond);
+    setTitle();
+    fields.body.input.focus();
+  }
+
+  function cancelReply(focus) {
+    const id = replyTo;
+    if (!respond || !id) return;
+    replyTo = null;
+    more.after(respond);
+    if (form) setTitle();
+    const li = els.get(id);
+    if (focus && li) li.querySelector(".meydan-comment__actions button").focus();
+  }
+
+  function showAuth() {
+    if (!form) return;
+    guestBox.hidden = guestFields.hidden = !!auth;
+    asBox.hidden = !auth;
+    if (!auth) return asBox.replaceChildren();
+    const m = auth.me || {};
+    asBox.replaceChildren(
+      h("img", { c: "respond__picture", src: abs(m.picture), alt: "", width: 48, height: 48 }),
+      h(
+        "div",
+        null,
+        h("p", { c: "respond__name", text: m.name }),
+        h(
+          "p",
+          { c: "respond__using" },
+          m.provider_name ? "You are commenting using your " + m.provider_name + " account." : "You are commenting as " + m.name + ".",
+          " (",
+          button("link", "Log Out", () => signOut()),
+          " / ",
+          button("link", "Change", () => signIn(null)),
+          ")"
+        )
+      )
+    );
+  }
+
+  function signOut(quiet) {
+    auth = kv("session", "auth", null);
+    showAuth();
+    if (!quiet && form) {
+      statusBox.textContent = "You are logged out. You can comment as a guest.";
+      fields.body.input.focus();
+    }
+  }
+
+  // The sign-in popup: a provider's page, or (Change) the list of providers.
+  function signIn(p) {
+    const start = p ? abs(p.signin) : ORIGIN + "/embed/signin/?site=" + encodeURIComponent(SITE);
+    if (!start) return;
+    const w = 500;
+    const ht = 640;
+    const left = Math.round(window.screenX + Math.max(0, (window.outerWidth - w) / 2));
+    const top = Math.round(window.screenY + Math.max(0, (window.outerHeight - ht) / 2));
+    popup = window.open(
+      start + "&origin=" + encodeURIComponent(location.origin),
+      "meydan-signin",
+      "popup,width=" + w + ",height=" + ht + ",left=" + left + ",top=" + top
+    );
+    errorsBox.replaceChildren();
+    if (!popup) {
+      errorsBox.append(h("p", { text: "The sign-in window was blocked. Allow pop-ups for this page, or comment as a guest." }));
+      return;
+    }
+    statusBox.textContent = p ? "Connecting to " + p.name + "…" : "Connecting…";
+    clearInterval(popupTimer);
+    // Closed without a message (and the reader is back here): say so.
+    popupTimer = setInterval(() => {
+      if (popup && (!popup.closed || !document.hasFocus())) return;
+      clearInterval(popupTimer);
+      if (popup) statusBox.textContent = "Sign-in was not completed. You can try again, or comment as a guest.";
+      popup = null;
+    }, 500);
+  }
+
+  window.addEventListener("message", (e) => {
+    const d = e.data;
+    if (e.origin !== ORIGIN || !popup || e.source !== popup || !d || d.type !== "meydan:signin") return;
+    popup = null;
+    if (d.status === "signed-in" && typeof d.token === "string" && d.token) {
+      const seconds = Number(d.expiresIn) || 3600;
+      auth = { token: d.token, exp: Date.now() + (seconds - 60) * 1000, me: d.me || {} };
+      kv("session", "auth", auth);
+      showAuth();
+      statusBox.textContent = "You are signed in as " + (auth.me.name || "") + ".";
+      fields.body.input.focus();
+    } else {
+      statusBox.textContent = "Sign-in was cancelled. You can comment as a guest.";
+    }
+  });
+
+  function clearErrors() {
+    errorsBox.replaceChildren();
+    for (const k in fields) setError(k, "");
+  }
+
+  function setError(k, msg) {
+    const f = fields[k];
+    f.err.textContent = msg;
+    f.box.classList.toggle("meydan-field--error", !!msg);
+    if (msg) f.input.setAttribute("aria-invalid", "true");
+    else f.input.removeAttribute("aria-invalid");
+  }
+
+  // Field messages next to their fields; the rest (and the summary) in the general area.
+  function showErrors(x) {
+    const general = [x.message];
+    for (const [k, msgs] of Object.entries(x.fields || {})) {
+      if (fields[k] && !fields[k].box.closest("[hidden]")) setError(k, msgs.join(" "));
+      else general.push(...msgs);
+    }
+    errorsBox.replaceChildren(...general.map((m) => h("p", { text: m })));
+    const bad = form.querySelector("[aria-invalid]"); // the first, in the order readers see
+    if (bad) bad.focus();
+    else focusOn(errorsBox);
+  }
+
+  async function submit(e) {
+    e.preventDefault();
+    if (form.getAttribute("aria-busy")) return;
+    clearErrors();
+    if (Date.now() < blockedUntil) {
+      const s = Math.ceil((blockedUntil - Date.now()) / 1000);
+      return showErrors({ message: "You are posting too fast. Try again in " + s + " seconds." });
+    }
+    if (auth && !(auth.exp > Date.now())) {
+      signOut(true);
+      return showErrors({ message: "Your sign-in has expired. Log in again, or comment as a guest." });
+    }
+    const body = fields.body.input.value;
+    const guest = {};
+    if (!auth) for (const k of ["name", "email", "website"]) guest[k] = fields[k].input.value.trim();
+    form.setAttribute("aria-busy", "true");
+    submitBtn.disabled = true;
+    try {
+      const r = await api(
+        "POST",
+        "comments",
+        { site: SITE, url: pageUrl, title: pageTitle, parent: replyTo, body, ...guest },
+        {},
+        true
+      );
+      if (!auth) kv("local", "guest", remember.checked ? guest : null);
+      const c = r.comment;
+      if (r.edit_until) own[c.id] = { t: r.edit_token || null, u: Date.parse(r.edit_until), b: body };
+      saveOwn();
+      fresh = true;
+      byId.set(c.id, c);
+      const li = commentEl(c);
+      const parent = c.parent && els.get(c.parent);
+      if (parent) children(parent).append(li);
+      else if (thread.order === "newest") list.prepend(li);
+      else list.append(li);
+      if (r.published) thread.count++;
+      fields.body.input.value = "";
+      previewBox.hidden = true;
+      cancelReply();
+      update();
+      li.scrollIntoView({ block: "nearest" });
+      focusOn(li.firstChild);
+      announce(r.published ? "Your comment was posted." : "Your comment is awaiting moderation.");
+    } catch (x) {
+      if (x.status === 429) blockedUntil = Date.now() + (x.retry || 30) * 1000;
+      if (auth && x.fields && (x.fields.name || x.fields.email)) {
+        // The server did not accept the sign-in (expired or for another site).
+        signOut(true);
+        x.message = "Your sign-in has expired. Log in again, or comment as a guest.";
+      }
+      showErrors(x);
+    }
+    form.removeAttribute("aria-busy");
+    submitBtn.disabled = false;
+  }
+
+  async function preview() {
+    clearErrors();
+    try {
+      const r = await api("POST", "preview", { body: fields.body.input.value });
+      previewContent.innerHTML = r.html; // sanitised by the server
+      if (!r.html) previewContent.textContent = "Nothing to preview yet.";
+      previewBox.hidden = false;
+    } catch (x) {
+      showErrors(x);
+    }
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
