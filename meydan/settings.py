@@ -313,10 +313,54 @@ MEYDAN_TRUSTED_PROXIES = env_int("MEYDAN_TRUSTED_PROXIES", 0)
 MEYDAN_COMMENT_MAX_LENGTH = env_int("MEYDAN_COMMENT_MAX_LENGTH", 10_000, minimum=1)
 MEYDAN_MAX_DEPTH = env_int("MEYDAN_MAX_DEPTH", 5, minimum=1)
 MEYDAN_PAGE_SIZE = env_int("MEYDAN_PAGE_SIZE", 50, minimum=1)
+
+
+def env_rate(name: str, default: str) -> tuple[int, int] | None:
+    """ "5/m" -> (5, 60): at most 5 in any 60 seconds; "off" -> None."""
+    value = (os.environ.get(name) or default).strip().lower()
+    if value == "off":
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    count, _, unit = value.partition("/")
+    if not count.isdigit() or int(count) < 1 or unit not in units:
+        raise ImproperlyConfigured(
+            f"{name} must look like 5/m (per s, m, h or d) or off, not {value!r}"
+        )
+    return int(count), units[unit]
+
+
+def env_seconds_or_off(name: str, default: int) -> int:
+    value = (os.environ.get(name) or "").strip().lower()
+    if value == "off":
+        return 0
+    return env_int(name, default)
+
+
 # The moderation pipeline: checks run in this order (see meydan/moderation/pipeline.py).
 MEYDAN_MODERATION_CHECKS = env_list(
     "MEYDAN_MODERATION_CHECKS",
     [
+        "meydan.moderation.checks.form_guard.FormGuardCheck",
+        "meydan.moderation.checks.bans.BanCheck",
+        "meydan.moderation.checks.rate_limit.RateLimitCheck",
+        "meydan.moderation.checks.words.DisallowedWordsCheck",
+        "meydan.moderation.checks.duplicate.DuplicateCheck",
+        "meydan.moderation.checks.words.ModerationWordsCheck",
+        "meydan.moderation.checks.links.LinksCheck",
+        "meydan.moderation.checks.first_comment.FirstCommentCheck",
         "meydan.moderation.checks.hold_all.HoldAllCheck",
+        "meydan.moderation.checks.spam.SpamFilterCheck",
     ],
 )
+# The learned spam filter (meydan/moderation/spam.py): local, trained by moderators.
+MEYDAN_SPAM_THRESHOLD_SPAM = float(os.environ.get("MEYDAN_SPAM_THRESHOLD_SPAM") or 0.97)
+MEYDAN_SPAM_THRESHOLD_HOLD = float(os.environ.get("MEYDAN_SPAM_THRESHOLD_HOLD") or 0.80)
+# Decisions of each kind (spam, not spam) before the filter has an opinion.
+MEYDAN_SPAM_MIN_LEARNED = env_int("MEYDAN_SPAM_MIN_LEARNED", 20, minimum=1)
+MEYDAN_SPAM_MAX_TOKENS = env_int("MEYDAN_SPAM_MAX_TOKENS", 50_000, minimum=1000)
+# Per reader (keyed IP hash, and identity: account or email), and per site.
+MEYDAN_RATELIMIT_COMMENTS = env_rate("MEYDAN_RATELIMIT_COMMENTS", "5/m")
+MEYDAN_RATELIMIT_SITE_COMMENTS = env_rate("MEYDAN_RATELIMIT_SITE_COMMENTS", "600/m")
+# A comment form must be at least this old (signed timestamp) — bots post at once.
+MEYDAN_MIN_FORM_SECONDS = env_seconds_or_off("MEYDAN_MIN_FORM_SECONDS", 3)
+MEYDAN_MAX_FORM_SECONDS = env_int("MEYDAN_MAX_FORM_SECONDS", 2 * 86400, minimum=60)

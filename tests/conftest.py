@@ -9,6 +9,9 @@ from meydan.comments import services
 from meydan.newsroom.models import Article
 from meydan.sites.models import Site
 
+# The loopback OpenID provider (oidc_provider_factory) for sign-in tests.
+pytest_plugins = ["tests.oidc_fixtures"]
+
 REQUIRE_ALL = os.environ.get("MEYDAN_REQUIRE_ALL") == "1"
 
 
@@ -25,6 +28,15 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or (
         "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_speed_limits(settings):
+    """Tests post faster than people: form age and rate limits are off unless a test
+    turns them on (tests/moderation/ does)."""
+    settings.MEYDAN_MIN_FORM_SECONDS = 0
+    settings.MEYDAN_RATELIMIT_COMMENTS = None
+    settings.MEYDAN_RATELIMIT_SITE_COMMENTS = None
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 The provider is the npm package ``oidc-provider`` (pinned in tests/oidc/package.json) run by
 Node.js. Use it from any test module:
 
-    from tests.oidc_fixtures import oidc_provider_factory  # noqa: F401  (registers the fixture)
+    (tests/conftest.py registers this module as a plugin, so the fixture is everywhere)
 
     def test_sign_in(oidc_provider_factory, live_server):
         idp = oidc_provider_factory([f"{live_server.url}/accounts/oidc/oidc/login/callback/"])

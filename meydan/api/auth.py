@@ -10,6 +10,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 
 from meydan.accounts.identity import Commenter, commenter_for_request, commenter_for_user
 from meydan.accounts.tokens import widget_token_verify
+from meydan.core.errors import TokenInvalid
 
 
 class _CsrfCheck(CsrfViewMiddleware):
@@ -26,14 +27,15 @@ def _csrf_ok(request) -> bool:
 def api_commenter(request, site=None) -> Commenter | None:
     """The signed-in reader behind this request, or None for a guest.
 
-    Raises nothing: a bad or expired token is a guest (the widget then offers
-    sign-in again); `site`, when given, must be the site the token was issued for.
+    A bearer token that is bad, expired or for another site than `site` raises
+    TokenInvalid (401), so the widget can ask the reader to sign in again instead
+    of silently posting as a guest.
     """
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         claims = widget_token_verify(header.removeprefix("Bearer ").strip())
         if claims is None or (site is not None and claims.site_id != site.pk):
-            return None
+            raise TokenInvalid()
         return commenter_for_user(claims.user, provider_id=claims.provider)
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and _csrf_ok(request):

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from meydan.comments import validation
+from meydan.moderation.checks.form_guard import form_token_issue
 
 
 class CommentForm(forms.Form):
@@ -22,11 +23,21 @@ class CommentForm(forms.Form):
         required=False,  # emptiness is reported by validation.clean_body, in our words
     )
     parent = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Spam guards (moderation.checks.form_guard): a signed timestamp, and a field
+    # people never see or fill (hidden by CSS, skipped by keyboard and screen readers).
+    form_token = forms.CharField(required=False, widget=forms.HiddenInput)
+    homepage = forms.CharField(
+        required=False,
+        label=_("Leave this field empty"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
 
     def __init__(self, *args, site, **kwargs):
         super().__init__(*args, **kwargs)
         self.site = site
         self.fields["body"].widget.attrs["maxlength"] = site.max_comment_length
+        if not self.is_bound:
+            self.initial["form_token"] = form_token_issue()
 
     def clean_body(self):
         return validation.clean_body(

@@ -42,6 +42,20 @@ class Thread(models.Model):
     def get_absolute_url(self) -> str:
         return self.url or self.key
 
+    @property
+    def accepts_comments(self) -> bool:
+        """Open, and not past the site's "close after N days"."""
+        if not self.is_open:
+            return False
+        days = self.site.close_after_days
+        if days and self.created:
+            from datetime import timedelta
+
+            from django.utils import timezone
+
+            return timezone.now() < self.created + timedelta(days=days)
+        return True
+
 
 class Comment(models.Model):
     class Status(models.TextChoices):
@@ -87,6 +101,10 @@ class Comment(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.APPROVED
     )
     moderation_reason = models.CharField(_("moderation reason"), max_length=200, blank=True)
+    # Shadow-banned: kept as spam, but its author still sees it as published.
+    shadow = models.BooleanField(_("shadow-banned"), default=False)
+    spam_score = models.FloatField(_("spam score"), null=True, blank=True)
+    flag_count = models.PositiveSmallIntegerField(_("reader reports"), default=0)
     created = models.DateTimeField(_("posted"))
     edited = models.DateTimeField(_("edited"), null=True, blank=True)
     ip_hash = models.CharField(_("IP (keyed hash)"), max_length=64, blank=True)

@@ -16,11 +16,13 @@ def thread_for_key(site: Site, key: str) -> Thread | None:
 
 
 def visible_filter(own_ids: Iterable[int]) -> Q:
-    """Published comments, plus the reader's own comments that await moderation."""
+    """Published comments, plus the reader's own comments that await moderation
+    (and their own shadow-banned ones, which they see as published)."""
     own = [int(pk) for pk in own_ids]
     visible = Q(status=Comment.Status.APPROVED)
     if own:
         visible |= Q(status=Comment.Status.PENDING, pk__in=own)
+        visible |= Q(status=Comment.Status.SPAM, shadow=True, pk__in=own)
     return visible
 
 

@@ -28,6 +28,7 @@ from meydan.comments.models import Comment, Thread
 from meydan.core.errors import InvalidComment, MeydanError
 from meydan.core.privacy import client_ip
 from meydan.core.views import error_page
+from meydan.moderation.checks.form_guard import form_token_issue
 
 OWN_COMMENTS_SESSION_KEY = "meydan_own_comments"
 OWN_COMMENTS_MAX = 100
@@ -96,7 +97,7 @@ def section_context(request, *, site, thread: Thread | None, form=None, status_c
     context = {
         "site": site,
         "thread": thread,
-        "comments_open": thread.is_open if thread is not None else site.comments_open,
+        "comments_open": thread.accepts_comments if thread is not None else site.comments_open,
         "comment_count": thread.comment_count if thread is not None else 0,
         "order": order,
         "form": form,
@@ -184,7 +185,12 @@ def handle_post(request, *, site, key: str, url: str, title: str, render_page):
             content_type="text/plain; charset=utf-8",
         )
     thread = queries.thread_for_key(site, key)
-    if thread is not None and not thread.is_open or thread is None and not site.comments_open:
+    if (
+        thread is not None
+        and not thread.accepts_comments
+        or thread is None
+        and not site.comments_open
+    ):
         return error_page(
             request,
             403,
@@ -215,6 +221,8 @@ def handle_post(request, *, site, key: str, url: str, title: str, render_page):
             body=data["body"],
             parent_id=data["parent"],
             ip=client_ip(request),
+            honeypot=data.get("homepage", ""),
+            form_token=data.get("form_token") or None,
         )
     except InvalidComment as error:
         for field, messages in error.errors.items():
@@ -225,7 +233,13 @@ def handle_post(request, *, site, key: str, url: str, title: str, render_page):
         form.add_error("parent" if error.field == "parent" else None, str(error.message))
         if error.field == "parent":
             form.cleaned_data["parent"] = None
-        return render_page(form, error.status)
+        # A fresh form token, so that "please try again" works on the next submit.
+        form.data = form.data.copy()
+        form.data["form_token"] = form_token_issue()
+        response = render_page(form, error.status)
+        if getattr(error, "retry_after", 0):
+            response["Retry-After"] = str(error.retry_after)
+        return response
 
     comment = result.comment
     _remember_own(request, comment.pk)
@@ -256,6 +270,9 @@ def _comment_location(comment: Comment, *, request, on_this_page: bool = False) 
     page = queries.comment_page_number(comment, order=order, own_ids=own_comment_ids(request))
     params = {}
     base = comment.thread.get_absolute_url()
+    if base.startswith(("http://", "https://")) and not on_this_page:
+        # A page on someone else's site: its own widget finds the comment by anchor.
+        return f"{base}#{comment.anchor}"
     if on_this_page:
         base = request.path
         params = {k: v for k, v in request.GET.items() if k not in ("page", "order", "replyto")}

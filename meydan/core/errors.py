@@ -71,3 +71,9 @@ class RateLimited(MeydanError):
     def __init__(self, message=None, *, retry_after: int = 60):
         self.retry_after = retry_after
         super().__init__(message)
+
+
+class TokenInvalid(MeydanError):
+    code = "token_invalid"
+    status = 401
+    message = _("Your sign-in has expired. Sign in again, or comment as a guest.")

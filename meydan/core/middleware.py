@@ -24,6 +24,7 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), interest-cohort=
 
 
 SIGNIN_PREFIX = "/accounts/"
+POPUP_PREFIXES = ("/accounts/", "/embed/")
 
 
 def _signin_policy() -> str:
@@ -53,5 +54,9 @@ class ContentSecurityPolicyMiddleware:
             _signin_policy() if request.path.startswith(SIGNIN_PREFIX) else CONTENT_SECURITY_POLICY
         )
         response.headers.setdefault("Content-Security-Policy", policy)
+        if request.path.startswith(POPUP_PREFIXES):
+            # The sign-in popup must stay able to talk to the page that opened it
+            # (SecurityMiddleware's COOP: same-origin would cut it off).
+            response.headers.setdefault("Cross-Origin-Opener-Policy", "unsafe-none")
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response

@@ -1,9 +1,11 @@
 """The widget's server side: its script, the sign-in popup and its postMessage
 bridge, and the no-JavaScript thread page."""
 
+import re
 from pathlib import Path
 
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -23,6 +25,12 @@ from meydan.core.views import error_page
 
 STATIC = Path(__file__).resolve().parent / "static" / "embed"
 EMBED_SESSION_KEY = "meydan_embed_signin"
+NONCE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
+CLAIM_SECONDS = 300
+
+
+def claim_key(nonce: str) -> str:
+    return f"meydan:signin-claim:{nonce}"
 
 
 def _asset(name: str, content_type: str):
@@ -63,7 +71,12 @@ def signin(request):
             _("Sign-in is not available here"),
             _("This page is not registered to use comments from this server."),
         )
-    request.session[EMBED_SESSION_KEY] = {"site": site.pk, "origin": origin}
+    nonce = request.GET.get("nonce", "")
+    request.session[EMBED_SESSION_KEY] = {
+        "site": site.pk,
+        "origin": origin,
+        "nonce": nonce if NONCE.match(nonce) else "",
+    }
     drafts.draft_save(request, {}, "/embed/done/")
     provider_id = request.GET.get("provider", "")
     options = signin_options(request)
@@ -80,8 +93,13 @@ def signin(request):
 @require_safe
 @xframe_options_deny
 def done(request):
-    """GET /embed/done/ — hand the widget its token (postMessage to the site's origin
-    only) and close the popup. A cancelled sign-in tells the widget so."""
+    """GET /embed/done/ — hand the widget its token and close the popup.
+
+    Two ways, because a provider's own Cross-Origin-Opener-Policy can cut the popup
+    off from the page that opened it: postMessage to the site's registered origin
+    when the opener is still reachable, and a one-time claim — the widget's secret
+    nonce, redeemed once within five minutes from that same origin
+    (POST /api/v1/signin/claim). A cancelled sign-in tells the widget so."""
     pending = request.session.pop(EMBED_SESSION_KEY, None)
     drafts.draft_pop(request)
     context = {"origin": "", "token": "", "status": "cancelled"}
@@ -99,7 +117,32 @@ def done(request):
                 expires_in=WIDGET_TOKEN_SECONDS,
                 commenter=commenter,
             )
+        if pending.get("nonce"):
+            cache.set(
+                claim_key(pending["nonce"]),
+                {
+                    "origin": pending["origin"],
+                    "site": pending["site"],
+                    "status": context["status"],
+                    "token": context["token"],
+                    "expires_in": WIDGET_TOKEN_SECONDS,
+                    "me": _me(context.get("commenter")),
+                },
+                CLAIM_SECONDS,
+            )
     return render(request, "embed/done.html", context)
+
+
+def _me(commenter) -> dict:
+    if commenter is None:
+        return {"signed_in": False}
+    return {
+        "signed_in": True,
+        "name": commenter.display_name,
+        "picture": commenter.picture_url,
+        "provider": commenter.provider_id or None,
+        "provider_name": commenter.provider_name or None,
+    }
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

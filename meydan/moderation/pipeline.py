@@ -1,14 +1,21 @@
 """The moderation pipeline: the one place that decides what happens to a new comment.
 
-Checks listed in settings.MEYDAN_MODERATION_CHECKS run in that order. Each takes
-the draft and returns a Verdict or None ("no opinion"); the strictest verdict wins
-(reject > spam > hold > approve), and its reason is stored with the comment so a
-moderator sees why ("held: every comment needs approval"). A held comment is saved
-as pending: its author sees it marked "awaiting moderation", nobody else sees it
-until a moderator approves it. A rejected comment is not saved at all.
+Checks listed in settings.MEYDAN_MODERATION_CHECKS run in that order: first the
+cheap refusals of machines (form guard: honeypot and form age; bans; rate limits),
+then the site's rules (disallowed words, duplicates, moderation words, links,
+first comment, hold everything), then the learned spam filter. Each takes the
+draft and returns a Verdict or None ("no opinion"); the strictest verdict wins
+(reject > spam > hold > approve) and a reject stops the run. The winning reason is
+stored with the comment so a moderator sees why ("held: 3 links").
+
+What the author experiences: approve — the comment appears. Hold — it is saved as
+pending; its author sees it marked "awaiting moderation", nobody else sees it until
+a moderator approves it. Spam — saved for moderators only (the author is told it
+awaits moderation, so bots learn nothing). Reject — nothing is saved and the author
+gets the check's message (e.g. "please try again", or wait N seconds).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from django.conf import settings
@@ -29,6 +36,10 @@ class Draft:
     author_url: str
     ip_hash: str
     user: object | None = None
+    parent_id: int | None = None
+    channel: str = "form"  # "form" (HTML), "api" (widget and clients)
+    honeypot: str = ""
+    form_token: str | None = None
 
 
 @cache
@@ -38,8 +49,12 @@ def _checks(paths: tuple[str, ...]):
 
 def run(draft: Draft) -> Verdict:
     verdict = Verdict.approve()
+    score = None
     for check in _checks(tuple(settings.MEYDAN_MODERATION_CHECKS)):
-        verdict = verdict.stricter_of(check.check(draft))
+        opinion = check.check(draft)
+        if opinion is not None and opinion.spam_score is not None:
+            score = opinion.spam_score
+        verdict = verdict.stricter_of(opinion)
         if verdict.decision == Decision.REJECT:
             break
-    return verdict
+    return replace(verdict, spam_score=score)

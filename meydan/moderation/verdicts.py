@@ -17,6 +17,14 @@ class Decision(enum.IntEnum):
 class Verdict:
     decision: Decision
     reason: str = ""
+    # For a refusal a person should hear about (too fast, form expired): the
+    # message to show them, and for rate limits how long to wait.
+    message: str = ""
+    retry_after: int = 0
+    # A shadow ban: saved as spam, but shown to its own author as if published.
+    shadow: bool = False
+    # The learned spam filter's score, when it ran; kept whatever the decision.
+    spam_score: float | None = None
 
     @classmethod
     def approve(cls) -> "Verdict":

@@ -8,14 +8,23 @@ class SiteAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     list_display = ["name", "slug", "domain", "comments_open", "hold_all", "max_depth", "page_size"]
     search_fields = ["name", "domain"]
+    filter_horizontal = ["moderators"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "domain", "origins"]}),
+        (None, {"fields": ["name", "slug", "domain", "origins", "moderators"]}),
         (
             "Discussion policy",
             {
                 "fields": [
                     "comments_open",
+                    "close_after_days",
+                    "require_name_email",
                     "hold_all",
+                    "hold_first_comment",
+                    "hold_links",
+                    "moderation_words",
+                    "disallowed_words",
+                    "disallowed_action",
+                    "flag_threshold",
                     "max_depth",
                     "page_size",
                     "default_order",

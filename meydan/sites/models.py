@@ -48,6 +48,49 @@ class Site(models.Model):
         default=False,
         help_text=_("A moderator must approve each comment before it is shown."),
     )
+    close_after_days = models.PositiveSmallIntegerField(
+        _("close threads after (days)"),
+        default=0,
+        help_text=_("Comments close this many days after a thread's first comment; 0 = never."),
+    )
+    require_name_email = models.BooleanField(_("guests must give name and email"), default=True)
+    hold_first_comment = models.BooleanField(
+        _("hold unless the author has an approved comment"),
+        default=False,
+        help_text=_("A first-time commenter waits for approval; after that they post directly."),
+    )
+    hold_links = models.PositiveSmallIntegerField(
+        _("hold a comment with this many links"),
+        default=2,
+        help_text=_("0 turns this off."),
+    )
+    moderation_words = models.TextField(
+        _("moderation words"),
+        blank=True,
+        help_text=_(
+            "One word or phrase per line. A comment containing one in its text, name, email, "
+            "website or IP hash is held."
+        ),
+    )
+    disallowed_words = models.TextField(
+        _("disallowed words"),
+        blank=True,
+        help_text=_("One per line, matched in the same places. A match is refused or spammed."),
+    )
+
+    class DisallowedAction(models.TextChoices):
+        REJECT = "reject", _("Refuse the comment")
+        SPAM = "spam", _("Put it in spam")
+
+    disallowed_action = models.CharField(
+        _("on a disallowed word"),
+        max_length=6,
+        choices=DisallowedAction.choices,
+        default=DisallowedAction.SPAM,
+    )
+    flag_threshold = models.PositiveSmallIntegerField(
+        _("hold after this many reader reports"), default=3, validators=[MinValueValidator(1)]
+    )
     max_depth = models.PositiveSmallIntegerField(
         _("maximum nesting depth"),
         default=_default_max_depth,
@@ -72,6 +115,12 @@ class Site(models.Model):
         default=15,
         validators=[MaxValueValidator(10_080)],
         help_text=_("How long authors may edit or delete their own comments; 0 turns it off."),
+    )
+    moderators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="moderated_sites",
+        help_text=_("Staff who moderate this site; they see only the sites they moderate."),
     )
     created = models.DateTimeField(auto_now_add=True)
 

@@ -14,7 +14,7 @@ import jwt
 import pytest
 import requests
 
-from tests.oidc_fixtures import ACCOUNT_NAME, OIDCProvider, oidc_provider_factory  # noqa: F401
+from tests.oidc_fixtures import ACCOUNT_NAME, OIDCProvider
 
 pytestmark = pytest.mark.slow
 
@@ -83,12 +83,12 @@ def pkce_pair() -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def idp(oidc_provider_factory) -> OIDCProvider:  # noqa: F811
+def idp(oidc_provider_factory) -> OIDCProvider:
     return oidc_provider_factory([REDIRECT_URI])
 
 
 @pytest.fixture(scope="module")
-def idp_no_consent(oidc_provider_factory) -> OIDCProvider:  # noqa: F811
+def idp_no_consent(oidc_provider_factory) -> OIDCProvider:
     return oidc_provider_factory([REDIRECT_URI], skip_consent=True)
 
 

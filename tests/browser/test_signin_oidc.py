@@ -11,7 +11,7 @@ from django.core.management import call_command
 from meydan.accounts.models import Profile
 from meydan.comments.models import Comment
 from meydan.newsroom.models import Article
-from tests.oidc_fixtures import ACCOUNT_NAME, oidc_provider_factory  # noqa: F401
+from tests.oidc_fixtures import ACCOUNT_NAME
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +23,7 @@ def field(page, label: str):
 
 
 @pytest.fixture
-def idp(oidc_provider_factory, live_server, settings):  # noqa: F811
+def idp(oidc_provider_factory, live_server, settings):
     provider = oidc_provider_factory([f"{live_server.url}/accounts/oidc/oidc/login/callback/"])
     # The other four are configured too, so the page shows every icon; only the
     # loopback provider is clicked (the others would need the Internet).

@@ -25,8 +25,11 @@ def test_embed_script_and_css_are_served(client):
 
 @pytest.mark.parametrize(
     "query",
-    ["?site=nope&origin=https://blog.example.org", "?site=caspian-ledger&origin=https://evil.example",
-     "?site=caspian-ledger"],  # fmt: skip
+    [
+        "?site=nope&origin=https://blog.example.org",
+        "?site=caspian-ledger&origin=https://evil.example",
+        "?site=caspian-ledger",
+    ],  # fmt: skip
 )
 def test_popup_refuses_unregistered_sites_and_origins(client, site, query):
     response = client.get(f"/embed/signin/{query}")
@@ -90,8 +93,11 @@ def test_no_js_thread_page_reads_and_posts(client, site, guest_form):
 
 @pytest.mark.parametrize(
     "params",
-    [{"site": "nope", "url": "/x/"}, {"site": "caspian-ledger", "url": "https://evil.example/"},
-     {"site": "caspian-ledger"}],  # fmt: skip
+    [
+        {"site": "nope", "url": "/x/"},
+        {"site": "caspian-ledger", "url": "https://evil.example/"},
+        {"site": "caspian-ledger"},
+    ],  # fmt: skip
 )
 def test_no_js_thread_page_refuses_unknown(client, site, params):
     response = client.get("/embed/thread/", params)

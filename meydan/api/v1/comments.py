@@ -30,6 +30,10 @@ class CommentCreateIn(Schema):
     name: str = Field("", max_length=1000, description="Guests: required")
     email: str = Field("", max_length=1000, description="Guests: required, never published")
     website: str = Field("", max_length=1000)
+    form_token: str | None = Field(
+        None, max_length=200, description="From GET /sites/{key}: when the form was shown"
+    )
+    homepage: str = Field("", max_length=1000, description="Leave empty (a spam trap)")
 
 
 class CommentCreatedOut(Schema):
@@ -80,11 +84,18 @@ def comment_create(request, data: CommentCreateIn):
         site=site, key=key, url=url, title=data.title
     )
     result = services.comment_post(
-        thread=thread, author=author, body=data.body, parent_id=data.parent, ip=client_ip(request)
+        thread=thread,
+        author=author,
+        body=data.body,
+        parent_id=data.parent,
+        ip=client_ip(request),
+        channel="api",
+        honeypot=data.homepage,
+        form_token=data.form_token,
     )
     comment = result.comment
     body = {
-        "comment": comment_dict(comment),
+        "comment": {**comment_dict(comment), "source": comment.body},
         "published": result.published,
         "edit_token": access.owner_token(comment) if commenter is None else None,
         "edit_until": access.edit_deadline(comment) if site.edit_window_minutes else None,
@@ -105,7 +116,8 @@ def comment_update(request, comment_id: int, data: CommentEditIn):
     """PATCH /api/v1/comments/{id} — the author edits their comment within the edit window."""
     comment = _author_comment(request, comment_id)
     _check_origin(request, comment.thread.site)
-    return comment_dict(services.comment_edit_by_author(comment, body=data.body))
+    comment = services.comment_edit_by_author(comment, body=data.body)
+    return {**comment_dict(comment), "source": comment.body}
 
 
 @router.delete("/comments/{comment_id}", response={204: None, **ERRORS})
@@ -131,3 +143,36 @@ def comment_preview(request, data: PreviewIn):
     if "\x00" in data.body:
         raise MeydanError("The text contains a NUL character.", field="body")
     return {"html": render_markdown(data.body)}
+
+
+class FlagIn(Schema):
+    reason: str = Field("", max_length=200)
+
+
+class FlagOut(Schema):
+    counted: bool = Field(description="False when this reader had reported it already")
+
+
+@router.post("/comments/{comment_id}/flag", response={200: FlagOut, **ERRORS})
+def comment_flag(request, comment_id: int, data: FlagIn):
+    """POST /api/v1/comments/{id}/flag — a reader reports a comment to the moderators."""
+    from meydan.comments.models import Comment
+    from meydan.core.errors import NotFound
+    from meydan.core.privacy import keyed_hash
+    from meydan.moderation.services import comment_flag as flag
+
+    comment = (
+        Comment.objects.select_related("thread__site")
+        .filter(pk=comment_id, status=Comment.Status.APPROVED)
+        .first()
+    )
+    if comment is None:
+        raise NotFound()
+    _check_origin(request, comment.thread.site)
+    commenter = api_commenter(request)
+    reporter = (
+        f"user:{commenter.user.pk}"
+        if commenter is not None
+        else keyed_hash("reporter", client_ip(request) or "")
+    )
+    return {"counted": flag(comment, reporter_key=reporter, reason=data.reason)}

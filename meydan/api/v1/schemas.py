@@ -36,6 +36,9 @@ class CommentOut(Schema):
     edited: datetime | None
     status: Literal["approved", "pending", "removed"]
     permalink: str
+    source: str | None = Field(
+        None, description="The Markdown as written: only in answers to its author"
+    )
 
 
 class ThreadOut(Schema):
@@ -51,5 +54,5 @@ class ThreadOut(Schema):
 
 
 # Documented error responses (each is an ErrorOut body).
-READ_ERRORS = dict.fromkeys((400, 404, 422), ErrorOut)
-WRITE_ERRORS = dict.fromkeys((400, 403, 404, 409, 413, 415, 422, 429), ErrorOut)
+READ_ERRORS = dict.fromkeys((400, 401, 404, 422), ErrorOut)
+WRITE_ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 413, 415, 422, 429), ErrorOut)

@@ -22,6 +22,8 @@ def author_dict(comment) -> dict:
 
 def comment_dict(comment) -> dict:
     status = comment.status if comment.status in ("approved", "pending") else "removed"
+    if comment.shadow:
+        status = "approved"  # only its author is ever shown it
     return {
         "id": comment.pk,
         "parent": comment.parent_id,

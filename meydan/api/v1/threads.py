@@ -19,10 +19,13 @@ from meydan.api.v1.schemas import READ_ERRORS, WRITE_ERRORS, ThreadOut
 from meydan.api.v1.serialize import page_comments
 from meydan.comments import caching, queries
 from meydan.comments.models import Thread
+from meydan.core.errors import MeydanError
 
 router = Router(tags=["threads"])
 
-CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30"
+# Browsers revalidate every time (a cheap 304 from the cache: readers see their own
+# new comment at once); shared caches (nginx, a CDN) may serve it for 5 seconds.
+CACHE_CONTROL = "public, max-age=0, s-maxage=5"
 MAX_COUNT_URLS = 100
 
 
@@ -83,7 +86,7 @@ def _thread_payload(site, key, url, thread_id, page_number, order) -> dict:
         "site": site.slug,
         "url": thread.url or url,
         "title": thread.title,
-        "open": thread.is_open,
+        "open": thread.accepts_comments,
         "count": thread.comment_count,
         "page": page.number,
         "pages": page.num_pages,
@@ -98,29 +101,31 @@ class CountsIn(Schema):
 
 
 class CountsOut(Schema):
-    counts: dict[str, int] = Field(description="Published comments per URL as given")
+    counts: dict[str, int | None] = Field(
+        description="Published comments per URL as given; null for a URL not on the site"
+    )
 
 
 def _counts(site_slug: str, urls: list[str]) -> dict:
     site = site_for_slug(site_slug)
-    keys = {}
+    keys: dict[str, str | None] = {}
     for url in urls:
-        key, _ = page_key_for(site, url)
-        keys[url] = key
+        try:
+            keys[url], _ = page_key_for(site, url)
+        except MeydanError:
+            keys[url] = None
     found = dict(
-        Thread.objects.filter(site=site, key__in=set(keys.values())).values_list(
+        Thread.objects.filter(site=site, key__in={k for k in keys.values() if k}).values_list(
             "key", "comment_count"
         )
     )
-    return {"counts": {url: found.get(key, 0) for url, key in keys.items()}}
+    return {"counts": {url: (found.get(key, 0) if key else None) for url, key in keys.items()}}
 
 
 @router.get("/counts", response={200: CountsOut, **READ_ERRORS})
 def counts_read(request, site: str, url: Query[list[str]]):
     """GET /api/v1/counts?site=…&url=…&url=… — published comment counts (at most 100 URLs)."""
     if len(url) > MAX_COUNT_URLS:
-        from meydan.core.errors import MeydanError
-
         raise MeydanError(f"Ask for at most {MAX_COUNT_URLS} URLs at once.")
     return _counts(site, url)
 

@@ -15,7 +15,13 @@ from meydan.comments.rendering import render_markdown
 from meydan.comments.services.threads import thread_changed
 from meydan.comments.signals import comment_held, comment_published
 from meydan.comments.tree import child_path
-from meydan.core.errors import CommentRejected, InvalidComment, ParentNotFound, ThreadClosed
+from meydan.core.errors import (
+    CommentRejected,
+    InvalidComment,
+    ParentNotFound,
+    RateLimited,
+    ThreadClosed,
+)
 from meydan.core.privacy import ip_hash as hash_ip
 from meydan.moderation import pipeline
 from meydan.moderation.verdicts import Decision
@@ -76,7 +82,8 @@ class PostResult:
 
     @property
     def published(self) -> bool:
-        return self.comment.status == Comment.Status.APPROVED
+        """As the author sees it: a shadow-banned comment looks published to them."""
+        return self.comment.status == Comment.Status.APPROVED or self.comment.shadow
 
 
 def comment_post(
@@ -88,12 +95,16 @@ def comment_post(
     ip: str | None = None,
     created: datetime | None = None,
     moderate: bool = True,
+    channel: str = "form",
+    honeypot: str = "",
+    form_token: str | None = None,
 ) -> PostResult:
     """Validate, moderate and save a comment or reply.
 
     Guarantees:
-    - Raises InvalidComment (per-field messages), ThreadClosed, ParentNotFound or
-      CommentRejected, and then nothing is stored.
+    - Raises InvalidComment (per-field messages), ThreadClosed, ParentNotFound,
+      CommentRejected or RateLimited (with the message for the author), and then
+      nothing is stored.
     - Runs the moderation pipeline unless `moderate` is False (importers and the
       demo seeder, which bring already-moderated comments).
     - One transaction: the thread row is locked, the comment inserted with its tree
@@ -103,7 +114,7 @@ def comment_post(
     - comment_published / comment_held are sent only after commit.
     """
     site = thread.site
-    if moderate and not thread.is_open:
+    if moderate and not thread.accepts_comments:
         raise ThreadClosed()
     author, body = validated(site, author, body, email_required=author.user is None)
     hashed_ip = hash_ip(ip)
@@ -119,16 +130,22 @@ def comment_post(
                 author_url=author.url,
                 ip_hash=hashed_ip,
                 user=author.user,
+                parent_id=parent_id,
+                channel=channel,
+                honeypot=honeypot,
+                form_token=form_token,
             )
         )
         if verdict.decision == Decision.REJECT:
-            raise CommentRejected(verdict.reason or None)
+            if verdict.retry_after:
+                raise RateLimited(verdict.message or None, retry_after=verdict.retry_after)
+            raise CommentRejected(verdict.message or None)
     status = _STATUS_FOR[verdict.decision] if verdict else Comment.Status.APPROVED
     body_html = render_markdown(body)
 
     with transaction.atomic():
         locked = Thread.objects.select_for_update().get(pk=thread.pk)
-        if moderate and not locked.is_open:
+        if moderate and not locked.accepts_comments:
             raise ThreadClosed()
         parent = None
         replied_to = None
@@ -163,6 +180,8 @@ def comment_post(
             body_html=body_html,
             status=status,
             moderation_reason=verdict.reason if verdict else "",
+            shadow=bool(verdict and verdict.shadow),
+            spam_score=verdict.spam_score if verdict else None,
             created=created or timezone.now(),
             ip_hash=hashed_ip,
         )

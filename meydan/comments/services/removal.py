@@ -54,7 +54,10 @@ def comments_remove_for_user(user) -> int:
     comments leave the page; replies by others stay, under a placeholder."""
     with transaction.atomic():
         changed = 0
+        from meydan.moderation.spam import spam_forget
+
         for comment in Comment.objects.filter(user=user).select_for_update():
+            spam_forget(comment)
             comment_set_status(comment, Comment.Status.TRASH, reason="removed by its author")
             changed += 1
         comments = Comment.objects.filter(user=user)
@@ -80,7 +83,10 @@ def comment_withdraw(comment: Comment) -> Comment:
 
     Its text is erased; replies by others stay, under a placeholder.
     """
+    from meydan.moderation.spam import spam_forget
+
     with transaction.atomic():
+        spam_forget(comment)
         comment = comment_set_status(comment, Comment.Status.TRASH, reason="deleted by its author")
         Comment.objects.filter(pk=comment.pk).update(body="", body_html="")
         comment.body = comment.body_html = ""

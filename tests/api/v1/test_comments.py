@@ -180,10 +180,12 @@ def test_bearer_token_posts_as_the_reader(api, site, new_comment, reader):
 
 
 @pytest.mark.parametrize("token", ["garbage", "a.b.c", ""])
-def test_bad_token_is_a_guest(api, site, new_comment, token):
-    assert api.get("/me", Authorization=f"Bearer {token}").json()["signed_in"] is False
-    guest = api.post("/comments", new_comment(name="", email=""), Authorization=f"Bearer {token}")
-    assert guest.status_code == 422  # a guest must give name and email
+def test_bad_token_is_401_so_the_widget_can_ask_again(api, site, new_comment, token):
+    me = api.get("/me", Authorization=f"Bearer {token}")
+    assert me.status_code == 401 and me.json()["error"]["code"] == "token_invalid"
+    posted = api.post("/comments", new_comment(name="", email=""), Authorization=f"Bearer {token}")
+    assert posted.status_code == 401
+    assert not Comment.objects.exists()
 
 
 def test_token_for_another_site_is_not_accepted(api, site, new_comment, reader):
@@ -191,8 +193,9 @@ def test_token_for_another_site_is_not_accepted(api, site, new_comment, reader):
     response = api.post(
         "/comments", new_comment(name="", email=""), Authorization=f"Bearer {token}"
     )
-    assert response.status_code == 422
+    assert response.status_code == 401
     assert not Comment.objects.exists()
+    assert api.get("/me", {"site": site.slug}, Authorization=f"Bearer {token}").status_code == 401
 
 
 def test_session_needs_csrf(site, new_comment, reader):

@@ -116,6 +116,7 @@
   /* ---------- the API ---------- */
 
   let auth = kv("session", "auth"); // {token, exp, me} of a signed-in reader
+  let nonce = ""; // the secret of the sign-in under way
   if (auth && !(auth.exp > Date.now())) auth = kv("session", "auth", null);
   let fresh = false; // after a change, revalidate cached thread pages
 
@@ -235,8 +236,8 @@
     }
     render();
     if (auth) {
-      api("GET", "me", null, {}, true)
-        .then((m) => (m.signed_in ? ((auth.me = m), kv("session", "auth", auth)) : signOut(true)))
+      api("GET", "me?site=" + encodeURIComponent(SITE), null, {}, true)
+        .then((m) => (m.signed_in ? ((auth.me = m), kv("session", "auth", auth)) : signOut(true)), (x) => x.status === 401 && signOut(true))
         .then(showAuth)
         .catch(() => {});
     }
@@ -406,9 +407,10 @@
     el.focus();
   }
 
-  function ownHeaders(id) {
+  // [headers, use the bearer token]: a guest's edit key, else the signed-in reader's token.
+  function ownAuth(id) {
     const t = own[id] && own[id].t;
-    return t ? { "X-Meydan-Edit-Token": t } : {};
+    return t ? [{ "X-Meydan-Edit-Token": t }, false] : [{}, true];
   }
 
   function startEdit(c, art) {
@@ -422,7 +424,7 @@
     const done = () => {
       form.remove();
       content.hidden = actions.hidden = false;
-      actions.querySelector("button:nth-last-child(2)").focus();
+      actions.querySelector("button:nth-last-child(2)")?.focus();
     };
     const form = h(
       "form",
@@ -434,8 +436,8 @@
       e.preventDefault();
       form.setAttribute("aria-busy", "true");
       try {
-        const n = await api("PATCH", "comments/" + c.id, { body: ta.value }, ownHeaders(c.id), !own[c.id].t);
-        own[c.id].b = ta.value;
+        const n = await api("PATCH", "comments/" + c.id, { body: ta.value }, ...ownAuth(c.id));
+        if (own[c.id]) own[c.id].b = ta.value;
         saveOwn();
         Object.assign(c, n);
         content.innerHTML = n.html; // sanitised by the server
@@ -458,7 +460,7 @@
   async function remove(c, art) {
     if (!window.confirm("Delete your comment? This cannot be undone.")) return;
     try {
-      await api("DELETE", "comments/" + c.id, null, ownHeaders(c.id), !own[c.id].t);
+      await api("DELETE", "comments/" + c.id, null, ...ownAuth(c.id));
     } catch (x) {
       art.append(h("p", { c: "field__error", role: "alert", text: x.message }));
       return;
@@ -483,7 +485,7 @@
 
   /* ---------- the form: "Leave a Reply" ---------- */
 
-  let form, title, errorsBox, statusBox, asBox, guestBox, guestFields, previewBox, previewContent, submitBtn, remember;
+  let form, title, errorsBox, statusBox, asBox, guestBox, guestFields, previewBox, previewContent, submitBtn, remember, trap;
   let replyTo = null;
   let blockedUntil = 0;
   let popup = null;
@@ -559,6 +561,8 @@
         h("label", { for: "meydan-remember", text: "Save my name, email and website in this browser for the next time I comment." })
       )
     );
+    // A spam trap people never see or reach (like the server's form): bots fill it in.
+    trap = h("input", { type: "text", id: "meydan-homepage", autocomplete: "off", tabindex: "-1" });
     previewContent = h("div", { c: "comment__content" });
     previewBox = h("div", { c: "preview", hidden: true }, h("p", { c: "preview__label", text: "Preview" }), previewContent);
     submitBtn = h("button", { type: "submit", c: "button" });
@@ -571,6 +575,7 @@
       statusBox,
       field("body", "Comment", "textarea", { rows: 6, maxlength: cfg.limits.max_length, autocomplete: "off" }, null, true),
       guestFields,
+      h("div", { c: "respond__trap", "aria-hidden": "true" }, h("label", { for: "meydan-homepage", text: "Leave this field empty" }), trap),
       h("p", {
         c: "respond__hint",
         text: "You can use Markdown: *italic*, **bold**, [links](address), `code`, > quotes.",
@@ -614,7 +619,7 @@
     more.after(respond);
     if (form) setTitle();
     const li = els.get(id);
-    if (focus && li) li.querySelector(".meydan-comment__actions button").focus();
+    if (focus && li) li.querySelector(".meydan-comment__actions button")?.focus();
   }
 
   function showAuth() {
@@ -660,8 +665,12 @@
     const ht = 640;
     const left = Math.round(window.screenX + Math.max(0, (window.outerWidth - w) / 2));
     const top = Math.round(window.screenY + Math.max(0, (window.outerHeight - ht) / 2));
+    // A secret for this sign-in: if the provider's pages cut the popup off from this
+    // page (Cross-Origin-Opener-Policy), the result is claimed with it instead.
+    const bytes = crypto.getRandomValues(new Uint8Array(18));
+    nonce = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
     popup = window.open(
-      start + "&origin=" + encodeURIComponent(location.origin),
+      start + "&origin=" + encodeURIComponent(location.origin) + "&nonce=" + nonce,
       "meydan-signin",
       "popup,width=" + w + ",height=" + ht + ",left=" + left + ",top=" + top
     );
@@ -672,21 +681,34 @@
     }
     statusBox.textContent = p ? "Connecting to " + p.name + "…" : "Connecting…";
     clearInterval(popupTimer);
-    // Closed without a message (and the reader is back here): say so.
+    let tries = 0;
     popupTimer = setInterval(() => {
-      if (popup && (!popup.closed || !document.hasFocus())) return;
-      clearInterval(popupTimer);
-      if (popup) statusBox.textContent = "Sign-in was not completed. You can try again, or comment as a guest.";
-      popup = null;
+      if (!popup) return clearInterval(popupTimer);
+      if (++tries % 3 === 0 || popup.closed) claim();
+      // Closed without a result for a while (and the reader is back here): say so.
+      if (popup.closed && tries > 12) {
+        clearInterval(popupTimer);
+        popup = null;
+        statusBox.textContent = "Sign-in was not completed. You can try again, or comment as a guest.";
+      }
     }, 500);
   }
 
-  window.addEventListener("message", (e) => {
-    const d = e.data;
-    if (e.origin !== ORIGIN || !popup || e.source !== popup || !d || d.type !== "meydan:signin") return;
+  function claim() {
+    const mine = nonce;
+    api("POST", "signin/claim", { site: SITE, nonce: mine }).then(
+      (d) => mine === nonce && signedIn(d),
+      () => {}
+    );
+  }
+
+  function signedIn(d) {
+    if (!popup) return;
     popup = null;
+    nonce = "";
+    clearInterval(popupTimer);
     if (d.status === "signed-in" && typeof d.token === "string" && d.token) {
-      const seconds = Number(d.expiresIn) || 3600;
+      const seconds = Number(d.expiresIn || d.expires_in) || 3600;
       auth = { token: d.token, exp: Date.now() + (seconds - 60) * 1000, me: d.me || {} };
       kv("session", "auth", auth);
       showAuth();
@@ -695,6 +717,12 @@
     } else {
       statusBox.textContent = "Sign-in was cancelled. You can comment as a guest.";
     }
+  }
+
+  window.addEventListener("message", (e) => {
+    const d = e.data;
+    if (e.origin !== ORIGIN || !popup || e.source !== popup || !d || d.type !== "meydan:signin") return;
+    signedIn(d);
   });
 
   function clearErrors() {
@@ -744,7 +772,7 @@
       const r = await api(
         "POST",
         "comments",
-        { site: SITE, url: pageUrl, title: pageTitle, parent: replyTo, body, ...guest },
+        { site: SITE, url: pageUrl, title: pageTitle, parent: replyTo, body, ...guest, form_token: cfg.form_token, homepage: trap.value },
         {},
         true
       );
@@ -769,7 +797,13 @@
       announce(r.published ? "Your comment was posted." : "Your comment is awaiting moderation.");
     } catch (x) {
       if (x.status === 429) blockedUntil = Date.now() + (x.retry || 30) * 1000;
-      if (auth && x.fields && (x.fields.name || x.fields.email)) {
+      // Refused as too old or incomplete: a fresh form token lets "try again" work.
+      if (x.status === 403) {
+        api("GET", "sites/" + encodeURIComponent(SITE))
+          .then((s) => (cfg.form_token = s.form_token))
+          .catch(() => {});
+      }
+      if (auth && x.status === 401) {
         // The server did not accept the sign-in (expired or for another site).
         signOut(true);
         x.message = "Your sign-in has expired. Log in again, or comment as a guest.";

@@ -1,0 +1,137 @@
+"""The learned spam filter's per-site model (see moderation.spam and moderation.spamfilter).
+
+One SpamModel row per site holds the totals; SpamToken holds two counts per
+token, so scoring a comment reads only that comment's tokens (one indexed query)
+however large the model grows. The number of tokens per site is bounded by
+MEYDAN_SPAM_MAX_TOKENS (50,000 by default, about 5 MB of rows): beyond it the
+rarest tokens are pruned. SpamLearned remembers which tokens each moderator
+decision added, so that a reversed decision is unlearned exactly.
+
+Nothing here identifies a person beyond what the comments themselves hold:
+words, link domains and e-mail domains with counts, no addresses or IPs.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from meydan.sites.models import Site
+
+
+class SpamModel(models.Model):
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="spam_model")
+    spam_docs = models.PositiveIntegerField(_("comments learned as spam"), default=0)
+    ham_docs = models.PositiveIntegerField(_("comments learned as not spam"), default=0)
+    # Sums of SpamToken.spam and SpamToken.ham, and the number of SpamToken rows.
+    spam_total = models.PositiveBigIntegerField(default=0)
+    ham_total = models.PositiveBigIntegerField(default=0)
+    vocabulary = models.PositiveIntegerField(default=0)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("spam filter model")
+
+    def __str__(self) -> str:
+        return f"{self.site}: {self.spam_docs} spam, {self.ham_docs} not spam"
+
+
+class SpamToken(models.Model):
+    model = models.ForeignKey(SpamModel, on_delete=models.CASCADE, related_name="tokens")
+    token = models.CharField(max_length=100)
+    spam = models.PositiveIntegerField(default=0)
+    ham = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model", "token"], name="spamtoken_unique_per_model")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token}: {self.spam}/{self.ham}"
+
+
+class SpamLearned(models.Model):
+    """A moderator's decision the model has learned, with the tokens it added."""
+
+    model = models.ForeignKey(SpamModel, on_delete=models.CASCADE, related_name="learned")
+    comment = models.OneToOneField(
+        "comments.Comment", on_delete=models.CASCADE, related_name="spam_learned"
+    )
+    is_spam = models.BooleanField()
+    tokens = models.JSONField(default=list)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"comment {self.comment_id}: {'spam' if self.is_spam else 'not spam'}"
+
+
+class Ban(models.Model):
+    """An author who may not comment (or, shadow-banned, comments for themselves only)."""
+
+    class Kind(models.TextChoices):
+        USER = "user", _("account")
+        EMAIL = "email", _("email")
+        IP = "ip", _("IP (keyed hash)")
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="bans")
+    kind = models.CharField(_("by"), max_length=5, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=254)
+    shadow = models.BooleanField(_("shadow ban"), default=False)
+    expires = models.DateTimeField(_("until"), null=True, blank=True)
+    reason = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "value"], name="ban_lookup")]
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value}"
+
+
+class Flag(models.Model):
+    """A reader's report of a comment; each reader (account or keyed IP) counts once."""
+
+    comment = models.ForeignKey("comments.Comment", on_delete=models.CASCADE, related_name="flags")
+    reporter = models.CharField(max_length=80)
+    reason = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "reporter"], name="flag_once_per_reader")
+        ]
+
+    def __str__(self) -> str:
+        return f"report on comment {self.comment_id}"
+
+
+class AuditEntry(models.Model):
+    """One moderation action: who, when, what, before and after. Written by
+    moderation.services only; the admin shows it read-only."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, related_name="+")
+    comment = models.ForeignKey(
+        "comments.Comment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    comment_ref = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=20)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.created:%Y-%m-%d %H:%M} {self.actor} {self.action} #{self.comment_ref}"

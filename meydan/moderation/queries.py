@@ -1,0 +1,79 @@
+"""Reads for the moderators' workspace."""
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+
+from meydan.comments.models import Comment
+
+S = Comment.Status
+TABS = {
+    "pending": Q(status=S.PENDING),
+    "spam": Q(status=S.SPAM),
+    "trash": Q(status=S.TRASH),
+    "all": Q(),
+}
+PAGE_SIZE = 50
+
+
+def queue_page(sites, *, tab="pending", site_id=None, thread_id=None, author="", page=1):
+    """One page of the moderation queue, newest first, within `sites`."""
+    comments = (
+        Comment.objects.filter(thread__site__in=sites)
+        .filter(TABS.get(tab, TABS["pending"]))
+        .select_related("thread__site", "user")
+        .order_by("-created", "-pk")
+    )
+    if site_id:
+        comments = comments.filter(thread__site_id=site_id)
+    if thread_id:
+        comments = comments.filter(thread_id=thread_id)
+    author = (author or "").strip()
+    if author:
+        comments = comments.filter(
+            Q(author_name__icontains=author)
+            | Q(author_email__iexact=author)
+            | Q(ip_hash=author)
+            | Q(user__username=author)
+        )
+    return Paginator(comments, PAGE_SIZE).get_page(page)
+
+
+def author_key(comment) -> tuple[str, str]:
+    if comment.user_id:
+        return ("user", str(comment.user_id))
+    if comment.author_email:
+        return ("email", comment.author_email.lower())
+    return ("ip", comment.ip_hash)
+
+
+def author_histories(comments) -> dict[tuple[str, str], dict[str, int]]:
+    """For each author on the page: how many of their comments are approved, held, spam."""
+    users = {c.user_id for c in comments if c.user_id}
+    emails = {c.author_email.lower() for c in comments if not c.user_id and c.author_email}
+    histories: dict[tuple[str, str], dict[str, int]] = {}
+    counts = Count("pk")
+    if users:
+        for row in (
+            Comment.objects.filter(user_id__in=users).values("user_id", "status").annotate(n=counts)
+        ):
+            histories.setdefault(("user", str(row["user_id"])), {})[row["status"]] = row["n"]
+    if emails:
+        for row in (
+            Comment.objects.filter(user=None, author_email__in=emails)
+            .values("author_email", "status")
+            .annotate(n=counts)
+        ):
+            key = ("email", row["author_email"].lower())
+            bucket = histories.setdefault(key, {})
+            bucket[row["status"]] = bucket.get(row["status"], 0) + row["n"]
+    return histories
+
+
+def tab_counts(sites) -> dict[str, int]:
+    rows = (
+        Comment.objects.filter(thread__site__in=sites)
+        .filter(status__in=[S.PENDING, S.SPAM])
+        .values("status")
+        .annotate(n=Count("pk"))
+    )
+    return {row["status"]: row["n"] for row in rows}

@@ -1,0 +1,279 @@
+"""Moderators' actions. Each one writes the audit log (who, when, what, before and
+after) in the same transaction, and teaches the spam filter where it applies."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from meydan.comments import services as comment_services
+from meydan.comments.models import Comment
+from meydan.core.errors import MeydanError
+
+S = Comment.Status
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    target: str  # the status the comment moves to
+    teaches: str  # "spam", "ham" or ""
+
+
+ACTIONS = {
+    a.name: a
+    for a in [
+        Action("approve", _("Approve"), S.APPROVED, "ham"),
+        Action("unapprove", _("Unapprove"), S.PENDING, ""),
+        Action("spam", _("Spam"), S.SPAM, "spam"),
+        Action("not_spam", _("Not spam"), S.APPROVED, "ham"),
+        Action("trash", _("Trash"), S.TRASH, ""),
+        Action("restore", _("Restore"), "", ""),
+    ]
+}
+
+
+def _snapshot(comment: Comment) -> dict:
+    return {
+        "status": comment.status,
+        "reason": comment.moderation_reason,
+        "body": comment.body,
+        "author_name": comment.author_name,
+        "author_email": comment.author_email,
+        "author_url": comment.author_url,
+    }
+
+
+def audit_record(
+    *, actor, action: str, comment=None, site=None, before=None, after=None, note: str = ""
+):
+    from meydan.moderation.models import AuditEntry
+
+    site = site or (comment.thread.site if comment is not None else None)
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        site=site,
+        comment=comment,
+        comment_ref=comment.pk if comment is not None else None,
+        action=action,
+        before=before or {},
+        after=after or {},
+        note=note[:500],
+    )
+
+
+def _teach(comment: Comment, lesson: str) -> None:
+    """Teach the spam filter a moderator's decision (it unlearns a reversed one itself)."""
+    from meydan.moderation import spam
+
+    if lesson:
+        spam.spam_learn(comment, is_spam=lesson == "spam")
+
+
+def _restore_target(comment: Comment) -> str:
+    from meydan.moderation.models import AuditEntry
+
+    last = AuditEntry.objects.filter(comment=comment, action="trash").order_by("-created").first()
+    previous = (last.before or {}).get("status") if last else None
+    return previous if previous in (S.APPROVED, S.PENDING, S.SPAM) else S.PENDING
+
+
+def comment_moderate(comment: Comment, action: str, *, actor, note: str = "") -> Comment:
+    """Apply one action (see ACTIONS) to one comment the actor may moderate."""
+    if action not in ACTIONS:
+        raise MeydanError(_("Unknown moderation action."))
+    spec = ACTIONS[action]
+    with transaction.atomic():
+        before = _snapshot(comment)
+        target = spec.target or _restore_target(comment)
+        reason = f"{action} by {actor.get_username()}" if actor else action
+        comment = comment_services.comment_set_status(comment, target, reason=reason)
+        if comment.shadow and target == S.APPROVED:
+            Comment.objects.filter(pk=comment.pk).update(shadow=False)
+            comment.shadow = False
+        _teach(comment, spec.teaches)
+        audit_record(
+            actor=actor,
+            action=action,
+            comment=comment,
+            before=before,
+            after=_snapshot(comment),
+            note=note,
+        )
+    return comment
+
+
+def comments_moderate_bulk(comments, action: str, *, actor) -> int:
+    count = 0
+    for comment in comments:
+        comment_moderate(comment, action, actor=actor, note="bulk")
+        count += 1
+    return count
+
+
+def comment_delete_forever(comment: Comment, *, actor) -> None:
+    """Delete a comment for good. If others replied to it, its row stays as an erased
+    placeholder (no text, no author) so their replies keep their place."""
+    with transaction.atomic():
+        before = _snapshot(comment)
+        site = comment.thread.site
+        if comment.replies.exists():
+            from meydan.moderation import spam
+
+            spam.spam_forget(comment)
+            comment = comment_services.comment_set_status(comment, S.TRASH, reason="deleted")
+            Comment.objects.filter(pk=comment.pk).update(
+                body="",
+                body_html="",
+                author_name="",
+                author_email="",
+                author_url="",
+                ip_hash="",
+                user=None,
+                author_picture="",
+            )
+            audit_record(
+                actor=actor, action="delete", comment=comment, before=before, after={"erased": True}
+            )
+        else:
+            thread_id, ref = comment.thread_id, comment.pk
+            audit_record(
+                actor=actor,
+                action="delete",
+                comment=None,
+                site=site,
+                before=before,
+                after={"deleted": ref},
+            )
+            comment_services.comment_set_status(comment, S.TRASH, reason="deleted")
+            Comment.objects.filter(pk=ref).delete()
+            comment_services.thread_changed(thread_id)
+
+
+def comment_moderator_edit(comment: Comment, *, actor, body: str) -> Comment:
+    with transaction.atomic():
+        before = _snapshot(comment)
+        comment = comment_services.comment_edit(
+            comment,
+            body=body,
+            author_name=comment.author_name,
+            author_email=comment.author_email,
+            author_url=comment.author_url,
+        )
+        audit_record(
+            actor=actor, action="edit", comment=comment, before=before, after=_snapshot(comment)
+        )
+    return comment
+
+
+def comment_moderator_reply(parent: Comment, *, actor, body: str) -> Comment:
+    """Reply as the moderator (published at once, no checks), e.g. to explain a decision."""
+    from meydan.accounts.identity import profile_for_user
+
+    profile = profile_for_user(actor)
+    with transaction.atomic():
+        result = comment_services.comment_post(
+            thread=parent.thread,
+            author=comment_services.Author(
+                name=profile.display_name,
+                email=actor.email,
+                user=actor,
+                picture=profile.picture.key if profile.picture_id else "",
+            ),
+            body=body,
+            parent_id=parent.pk,
+            moderate=False,
+        )
+        audit_record(
+            actor=actor, action="reply", comment=result.comment, after=_snapshot(result.comment)
+        )
+    return result.comment
+
+
+def ban_create(
+    *,
+    actor,
+    site,
+    kind: str,
+    value: str,
+    expires: datetime | None = None,
+    shadow: bool = False,
+    reason: str = "",
+):
+    from meydan.moderation.models import Ban
+
+    value = value.strip().lower() if kind == Ban.Kind.EMAIL else value.strip()
+    if not value:
+        raise MeydanError(_("Say whom to ban."))
+    if expires is not None and expires <= timezone.now():
+        raise MeydanError(_("The expiry must be in the future."))
+    with transaction.atomic():
+        ban = Ban.objects.create(
+            site=site,
+            kind=kind,
+            value=value,
+            expires=expires,
+            shadow=shadow,
+            reason=reason[:200],
+            created_by=actor if actor and actor.is_authenticated else None,
+        )
+        audit_record(
+            actor=actor,
+            action="ban",
+            site=site,
+            after={
+                "kind": kind,
+                "value": value,
+                "shadow": shadow,
+                "expires": expires.isoformat() if expires else None,
+            },
+            note=reason,
+        )
+    return ban
+
+
+def ban_lift(ban, *, actor) -> None:
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="unban",
+            site=ban.site,
+            before={"kind": ban.kind, "value": ban.value, "shadow": ban.shadow},
+        )
+        ban.delete()
+
+
+def comment_flag(comment: Comment, *, reporter_key: str, reason: str = "") -> bool:
+    """A reader reports a comment. Each reader counts once; at the site's threshold a
+    published comment is held for review. Returns False for a repeated report."""
+    from django.db import IntegrityError
+    from django.db.models import F
+
+    from meydan.moderation.models import Flag
+
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Flag.objects.create(comment=comment, reporter=reporter_key, reason=reason[:200])
+        except IntegrityError:
+            return False
+        Comment.objects.filter(pk=comment.pk).update(flag_count=F("flag_count") + 1)
+        comment.refresh_from_db(fields=["flag_count", "status"])
+        threshold = comment.thread.site.flag_threshold
+        if comment.status == S.APPROVED and comment.flag_count >= threshold:
+            before = _snapshot(comment)
+            comment = comment_services.comment_set_status(
+                comment, S.PENDING, reason=f"held: {comment.flag_count} reader reports"
+            )
+            audit_record(
+                actor=None,
+                action="flagged",
+                comment=comment,
+                before=before,
+                after=_snapshot(comment),
+                note=f"{comment.flag_count} reports",
+            )
+    return True

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from meydan.moderation import views
+
+app_name = "moderation"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("act/", views.act, name="act"),
+    path("comments/<int:comment_id>/edit/", views.edit, name="edit"),
+    path("comments/<int:comment_id>/reply/", views.reply, name="reply"),
+    path("bans/", views.bans, name="bans"),
+    path("log/", views.log, name="log"),
+]

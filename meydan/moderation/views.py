@@ -1,0 +1,231 @@
+"""The moderators' workspace at /moderation/: the queue, actions (one or many),
+edit, reply, bans, and the audit log. Staff only; every action is a POST with CSRF."""
+
+from datetime import timedelta
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from meydan.comments.models import Comment
+from meydan.core.errors import InvalidComment, MeydanError
+from meydan.moderation import access, queries, services
+from meydan.moderation.forms import BanForm, EditForm, ReplyForm
+
+
+def moderator_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not access.is_moderator(request.user):
+            raise PermissionDenied(_("You do not moderate any site."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _int(value) -> int | None:
+    return int(value) if str(value or "").isdigit() and len(str(value)) < 12 else None
+
+
+def _back(request) -> str:
+    target = request.POST.get("next") or reverse("moderation:queue")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("moderation:queue")
+
+
+@moderator_required
+@require_safe
+def queue(request):
+    """GET /moderation/ — Pending / Spam / Trash / All, with filters."""
+    sites = access.sites_moderated_by(request.user)
+    tab = request.GET.get("tab", "pending")
+    if tab not in queries.TABS:
+        tab = "pending"
+    page = queries.queue_page(
+        sites,
+        tab=tab,
+        site_id=_int(request.GET.get("site")),
+        thread_id=_int(request.GET.get("thread")),
+        author=request.GET.get("author", "")[:254],
+        page=_int(request.GET.get("page")) or 1,
+    )
+    histories = queries.author_histories(page.object_list)
+    rows = [
+        {"comment": c, "history": histories.get(queries.author_key(c), {})}
+        for c in page.object_list
+    ]
+    return render(
+        request,
+        "moderation/queue.html",
+        {
+            "tab": tab,
+            "tabs": [
+                ("pending", _("Pending")),
+                ("spam", _("Spam")),
+                ("trash", _("Trash")),
+                ("all", _("All")),
+            ],
+            "counts": queries.tab_counts(sites),
+            "page": page,
+            "rows": rows,
+            "sites": sites,
+            "filters": request.GET,
+            "actions": services.ACTIONS.values(),
+        },
+    )
+
+
+@moderator_required
+@require_POST
+def act(request):
+    """POST /moderation/act/ — one action on the selected comments (ids)."""
+    action = request.POST.get("action", "")
+    ids = [i for i in (_int(v) for v in request.POST.getlist("ids")) if i]
+    one = request.POST.get("one", "")
+    if one:  # a row's own button: "approve:12" acts on that comment alone
+        action, _sep, raw = one.partition(":")
+        ids = [i for i in [_int(raw)] if i]
+    if not ids:
+        messages.error(request, _("Select at least one comment."))
+        return HttpResponseRedirect(_back(request))
+    comments = list(access.access_comments_for_moderation(request.user, ids))
+    try:
+        if action == "delete":
+            for comment in comments:
+                services.comment_delete_forever(comment, actor=request.user)
+            done = len(comments)
+        else:
+            done = services.comments_moderate_bulk(comments, action, actor=request.user)
+    except MeydanError as error:
+        messages.error(request, str(error.message))
+        return HttpResponseRedirect(_back(request))
+    messages.success(request, _("%(n)d comment(s): %(action)s.") % {"n": done, "action": action})
+    return HttpResponseRedirect(_back(request))
+
+
+@moderator_required
+@require_http_methods(["GET", "POST"])
+def edit(request, comment_id: int):
+    """GET/POST /moderation/comments/<id>/edit/ — correct a comment; reply to it."""
+    comment = access.access_comment_for_moderation(request.user, comment_id)
+    form = EditForm(request.POST or None, initial={"body": comment.body})
+    reply_form = ReplyForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.comment_moderator_edit(
+                comment, actor=request.user, body=form.cleaned_data["body"]
+            )
+        except InvalidComment as error:
+            for message in error.errors.get("body", []):
+                form.add_error("body", message)
+        else:
+            messages.success(request, _("Comment saved."))
+            return HttpResponseRedirect(reverse("moderation:edit", args=[comment.pk]))
+    return render(
+        request,
+        "moderation/edit.html",
+        {"comment": comment, "form": form, "reply_form": reply_form},
+    )
+
+
+@moderator_required
+@require_POST
+def reply(request, comment_id: int):
+    """POST /moderation/comments/<id>/reply/ — answer as the moderator."""
+    comment = access.access_comment_for_moderation(request.user, comment_id)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_moderator_reply(
+                comment, actor=request.user, body=form.cleaned_data["body"]
+            )
+            messages.success(request, _("Reply posted."))
+        except MeydanError as error:
+            messages.error(request, str(error.message))
+    else:
+        messages.error(request, _("Write a reply first."))
+    return HttpResponseRedirect(reverse("moderation:edit", args=[comment.pk]))
+
+
+@moderator_required
+@require_http_methods(["GET", "POST"])
+def bans(request):
+    """GET/POST /moderation/bans/ — ban by account, email or IP hash; lift bans."""
+    from meydan.moderation.models import Ban
+
+    sites = access.sites_moderated_by(request.user)
+    initial = {k: request.GET[k] for k in ("kind", "value", "site") if k in request.GET}
+    form = BanForm(request.POST or None, sites=sites, initial=initial)
+    if request.method == "POST" and "lift" in request.POST:
+        ban = Ban.objects.filter(pk=_int(request.POST["lift"]), site__in=sites).first()
+        if ban is not None:
+            services.ban_lift(ban, actor=request.user)
+            messages.success(request, _("Ban lifted."))
+        return HttpResponseRedirect(reverse("moderation:bans"))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        days = data.get("days")
+        try:
+            services.ban_create(
+                actor=request.user,
+                site=access.access_site_for_moderation(request.user, data["site"]),
+                kind=data["kind"],
+                value=data["value"],
+                shadow=data["shadow"],
+                expires=timezone.now() + timedelta(days=days) if days else None,
+                reason=data["reason"],
+            )
+        except (MeydanError, ValidationError) as error:
+            form.add_error(None, str(getattr(error, "message", error)))
+        else:
+            messages.success(request, _("Ban saved."))
+            return HttpResponseRedirect(reverse("moderation:bans"))
+    active = Ban.objects.filter(site__in=sites).select_related("site", "created_by")
+    return render(request, "moderation/bans.html", {"form": form, "bans": active})
+
+
+@moderator_required
+@require_safe
+def log(request):
+    """GET /moderation/log/ — the audit log (read only)."""
+    from django.core.paginator import Paginator
+
+    from meydan.moderation.models import AuditEntry
+
+    entries = (
+        AuditEntry.objects.filter(site__in=access.sites_moderated_by(request.user))
+        .select_related("actor", "site")
+        .order_by("-created", "-pk")
+    )
+    page = Paginator(entries, 100).get_page(_int(request.GET.get("page")) or 1)
+    return render(request, "moderation/log.html", {"page": page})
+
+
+def comment_report(request, comment_id: int):
+    """POST /c/<id>/report — a reader reports a comment (counted once per reader)."""
+    from django.shortcuts import get_object_or_404
+
+    from meydan.core.privacy import client_ip, keyed_hash
+
+    comment = get_object_or_404(Comment, pk=comment_id, status=Comment.Status.APPROVED)
+    if request.method != "POST":
+        return render(request, "moderation/report.html", {"comment": comment})
+    reporter = (
+        f"user:{request.user.pk}"
+        if request.user.is_authenticated
+        else keyed_hash("reporter", client_ip(request) or request.session.session_key or "")
+    )
+    services.comment_flag(comment, reporter_key=reporter, reason=request.POST.get("reason", ""))
+    messages.success(request, _("Thank you. A moderator will look at this comment."))
+    return HttpResponseRedirect(reverse("comment-permalink", args=[comment.pk]))
