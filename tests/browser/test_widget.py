@@ -13,8 +13,7 @@ from django.core.management import call_command
 
 from meydan.comments.models import Comment
 from meydan.sites.models import Site
-from tests.browser.conftest import CHROMIUM_ARGS
-from tests.conftest import chromium_path
+from tests.browser.conftest import launch
 from tests.oidc_fixtures import ACCOUNT_NAME
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -59,22 +58,12 @@ def blog(tmp_path, live_server):
     server.shutdown()
 
 
-@pytest.fixture
-def strict_browser():
+@pytest.fixture(scope="module")
+def strict_browser(playwright):
     """Chromium that blocks third-party cookies."""
-    from playwright.sync_api import sync_playwright
-
-    path = chromium_path()
-    from tests.conftest import require_tool
-
-    require_tool(path is not None, "Chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=path,
-            args=[*CHROMIUM_ARGS, "--test-third-party-cookie-phaseout"],
-        )
-        yield browser
-        browser.close()
+    browser = launch(playwright, "--test-third-party-cookie-phaseout")
+    yield browser
+    browser.close()
 
 
 def field(scope, label):
