@@ -168,8 +168,10 @@ if _CACHE_URL.startswith(("redis://", "rediss://")):
             "LOCATION": _CACHE_URL,
         }
     }
+elif _CACHE_URL == "dummy://":  # caches nothing: for measuring the uncached path
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 elif _CACHE_URL:
-    raise ImproperlyConfigured("MEYDAN_CACHE_URL must be a redis:// URL or empty")
+    raise ImproperlyConfigured("MEYDAN_CACHE_URL must be a redis:// URL, dummy:// or empty")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -81,11 +81,24 @@ class GuestCommentForm(CommentForm):
         required=False,
     )
 
+    def __init__(self, *args, site, **kwargs):
+        super().__init__(*args, site=site, **kwargs)
+        # Site.require_name_email off: both may stay empty (the name becomes
+        # "Anonymous", see comments.services.posting.validated).
+        self.names_required = site.require_name_email
+        if not self.names_required:
+            self.fields["email"].help_text = _("Optional, never published.")
+            self.fields["name"].help_text = _("Optional.")
+
     def clean_name(self):
-        return validation.clean_name(self.cleaned_data.get("name", ""))
+        return validation.clean_name(
+            self.cleaned_data.get("name", ""), required=self.names_required
+        )
 
     def clean_email(self):
-        return validation.clean_email(self.cleaned_data.get("email", ""))
+        return validation.clean_email(
+            self.cleaned_data.get("email", ""), required=self.names_required
+        )
 
     def clean_website(self):
         return validation.clean_website(self.cleaned_data.get("website", ""))

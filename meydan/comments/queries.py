@@ -89,11 +89,14 @@ def thread_visible_page(
             "author_name",
             "author_url",
             "avatar_key",
+            "author_provider",
+            "author_picture",
+            "shadow",
             "body_html",
             "status",
             "created",
             "edited",
-        )  # fmt: skip
+        )
         .annotate(replied_to_name=F("replied_to__author_name"))
     )
     return ThreadPage(nodes=flatten(comments), number=page, num_pages=num_pages, order=order)

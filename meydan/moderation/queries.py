@@ -2,6 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
 
 from meydan.comments.models import Comment
 
@@ -58,14 +59,23 @@ def author_histories(comments) -> dict[tuple[str, str], dict[str, int]]:
         ):
             histories.setdefault(("user", str(row["user_id"])), {})[row["status"]] = row["n"]
     if emails:
+        # Addresses are stored as typed: compare them lowercased, as author_key does.
         for row in (
-            Comment.objects.filter(user=None, author_email__in=emails)
-            .values("author_email", "status")
+            Comment.objects.filter(user=None)
+            .annotate(email=Lower("author_email"))
+            .filter(email__in=emails)
+            .values("email", "status")
             .annotate(n=counts)
         ):
-            key = ("email", row["author_email"].lower())
-            bucket = histories.setdefault(key, {})
-            bucket[row["status"]] = bucket.get(row["status"], 0) + row["n"]
+            histories.setdefault(("email", row["email"]), {})[row["status"]] = row["n"]
+    ips = {c.ip_hash for c in comments if not c.user_id and not c.author_email and c.ip_hash}
+    if ips:
+        for row in (
+            Comment.objects.filter(user=None, author_email="", ip_hash__in=ips)
+            .values("ip_hash", "status")
+            .annotate(n=counts)
+        ):
+            histories.setdefault(("ip", row["ip_hash"]), {})[row["status"]] = row["n"]
     return histories
 
 

@@ -36,6 +36,19 @@ ACTIONS = {
 }
 
 
+# Which actions make sense for a comment in each status (the queue shows these).
+ACTIONS_BY_STATUS = {
+    S.PENDING: ["approve", "spam", "trash"],
+    S.APPROVED: ["unapprove", "spam", "trash"],
+    S.SPAM: ["not_spam", "trash"],
+    S.TRASH: ["restore", "spam"],
+}
+
+
+def actions_for(status: str) -> list[Action]:
+    return [ACTIONS[name] for name in ACTIONS_BY_STATUS.get(status, [])]
+
+
 def _snapshot(comment: Comment) -> dict:
     return {
         "status": comment.status,
@@ -48,8 +61,17 @@ def _snapshot(comment: Comment) -> dict:
 
 
 def audit_record(
-    *, actor, action: str, comment=None, site=None, before=None, after=None, note: str = ""
+    *,
+    actor,
+    action: str,
+    comment=None,
+    site=None,
+    before=None,
+    after=None,
+    note: str = "",
+    comment_ref: int | None = None,
 ):
+    """`comment_ref` names a comment that is gone (deleted for good), for the log."""
     from meydan.moderation.models import AuditEntry
 
     site = site or (comment.thread.site if comment is not None else None)
@@ -57,7 +79,7 @@ def audit_record(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         site=site,
         comment=comment,
-        comment_ref=comment.pk if comment is not None else None,
+        comment_ref=comment.pk if comment is not None else comment_ref,
         action=action,
         before=before or {},
         after=after or {},
@@ -86,6 +108,8 @@ def comment_moderate(comment: Comment, action: str, *, actor, note: str = "") ->
     if action not in ACTIONS:
         raise MeydanError(_("Unknown moderation action."))
     spec = ACTIONS[action]
+    if action == "restore" and comment.status != S.TRASH:
+        return comment  # only what is in the trash can be restored
     with transaction.atomic():
         before = _snapshot(comment)
         target = spec.target or _restore_target(comment)
@@ -144,6 +168,7 @@ def comment_delete_forever(comment: Comment, *, actor) -> None:
                 actor=actor,
                 action="delete",
                 comment=None,
+                comment_ref=ref,
                 site=site,
                 before=before,
                 after={"deleted": ref},

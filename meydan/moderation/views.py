@@ -62,7 +62,11 @@ def queue(request):
     )
     histories = queries.author_histories(page.object_list)
     rows = [
-        {"comment": c, "history": histories.get(queries.author_key(c), {})}
+        {
+            "comment": c,
+            "history": histories.get(queries.author_key(c), {}),
+            "actions": services.actions_for(c.status),
+        }
         for c in page.object_list
     ]
     return render(

@@ -47,6 +47,22 @@ def browser(playwright):
 
 
 @pytest.fixture
+def new_page(browser):
+    """new_page(**context_options) -> a page in a fresh context; all closed at teardown,
+    so no page keeps talking to the live server after its test."""
+    contexts = []
+
+    def _new_page(on=None, **options):
+        context = (on or browser).new_context(**options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield _new_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1000, "height": 900}, locale="en-GB")
     page = context.new_page()

@@ -49,11 +49,10 @@ def sign_in_as_editor(page, base):
     page.get_by_role("heading", name="Moderation").wait_for()
 
 
-def test_hold_approve_and_bulk_spam(browser, newsroom, live_server, screenshot):
-    reader = browser.new_context(viewport={"width": 1000, "height": 900})
-    page = reader.new_page()
+def test_hold_approve_and_bulk_spam(new_page, newsroom, live_server, screenshot):
+    page = new_page(viewport={"width": 1000, "height": 900})
     post_as_guest(page, newsroom, "Held until an editor reads it.", "Samira")
-    other = browser.new_context().new_page()
+    other = new_page()
     other.goto(newsroom)
     assert "Held until an editor reads it." not in other.content()
 
@@ -66,7 +65,7 @@ def test_hold_approve_and_bulk_spam(browser, newsroom, live_server, screenshot):
         )
         assert with_spam.comment.status == Comment.Status.PENDING
 
-    editor = browser.new_context(viewport={"width": 1200, "height": 1000}).new_page()
+    editor = new_page(viewport={"width": 1200, "height": 1000})
     sign_in_as_editor(editor, live_server.url)
     rows = editor.locator(".mod__row")
     assert rows.count() == 4
@@ -93,12 +92,14 @@ def test_hold_approve_and_bulk_spam(browser, newsroom, live_server, screenshot):
     assert log.count("spam") >= 3 and "approve" in log
 
 
-def test_keyboard_shortcuts(browser, newsroom, live_server):
-    page = browser.new_context().new_page()
+def test_keyboard_shortcuts(new_page, newsroom, live_server):
+    page = new_page()
     post_as_guest(page, newsroom, "Approve me with the keyboard.", "Rauf")
-    editor = browser.new_context().new_page()
+    editor = new_page()
     sign_in_as_editor(editor, live_server.url)
+    editor.wait_for_load_state("load")  # moderation.js listens from here on
     editor.keyboard.press("j")
+    editor.locator(".mod__row.is-current").wait_for()
     editor.keyboard.press("a")
     editor.get_by_text("1 comment(s): approve.").wait_for()
     assert Comment.objects.get(author_name="Rauf").status == Comment.Status.APPROVED

@@ -70,9 +70,10 @@ def field(scope, label):
     return scope.get_by_role("textbox", name=label, exact=True)
 
 
-def test_guest_reads_posts_replies_edits_deletes(strict_browser, blog, live_server, screenshot):
-    context = strict_browser.new_context(viewport={"width": 1000, "height": 900})
-    page = context.new_page()
+def test_guest_reads_posts_replies_edits_deletes(
+    strict_browser, new_page, blog, live_server, screenshot
+):
+    page = new_page(on=strict_browser, viewport={"width": 1000, "height": 900})
     hosts = set()
     page.on("request", lambda r: hosts.add(urlparse(r.url).netloc))
     page.goto(blog)
@@ -120,11 +121,11 @@ def test_guest_reads_posts_replies_edits_deletes(strict_browser, blog, live_serv
     widget.locator(f"#comment-{first.pk}").wait_for()
     assert count.inner_text() == "1 comment"
     assert hosts <= {urlparse(blog).netloc, urlparse(live_server.url).netloc}
-    context.close()
 
 
 def test_sign_in_from_the_widget_with_third_party_cookies_blocked(
     strict_browser,
+    new_page,
     blog,
     live_server,
     oidc_provider_factory,
@@ -134,8 +135,7 @@ def test_sign_in_from_the_widget_with_third_party_cookies_blocked(
     settings.SOCIALACCOUNT_PROVIDERS = {
         "openid_connect": {"APPS": [idp.allauth_app(name="Newsroom ID")]}
     }
-    context = strict_browser.new_context(viewport={"width": 1000, "height": 900})
-    page = context.new_page()
+    page = new_page(on=strict_browser, viewport={"width": 1000, "height": 900})
     page.goto(blog)
     widget = page.locator("#meydan-thread")
     with page.expect_popup() as popup_info:
@@ -162,11 +162,9 @@ def test_sign_in_from_the_widget_with_third_party_cookies_blocked(
 
     widget.get_by_role("button", name="Log Out").click()
     field(widget, "Email").wait_for()
-    context.close()
 
 
-def test_an_unregistered_page_gets_no_sign_in(strict_browser, live_server, blog):
-    page = strict_browser.new_page()
+def test_an_unregistered_page_gets_no_sign_in(new_page, live_server, blog):
+    page = new_page()
     page.goto(f"{live_server.url}/embed/signin/?site=caspian-ledger&origin=http://127.0.0.3:9")
     assert "not registered" in page.content()
-    page.close()

@@ -265,3 +265,19 @@ def test_odd_query_parameters_do_not_break_the_page(client, article, post, query
     response = client.get(article.get_absolute_url() + query)
     assert response.status_code == 200
     assert "Leave a Reply" in response.content.decode()
+
+
+def test_page_queries_do_not_grow_with_comments(client, article, post):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (3, 30):
+        for i in range(size - Comment.objects.count()):
+            post(f"comment {i} of {size}")
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(article.get_absolute_url()).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

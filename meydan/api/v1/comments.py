@@ -27,8 +27,10 @@ class CommentCreateIn(Schema):
     title: str = Field("", max_length=300, description="The page's title (new threads)")
     parent: int | None = Field(None, description="The comment this one answers")
     body: str = Field(max_length=MAX_BODY, description="Markdown")
-    name: str = Field("", max_length=1000, description="Guests: required")
-    email: str = Field("", max_length=1000, description="Guests: required, never published")
+    name: str = Field(
+        "", max_length=1000, description="Guests: required if the site requires name and email"
+    )
+    email: str = Field("", max_length=1000, description="Guests: the same; never published")
     website: str = Field("", max_length=1000)
     form_token: str | None = Field(
         None, max_length=200, description="From GET /sites/{key}: when the form was shown"

@@ -97,6 +97,7 @@ def site_config(request, site_key: str):
             "max_depth": site.max_depth,
             "page_size": site.page_size,
             "edit_window_minutes": site.edit_window_minutes,
+            "guest_email_required": site.require_name_email,
         },
     }
 

@@ -40,12 +40,25 @@ class Author:
     picture: str = ""  # a stored profile picture's key
 
 
+ANONYMOUS_NAME = "Anonymous"
+
+
 def validated(site: Site, author: Author, body: str, *, email_required: bool) -> tuple[Author, str]:
+    """Clean a comment's fields. A guest on a site that does not require name and
+    email (Site.require_name_email off) may leave both empty: the name then
+    becomes "Anonymous"."""
+    optional = author.user is None and not site.require_name_email
     errors: dict[str, list[str]] = {}
     cleaned = {}
     for field, clean in [
-        ("name", lambda: validation.clean_name(author.name)),
-        ("email", lambda: validation.clean_email(author.email, required=email_required)),
+        (
+            "name",
+            lambda: validation.clean_name(author.name, required=not optional) or ANONYMOUS_NAME,
+        ),
+        (
+            "email",
+            lambda: validation.clean_email(author.email, required=email_required and not optional),
+        ),
         ("website", lambda: validation.clean_website(author.url)),
         ("body", lambda: validation.clean_body(body, site.max_comment_length)),
     ]:

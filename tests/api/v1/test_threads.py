@@ -156,3 +156,18 @@ def test_cors_only_for_registered_origins(api, site, thread):
         headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
     )
     assert refused.status_code == 403 and "Access-Control-Allow-Origin" not in refused
+
+
+def test_a_cold_read_costs_the_same_few_queries_for_any_thread_size(api, site, thread, post):
+    """No query per comment (e.g. a deferred field loaded one by one)."""
+    counts = []
+    for size in (3, 30):
+        while thread.comments.count() < size:
+            post(f"comment {thread.comments.count()}")
+        from django.core.cache import cache
+
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert read(api, site).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 5
