@@ -21,6 +21,8 @@ def queue_page(sites, *, tab="pending", site_id=None, thread_id=None, author="",
     comments = (
         Comment.objects.filter(thread__site__in=sites)
         .filter(TABS.get(tab, TABS["pending"]))
+        # Erased rows (no text; they only keep replies in place) are nothing to moderate.
+        .exclude(status=S.TRASH, body="")
         .select_related("thread__site", "user")
         .order_by("-created", "-pk")
     )
@@ -47,21 +49,21 @@ def author_key(comment) -> tuple[str, str]:
     return ("ip", comment.ip_hash)
 
 
-def author_histories(comments) -> dict[tuple[str, str], dict[str, int]]:
-    """For each author on the page: how many of their comments are approved, held, spam."""
+def author_histories(comments, sites=None) -> dict[tuple[str, str], dict[str, int]]:
+    """For each author on the page: how many of their comments are approved, held, spam
+    (on `sites`, the ones this moderator sees, when given)."""
     users = {c.user_id for c in comments if c.user_id}
     emails = {c.author_email.lower() for c in comments if not c.user_id and c.author_email}
     histories: dict[tuple[str, str], dict[str, int]] = {}
     counts = Count("pk")
+    mine = Comment.objects.filter(thread__site__in=sites) if sites is not None else Comment.objects
     if users:
-        for row in (
-            Comment.objects.filter(user_id__in=users).values("user_id", "status").annotate(n=counts)
-        ):
+        for row in mine.filter(user_id__in=users).values("user_id", "status").annotate(n=counts):
             histories.setdefault(("user", str(row["user_id"])), {})[row["status"]] = row["n"]
     if emails:
         # Addresses are stored as typed: compare them lowercased, as author_key does.
         for row in (
-            Comment.objects.filter(user=None)
+            mine.filter(user=None)
             .annotate(email=Lower("author_email"))
             .filter(email__in=emails)
             .values("email", "status")
@@ -71,7 +73,7 @@ def author_histories(comments) -> dict[tuple[str, str], dict[str, int]]:
     ips = {c.ip_hash for c in comments if not c.user_id and not c.author_email and c.ip_hash}
     if ips:
         for row in (
-            Comment.objects.filter(user=None, author_email="", ip_hash__in=ips)
+            mine.filter(user=None, author_email="", ip_hash__in=ips)
             .values("ip_hash", "status")
             .annotate(n=counts)
         ):

@@ -110,6 +110,10 @@ def comment_moderate(comment: Comment, action: str, *, actor, note: str = "") ->
     spec = ACTIONS[action]
     if action == "restore" and comment.status != S.TRASH:
         return comment  # only what is in the trash can be restored
+    if not comment.body and comment.status == S.TRASH:
+        # Erased (deleted forever with replies kept, or withdrawn by its author): the
+        # row only holds the replies' place and can never be shown again.
+        raise MeydanError(_("This comment was erased; it cannot be brought back."))
     with transaction.atomic():
         before = _snapshot(comment)
         target = spec.target or _restore_target(comment)

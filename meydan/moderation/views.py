@@ -60,7 +60,7 @@ def queue(request):
         author=request.GET.get("author", "")[:254],
         page=_int(request.GET.get("page")) or 1,
     )
-    histories = queries.author_histories(page.object_list)
+    histories = queries.author_histories(page.object_list, sites)
     rows = [
         {
             "comment": c,

@@ -369,3 +369,16 @@ def test_ban_lift_is_audited(site, moderator):
     entry = only_audit(action="unban")
     assert entry.actor == moderator and entry.site == site
     assert entry.before == {"kind": "ip", "value": "abc123", "shadow": False}
+
+
+@pytest.mark.parametrize("action", ["restore", "approve", "unapprove", "spam", "not_spam"])
+def test_an_erased_comment_cannot_be_brought_back(post, moderator, action):
+    parent = post("will be erased")
+    post("a reply keeps it in place", parent=parent)
+    services.comment_delete_forever(parent, actor=moderator)
+    parent.refresh_from_db()
+    assert parent.status == Comment.Status.TRASH and parent.body == ""
+    with pytest.raises(MeydanError, match="erased"):
+        services.comment_moderate(parent, action, actor=moderator)
+    parent.refresh_from_db()
+    assert parent.status == Comment.Status.TRASH

@@ -241,7 +241,7 @@ def test_row_shows_reason_score_history_and_link(mod_client, post, held, site, t
     Comment.objects.filter(pk=comment.pk).update(spam_score=0.4567)
     response = mod_client.get(QUEUE)
     row = row_html(html(response), comment)
-    assert '<span class="mod__reason">held: 1 links</span>' in row
+    assert '<span class="mod__reason">held: 1 link</span>' in row
     assert "spam score 0.46" in row
     assert f'href="{thread.get_absolute_url()}#comment-{comment.pk}"' in row
     assert f'href="/moderation/comments/{comment.pk}/edit/"' in row

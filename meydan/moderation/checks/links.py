@@ -19,5 +19,5 @@ class LinksCheck:
             return None
         links = count_links(draft.body)
         if links >= threshold:
-            return Verdict(Decision.HOLD, f"held: {links} links")
+            return Verdict(Decision.HOLD, f"held: {links} link{'s' if links != 1 else ''}")
         return None

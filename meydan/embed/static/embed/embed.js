@@ -516,6 +516,7 @@
   }
 
   function buildForm() {
+    const need = cfg.limits.guest_email_required !== false; // the site may not ask guests for name and email
     if (!thread.open) {
       respond.replaceChildren(h("p", { c: "respond__closed", text: "Comments are closed." }));
       return;
@@ -550,8 +551,8 @@
     guestFields = h(
       "div",
       null,
-      field("email", "Email", "input", { type: "email", autocomplete: "email", maxlength: 254 }, "Required, never published.", true),
-      field("name", "Name", "input", { type: "text", autocomplete: "name", maxlength: 100 }, "Required.", true),
+      field("email", "Email", "input", { type: "email", autocomplete: "email", maxlength: 254 }, (need ? "Required" : "Optional") + ", never published.", need),
+      field("name", "Name", "input", { type: "text", autocomplete: "name", maxlength: 100 }, need ? "Required." : "Optional.", need),
       field("website", "Website", "input", { type: "url", autocomplete: "url", maxlength: 200 }, "Optional."),
       h(
         "div",
