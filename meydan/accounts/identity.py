@@ -28,6 +28,28 @@ class Commenter:
         key = avatar_key(email=getattr(self.user, "email", ""), name=self.display_name)
         return reverse("accounts:avatar", args=[key])
 
+    def as_me(self) -> dict:
+        """What the widget and the API show of the signed-in reader ("who am I")."""
+        return {
+            "signed_in": True,
+            "name": self.display_name,
+            "picture": self.picture_url,
+            "provider": self.provider_id or None,
+            "provider_name": self.provider_name or None,
+        }
+
+    def as_author(self):
+        """The author of a comment this reader posts (comments.services.Author)."""
+        from meydan.comments.services import Author
+
+        return Author(
+            name=self.display_name,
+            email=self.user.email,
+            user=self.user,
+            provider=self.provider_id,
+            picture=self.picture_key,
+        )
+
     @property
     def icon(self) -> str:
         return provider_icon(self.provider_id) if self.provider_id else ""

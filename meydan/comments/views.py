@@ -203,13 +203,7 @@ def handle_post(request, *, site, key: str, url: str, title: str, render_page):
         return render_page(form, 400)
     data = form.cleaned_data
     if commenter:
-        author = services.Author(
-            name=commenter.display_name,
-            email=commenter.user.email,
-            user=commenter.user,
-            provider=commenter.provider_id,
-            picture=commenter.picture_key,
-        )
+        author = commenter.as_author()
     else:
         author = services.Author(name=data["name"], email=data["email"], url=data["website"])
     if thread is None:

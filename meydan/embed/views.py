@@ -126,23 +126,13 @@ def done(request):
                     "status": context["status"],
                     "token": context["token"],
                     "expires_in": WIDGET_TOKEN_SECONDS,
-                    "me": _me(context.get("commenter")),
+                    "me": context["commenter"].as_me()
+                    if "commenter" in context
+                    else {"signed_in": False},
                 },
                 CLAIM_SECONDS,
             )
     return render(request, "embed/done.html", context)
-
-
-def _me(commenter) -> dict:
-    if commenter is None:
-        return {"signed_in": False}
-    return {
-        "signed_in": True,
-        "name": commenter.display_name,
-        "picture": commenter.picture_url,
-        "provider": commenter.provider_id or None,
-        "provider_name": commenter.provider_name or None,
-    }
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

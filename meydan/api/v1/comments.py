@@ -73,13 +73,7 @@ def comment_create(request, data: CommentCreateIn):
     key, url = page_key_for(site, data.url)
     commenter = api_commenter(request, site)
     if commenter is not None:
-        author = services.Author(
-            name=commenter.display_name,
-            email=commenter.user.email,
-            user=commenter.user,
-            provider=commenter.provider_id,
-            picture=commenter.picture_key,
-        )
+        author = commenter.as_author()
     else:
         author = services.Author(name=data.name, email=data.email, url=data.website)
     thread = queries.thread_for_key(site, key) or services.thread_get_or_create(

@@ -30,15 +30,7 @@ def me(request, site: str | None = None):
     """GET /api/v1/me[?site=…] — the current identity (bearer token or session), or a
     guest. With `site`, a token issued for another site is refused (401)."""
     commenter = api_commenter(request, site_for_slug(site) if site else None)
-    if commenter is None:
-        return {"signed_in": False}
-    return {
-        "signed_in": True,
-        "name": commenter.display_name,
-        "picture": commenter.picture_url,
-        "provider": commenter.provider_id or None,
-        "provider_name": commenter.provider_name or None,
-    }
+    return commenter.as_me() if commenter is not None else {"signed_in": False}
 
 
 class ProviderOut(Schema):

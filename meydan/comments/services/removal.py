@@ -29,22 +29,27 @@ def comment_set_status(comment: Comment, status: str, *, reason: str = "") -> Co
 DELETED_USER_NAME = "deleted user"
 
 
+def _unidentified() -> dict:
+    """The author fields of a comment whose author left: nothing that identifies them."""
+    return {
+        "user": None,
+        "author_name": DELETED_USER_NAME,
+        "author_email": "",
+        "author_url": "",
+        "author_provider": "",
+        "author_picture": "",
+        "avatar_key": avatar_key(name=DELETED_USER_NAME),
+        "ip_hash": "",
+    }
+
+
 def comments_anonymise_for_user(user) -> int:
     """Keep a leaving reader's comments, shown as by "deleted user" with nothing
     that identifies them (name, email, website, picture, account link)."""
     with transaction.atomic():
         comments = Comment.objects.filter(user=user)
         thread_ids = list(comments.values_list("thread_id", flat=True))
-        changed = comments.update(
-            user=None,
-            author_name=DELETED_USER_NAME,
-            author_email="",
-            author_url="",
-            author_provider="",
-            author_picture="",
-            avatar_key=avatar_key(name=DELETED_USER_NAME),
-            ip_hash="",
-        )
+        changed = comments.update(**_unidentified())
         threads_changed(thread_ids)
     return changed
 
@@ -62,18 +67,7 @@ def comments_remove_for_user(user) -> int:
             changed += 1
         comments = Comment.objects.filter(user=user)
         thread_ids = list(comments.values_list("thread_id", flat=True))
-        comments.update(
-            user=None,
-            body="",
-            body_html="",
-            author_name=DELETED_USER_NAME,
-            author_email="",
-            author_url="",
-            author_provider="",
-            author_picture="",
-            avatar_key=avatar_key(name=DELETED_USER_NAME),
-            ip_hash="",
-        )
+        comments.update(body="", body_html="", **_unidentified())
         threads_changed(thread_ids)
     return changed
 
