@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "meydan.accounts.wordpress_com",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.mfa",
+    "ninja",  # serves the API docs page (Swagger UI) from our own static files
     "meydan.core",
     "meydan.sites",
     "meydan.comments",
