@@ -361,6 +361,14 @@ MEYDAN_SPAM_THRESHOLD_HOLD = float(os.environ.get("MEYDAN_SPAM_THRESHOLD_HOLD") 
 # Decisions of each kind (spam, not spam) before the filter has an opinion.
 MEYDAN_SPAM_MIN_LEARNED = env_int("MEYDAN_SPAM_MIN_LEARNED", 20, minimum=1)
 MEYDAN_SPAM_MAX_TOKENS = env_int("MEYDAN_SPAM_MAX_TOKENS", 50_000, minimum=1000)
+# Optional, OFF by default: Akismet sends every comment (text, name, email, website and
+# the reader's IP address) to a third party. Enabled only when a key is set.
+MEYDAN_AKISMET_KEY = os.environ.get("MEYDAN_AKISMET_KEY", "")
+MEYDAN_AKISMET_SITE_URL = os.environ.get("MEYDAN_AKISMET_SITE_URL", "")
+if MEYDAN_AKISMET_KEY and "meydan.moderation.checks.akismet.AkismetCheck" not in (
+    MEYDAN_MODERATION_CHECKS
+):
+    MEYDAN_MODERATION_CHECKS.append("meydan.moderation.checks.akismet.AkismetCheck")
 # Per reader (keyed IP hash, and identity: account or email), and per site.
 MEYDAN_RATELIMIT_COMMENTS = env_rate("MEYDAN_RATELIMIT_COMMENTS", "5/m")
 MEYDAN_RATELIMIT_SITE_COMMENTS = env_rate("MEYDAN_RATELIMIT_SITE_COMMENTS", "600/m")

@@ -40,6 +40,10 @@ class Draft:
     channel: str = "form"  # "form" (HTML), "api" (widget and clients)
     honeypot: str = ""
     form_token: str | None = None
+    # The raw address, in memory only for this request (never stored): only an
+    # operator-enabled third-party check (Akismet) sees it.
+    client_ip: str | None = None
+    page_url: str = ""
 
 
 @cache

@@ -142,6 +142,8 @@ def comment_post(
                 author_email=author.email,
                 author_url=author.url,
                 ip_hash=hashed_ip,
+                client_ip=ip,
+                page_url=thread.url,
                 user=author.user,
                 parent_id=parent_id,
                 channel=channel,
