@@ -1,12 +1,14 @@
 """Read-path cache keys for threads (what a reader's request can find without
 the database).
 
-- thread state: (site, page key) -> (thread id, version), or (0, 0) for a page
-  with no thread yet. Dropped after every commit that changes the thread (see
+- thread state: (site, page key) -> (thread id, version, published count), or
+  (0, 0, 0) for a page with no thread yet. Dropped after every commit that changes the thread (see
   services.threads.thread_changed), so an ETag built from it is never stale.
 - payloads (API JSON, HTML lists) are keyed by (thread id, version, …): a new
   version makes new keys, and old ones simply expire.
 """
+
+from typing import NamedTuple
 
 from django.core.cache import cache
 
@@ -20,15 +22,40 @@ def thread_state_key(site_id: int, key: str) -> str:
     return f"meydan:ts:{site_id}:{key}"
 
 
-def thread_state(site_id: int, key: str) -> tuple[int, int]:
-    """(thread id, version) for a page; (0, 0) when it has no thread yet."""
-    cache_key = thread_state_key(site_id, key)
-    state = cache.get(cache_key)
-    if state is None:
-        row = Thread.objects.filter(site_id=site_id, key=key).values_list("id", "version").first()
-        state = tuple(row) if row else (0, 0)
-        cache.set(cache_key, state, STATE_SECONDS)
-    return state
+class ThreadState(NamedTuple):
+    id: int
+    version: int
+    count: int
+
+
+NO_THREAD = ThreadState(0, 0, 0)
+_FIELDS = ("key", "id", "version", "comment_count")
+
+
+def thread_state(site_id: int, key: str) -> ThreadState:
+    """The state of one page's thread; NO_THREAD when it has none yet."""
+    return thread_states(site_id, [key])[key]
+
+
+def thread_states(site_id: int, keys) -> dict[str, ThreadState]:
+    """The states of many pages: one cache round trip, one query for the misses."""
+    keys = list(dict.fromkeys(keys))
+    cache_keys = {thread_state_key(site_id, key): key for key in keys}
+    found = cache.get_many(list(cache_keys))
+    states = {cache_keys[ck]: ThreadState(*state) for ck, state in found.items()}
+    missing = [key for key in keys if key not in states]
+    if missing:
+        fresh = {key: NO_THREAD for key in missing}
+        for key, *state in Thread.objects.filter(site_id=site_id, key__in=missing).values_list(
+            *_FIELDS
+        ):
+            fresh[key] = ThreadState(*state)
+        cache.set_many(
+            {thread_state_key(site_id, key): tuple(state) for key, state in fresh.items()},
+            STATE_SECONDS,
+        )
+        states.update(fresh)
+    return states
 
 
 def thread_state_forget(thread_ids) -> None:

@@ -55,7 +55,7 @@ def thread_read(request, query: Query[ThreadQuery]):
     site = site_for_slug(query.site)
     key, url = page_key_for(site, query.url)
     order = query.order or site.default_order
-    thread_id, version = caching.thread_state(site.pk, key)
+    thread_id, version, _count = caching.thread_state(site.pk, key)
     etag = _etag(version, query.page, order)
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if etag in request.headers.get("If-None-Match", ""):
@@ -107,6 +107,7 @@ class CountsOut(Schema):
 
 
 def _counts(site_slug: str, urls: list[str]) -> dict:
+    """From the cached thread states: no query when every page's state is cached."""
     site = site_for_slug(site_slug)
     keys: dict[str, str | None] = {}
     for url in urls:
@@ -114,12 +115,8 @@ def _counts(site_slug: str, urls: list[str]) -> dict:
             keys[url], _ = page_key_for(site, url)
         except MeydanError:
             keys[url] = None
-    found = dict(
-        Thread.objects.filter(site=site, key__in={k for k in keys.values() if k}).values_list(
-            "key", "comment_count"
-        )
-    )
-    return {"counts": {url: (found.get(key, 0) if key else None) for url, key in keys.items()}}
+    states = caching.thread_states(site.pk, [key for key in keys.values() if key])
+    return {"counts": {url: states[key].count if key else None for url, key in keys.items()}}
 
 
 @router.get("/counts", response={200: CountsOut, **READ_ERRORS})

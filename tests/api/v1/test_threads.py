@@ -171,3 +171,19 @@ def test_a_cold_read_costs_the_same_few_queries_for_any_thread_size(api, site, t
             assert read(api, site).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 5
+
+
+def test_counts_come_from_the_cache_and_follow_writes(api, site, thread, post):
+    post("one")
+    urls = ["/baku-rally/", "/nothing-here/"]
+    assert api.get("/counts", {"site": site.slug, "url": urls}).json()["counts"] == {
+        "/baku-rally/": 1,
+        "/nothing-here/": 0,
+    }
+    with CaptureQueriesContext(connection) as queries:
+        again = api.get("/counts", {"site": site.slug, "url": urls}).json()["counts"]
+    assert again["/baku-rally/"] == 1 and len(queries) == 0
+    post("two")
+    assert (
+        api.get("/counts", {"site": site.slug, "url": urls}).json()["counts"]["/baku-rally/"] == 2
+    )
