@@ -174,7 +174,14 @@ elif _CACHE_URL == "dummy://":  # caches nothing: for measuring the uncached pat
 elif _CACHE_URL:
     raise ImproperlyConfigured("MEYDAN_CACHE_URL must be a redis:// URL, dummy:// or empty")
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Django's default of 300 entries would evict a busy site's thread pages (two
+    # entries each) long before memory matters; 20,000 is tens of MB at most.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("MEYDAN_LOCAL_CACHE_ENTRIES", 20_000, minimum=100)},
+        }
+    }
 
 # --- Auth and sessions ----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
