@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint fmt install migrate demo screenshots clean
+.PHONY: run test test-fast lint fmt install migrate demo screenshots clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/meydan makemigrations --check --dry-run
+
+# Meydan vs Isso 0.14.0 vs nginx, side by side (bench/bench.py; QUICK=1: a subset, 5 s runs).
+bench: install
+	$(BIN)/python bench/bench.py $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 screenshots: install
 	MEYDAN_SCREENSHOT_DIR=$(CURDIR)/docs $(BIN)/python -m pytest -q -m browser tests/browser

@@ -7,7 +7,7 @@ show the peak RSS of each process (a gunicorn worker, the master) and not only
 the tree's sum, and to count the processes seen (a worker restarted by
 gunicorn's --max-requests shows up as an extra pid).
 
-    python bench/procstat.py ROOT_PID OUT.json [interval_s]
+    python bench/procstat.py ROOT_PID[,ROOT_PID...] OUT.json [interval_s]
 
 Writes on SIGTERM/SIGINT:
   peak_rss_total_kb   max over samples of the summed VmRSS of the tree
@@ -40,8 +40,8 @@ def children(pid: int) -> list[int]:
     return out
 
 
-def tree(root: int) -> list[int]:
-    pids, todo = [], [root]
+def tree(roots: list[int]) -> list[int]:
+    pids, todo = [], list(roots)
     while todo:
         pid = todo.pop()
         pids.append(pid)
@@ -78,7 +78,7 @@ def machine_busy() -> int:
 
 
 def main() -> None:
-    root, out = int(sys.argv[1]), sys.argv[2]
+    roots, out = [int(pid) for pid in sys.argv[1].split(",")], sys.argv[2]
     interval = float(sys.argv[3]) if len(sys.argv) > 3 else 0.2
     stop: list[int] = []
     signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
@@ -91,7 +91,7 @@ def main() -> None:
     busy0 = machine_busy()
     while not stop:
         total = 0
-        for pid in tree(root):
+        for pid in tree(roots):
             st = status(pid)
             if not st:
                 continue
@@ -104,7 +104,7 @@ def main() -> None:
             last[pid] = st["ticks"]
         peak_total = max(peak_total, total)
         samples += 1
-        if not os.path.exists(f"/proc/{root}"):
+        if not any(os.path.exists(f"/proc/{root}") for root in roots):
             break
         time.sleep(interval)
     for pid, info in procs.items():

@@ -22,8 +22,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads",
             type=int,
-            default=int(os.environ.get("MEYDAN_THREADS", "4")),
-            help="Threads per worker (default: MEYDAN_THREADS or 4).",
+            default=int(os.environ.get("MEYDAN_THREADS", "1")),
+            help=(
+                "Threads per worker (default: MEYDAN_THREADS or 1: sync workers, which "
+                "gave the lowest tail latency in bench/; see docs/scaling.md)."
+            ),
         )
 
         parser.add_argument(
@@ -49,7 +52,11 @@ class Command(BaseCommand):
             "--worker-class", "gthread" if threads > 1 else "sync",
             "--access-logfile", os.environ.get("MEYDAN_ACCESS_LOG", "-"),
             "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-            "--max-requests", "10000", "--max-requests-jitter", "1000",
         ]  # fmt: skip
+        # Recycling workers empties their local-memory cache and stalls requests (the
+        # p99 of hundreds of ms in bench/results/): off unless the operator asks.
+        max_requests = os.environ.get("MEYDAN_MAX_REQUESTS", "")
+        if max_requests:
+            argv += ["--max-requests", max_requests, "--max-requests-jitter", "100"]
         self.stdout.flush()
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
