@@ -19,8 +19,8 @@ What it does:
    seeded databases are cached in bench/data/ keyed by the dataset hash and the mode.
 2. Each server gets a fresh copy of its seeded database per run and is restarted for
    every scenario (a slow scenario's backlog cannot leak into the next one):
-   - meydan: as the README tells operators, `meydan serve` (gunicorn, 2 workers, gthread
-     with 4 threads, DEBUG off, cache as shipped). The post scenario runs with
+   - meydan: as the README tells operators, `meydan serve --workers 2` (gunicorn, its
+     default worker class and threads, DEBUG off, cache as shipped). The post scenario runs with
      MEYDAN_RATELIMIT_COMMENTS=off and MEYDAN_MIN_FORM_SECONDS=off, and the per-site
      limit raised out of reach (1000000/m: the check still runs, like Isso's guard with
      its limits raised in the shared config); every other check is on.
@@ -374,13 +374,15 @@ class Meydan:
             }
         self.port = free_port()
         command = [MEYDAN, "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                   "--workers", str(self.workers), "--threads", str(self.threads)]  # fmt: skip
+                   "--workers", str(self.workers)]  # fmt: skip
+        if self.threads is not None:  # otherwise: meydan serve's default (README)
+            command += ["--threads", str(self.threads)]
         if self.collected:
             command.append("--no-collectstatic")  # collected by the first start
         if self.by_hand:  # the README's "the same thing by hand" (no --max-requests)
             gunicorn = str(Path(sys.executable).with_name("gunicorn"))
             command = [gunicorn, self.env.get("BENCH_WSGI", "meydan.wsgi:application"),
-                       "--workers", str(self.workers), "--threads", str(self.threads),
+                       "--workers", str(self.workers), "--threads", str(self.threads or 1),
                        "--bind", f"127.0.0.1:{self.port}",
                        "--access-logfile", "/dev/null"]  # fmt: skip
         self.logfile = self.run / f"meydan-{scenario}.log"
@@ -884,8 +886,8 @@ def report(results: list[dict], ctx: dict, args, header: list[str]) -> str:
             lopsided.append(f"{r['scenario']} ({cpus[0]:.1f} vs {cpus[1]:.1f} CPU s)")
     if lopsided:
         lines.append(
-            "one Meydan worker served (almost) all of wrk's keep-alive connections, the other "
-            "idled (a gthread worker accepts every connection it can): " + ", ".join(lopsided)
+            "one Meydan worker did (almost) all the work, the other idled (a gthread worker "
+            "keeps every keep-alive connection it accepts): " + ", ".join(lopsided)
         )
     noisy_rows = [r for r in results if r["neighbour_cpu_s"] > NOISY_CPU_S]
     if noisy_rows:
@@ -1116,7 +1118,9 @@ def main() -> None:
         "--visibility", type=float, default=None, help="seconds to watch a new comment (10; 3)"
     )
     parser.add_argument("--meydan-workers", type=int, default=2)
-    parser.add_argument("--meydan-threads", type=int, default=4, help="README default: 4")
+    parser.add_argument(
+        "--meydan-threads", type=int, default=None, help="default: meydan serve's (README)"
+    )
     parser.add_argument(
         "--meydan-by-hand",
         action="store_true",
@@ -1197,6 +1201,9 @@ def main() -> None:
         if args.meydan_by_hand
         else "meydan serve"
     )
+    threads_arg = f" --threads {args.meydan_threads}" if args.meydan_threads else ""
+    found = re.search(r"Using worker: (\w+)", (run / "meydan-collect.log").read_text())
+    worker_class = found.group(1) if found else "?"
     if meydan_extra:
         meydan_cmd = " ".join(f"{k}={v}" for k, v in meydan_extra.items()) + " " + meydan_cmd
     header = [
@@ -1205,8 +1212,8 @@ def main() -> None:
         *versions(),
         f"dataset: sha256 {DATASET_SHA[:16]}... ({len(subset) - 1} articles x 100 comments + "
         "/big 5,000; bench/data/dataset.jsonl from the shared seed.py)",
-        f"meydan:  `{meydan_cmd} --workers {args.meydan_workers} --threads {args.meydan_threads}` "
-        f"({'gthread' if args.meydan_threads > 1 else 'sync'}), SQLite, cache as shipped"
+        f"meydan:  `{meydan_cmd} --workers {args.meydan_workers}{threads_arg}` (gunicorn "
+        f"worker class from its log: {worker_class}), SQLite, cache as shipped"
         f" ({os.environ.get('MEYDAN_CACHE_URL') or 'local memory'}), DEBUG off; post: "
         f"MEYDAN_RATELIMIT_COMMENTS=off MEYDAN_MIN_FORM_SECONDS=off "
         f"MEYDAN_RATELIMIT_SITE_COMMENTS={POST_SITE_LIMIT}",

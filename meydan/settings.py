@@ -162,6 +162,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------
 _CACHE_URL = os.environ.get("MEYDAN_CACHE_URL", "")
+# Whether every worker process sees the same cache. Only then may a request be
+# answered from cached thread state alone (no query for 304s and counts).
+MEYDAN_SHARED_CACHE = env_bool(
+    "MEYDAN_SHARED_CACHE", _CACHE_URL.startswith(("redis://", "rediss://"))
+)
 if _CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {

@@ -10,6 +10,7 @@ the database).
 
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.cache import cache
 
 from meydan.comments.models import Thread
@@ -38,8 +39,21 @@ def thread_state(site_id: int, key: str) -> ThreadState:
 
 
 def thread_states(site_id: int, keys) -> dict[str, ThreadState]:
-    """The states of many pages: one cache round trip, one query for the misses."""
+    """The states of many pages: one cache round trip, one query for the misses.
+
+    Only a cache that every worker shares (MEYDAN_SHARED_CACHE: Redis) may answer
+    this: with a per-process local-memory cache, another worker would never hear
+    that a thread changed. Then the state is read from the database (one indexed
+    query); the payloads can still be cached per process, as they are keyed by version.
+    """
     keys = list(dict.fromkeys(keys))
+    if not settings.MEYDAN_SHARED_CACHE:
+        states = {key: NO_THREAD for key in keys}
+        for key, *state in Thread.objects.filter(site_id=site_id, key__in=keys).values_list(
+            *_FIELDS
+        ):
+            states[key] = ThreadState(*state)
+        return states
     cache_keys = {thread_state_key(site_id, key): key for key in keys}
     found = cache.get_many(list(cache_keys))
     states = {cache_keys[ck]: ThreadState(*state) for ck, state in found.items()}

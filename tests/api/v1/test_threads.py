@@ -187,3 +187,23 @@ def test_counts_come_from_the_cache_and_follow_writes(api, site, thread, post):
     assert (
         api.get("/counts", {"site": site.slug, "url": urls}).json()["counts"]["/baku-rally/"] == 2
     )
+
+
+def test_with_a_per_process_cache_a_change_elsewhere_is_seen(api, site, thread, post, settings):
+    """Several workers with local-memory caches: the thread state comes from the
+    database, so a comment posted through another worker shows at once."""
+    settings.MEYDAN_SHARED_CACHE = False
+    post("one")
+    assert read(api, site).json()["count"] == 1
+    from meydan.comments.models import Comment, Thread
+
+    # What another worker does: write, with this process's cache none the wiser.
+    Thread.objects.filter(pk=thread.pk).update(version=99, comment_count=2)
+    Comment.objects.create(
+        thread=thread, seq=50, root_seq=50, path="00001e", author_name="B", avatar_key="ab" * 4,
+        body="two", body_html="<p>two</p>", created=thread.created,
+    )  # fmt: skip
+    data = read(api, site).json()
+    assert data["count"] == 2 and "<p>two</p>" in [c["html"] for c in data["comments"]]
+    counts = api.get("/counts", {"site": site.slug, "url": ["/baku-rally/"]}).json()["counts"]
+    assert counts == {"/baku-rally/": 2}
