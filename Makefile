@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint fmt install migrate demo screenshots clean bench
+.PHONY: run test test-fast lint fmt install migrate demo screenshots clean bench bench-scale
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ lint: install
 # Meydan vs Isso 0.14.0 vs nginx, side by side (bench/bench.py; QUICK=1: a subset, 5 s runs).
 bench: install
 	$(BIN)/python bench/bench.py $(if $(QUICK),--quick) $(BENCH_ARGS)
+
+# The thread read with 10,000 vs 1,000,000 comments on PostgreSQL at 127.0.0.1:5432
+# (bench/scale_pg.py; the loaded databases are reused: minutes the first time).
+bench-scale: install
+	$(BIN)/python bench/scale_pg.py $(BENCH_ARGS)
 
 screenshots: install
 	MEYDAN_SCREENSHOT_DIR=$(CURDIR)/docs $(BIN)/python -m pytest -q -m browser tests/browser

@@ -1,0 +1,726 @@
+"""Scale: the thread read on PostgreSQL with 10,000 comments and with 1,000,000.
+
+    make bench-scale
+    .venv/bin/python bench/scale_pg.py [--reads 2000] [--sizes small,big] [--reload] [--no-save]
+
+What it does:
+1. Two databases on 127.0.0.1:5432 (user postgres, trust auth): meydan_scale_small
+   (1,000 threads x 10 comments) and meydan_scale_big (100,000 x 10). Each gets
+   `meydan migrate`, one site, and its threads and comments bulk-loaded with COPY.
+   The rows are the ones comments.services.comment_post(moderate=False) writes (the
+   same columns and values: seq, root_seq, materialised path, depth, avatar key, IP
+   hash, rendered body_html, the thread's count, version and last_seq); the loader
+   checks that by posting three threads through the service in a transaction it
+   rolls back and comparing every column (tests/bench/test_scale_rows.py does the
+   same on the test database). Reply trees follow the shared workload
+   (shared/bench/WORKLOAD.md): top-level with p 1/3, else a reply to an earlier
+   comment of depth < 3; texts come from the shared seed.py (a pool of 4,096,
+   rendered once). Then VACUUM ANALYZE. A loaded database is reused while its
+   fingerprint (loader version, sizes, Meydan's migrations, Django and allauth
+   versions; kept as the database's COMMENT) and row counts match.
+2. Per database, in a fresh process: GET /api/v1/threads?site=scale&url=/article-N
+   through Django's handler (django.test.Client) for --reads random threads with
+   the cache off (MEYDAN_CACHE_URL=dummy://: every read runs its queries), then the
+   database time of the same reads (CaptureQueriesContext), then the shipped
+   default (local-memory cache, not shared) reading the sample twice, timing the
+   second pass.
+3. On the big database: EXPLAIN (ANALYZE, BUFFERS) of every query one uncached
+   read runs, and a check that no plan scans a comments table sequentially.
+4. Prints the report and saves it to bench/results/<date>-scale-pg-<machine>.txt.
+
+Only 127.0.0.1 is ever contacted.
+"""
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(BENCH / "isso"))
+sys.path.insert(0, str(ROOT))
+
+PG = "postgres://postgres@127.0.0.1:5432/{db}"
+SIZES = {"small": 1_000, "big": 100_000}  # threads; PER_THREAD comments each
+PER_THREAD = 10
+SEED = 20251126  # the shared workload's seed
+TEXT_POOL = 4096
+LOADER_VERSION = "1"  # bump when the generated rows change
+SITE_SLUG = "scale"
+ORIGIN = "http://127.0.0.1:8081"
+SECRET = "meydan-bench-not-a-secret"  # noqa: S105 - fixed, so stored hashes stay valid
+BASE_TIME = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+VERIFY_THREADS = 3
+TARGET_RATIO = 1.5
+# Tables of the comments app: a sequential scan on these is what the scale target forbids.
+SCAN_FORBIDDEN = re.compile(r"Seq Scan on (comments_\w+)")
+INDEX_SCAN = re.compile(r"(?:Index Only Scan|Index Scan|Bitmap Index Scan)(?: Backward)? on (\w+)")
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def db_name(size: str) -> str:
+    return f"meydan_scale_{size}"
+
+
+def child_env(db: str, **extra: str) -> dict:
+    env = {
+        **os.environ,
+        "DATABASE_URL": PG.format(db=db),
+        "MEYDAN_SECRET_KEY": SECRET,
+        "MEYDAN_DEBUG": "0",
+        "MEYDAN_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DJANGO_SETTINGS_MODULE": "meydan.settings",
+        # Meydan from this script's own tree (a worktree of a commit measures that commit).
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("MEYDAN_CACHE_URL", None)
+    env.pop("MEYDAN_SHARED_CACHE", None)
+    env.update(extra)
+    return env
+
+
+# --- The generated rows (pure given a site; shared with tests/bench/) ------------
+
+
+def thread_plan(rng: random.Random, count: int = PER_THREAD) -> list[tuple[int | None, int, int]]:
+    """(parent index or None, author index, text index) per comment, in posting order:
+    the shared workload's tree (top-level with p 1/3, else a reply to a uniformly
+    chosen earlier comment of depth < 3, depth counted from 1)."""
+    plan: list[tuple[int | None, int, int]] = []
+    depth: list[int] = []
+    for idx in range(count):
+        if idx == 0 or rng.random() < 1 / 3:
+            parent, d = None, 1
+        else:
+            while True:
+                parent = rng.randrange(idx)
+                if depth[parent] < 3:
+                    break
+            d = depth[parent] + 1
+        plan.append((parent, rng.randrange(300), rng.randrange(TEXT_POOL)))
+        depth.append(d)
+    return plan
+
+
+def plans(count: int):
+    """The reply-tree plans of threads 1..count (deterministic)."""
+    rng = random.Random(SEED)
+    for _ in range(count):
+        yield thread_plan(rng)
+
+
+class Workload:
+    """Authors and texts as comment_post would store them on `site`: cleaned by
+    posting.validated, the body rendered, avatar key and IP hash computed."""
+
+    def __init__(self, site):
+        import seed  # the shared seed.py (bench/isso/seed.py)
+
+        from meydan.accounts.avatars import avatar_key
+        from meydan.comments.rendering import render_markdown
+        from meydan.comments.services.posting import Author, validated
+        from meydan.core.privacy import ip_hash
+
+        self.site = site
+        self.authors = []  # (Author as stored, raw Author, ip, avatar key, ip hash)
+        for raw in seed.make_authors(random.Random(SEED)):
+            given = Author(name=raw["author"], email=raw["email"] or "", url=raw["website"] or "")
+            author, _ = validated(site, given, "x", email_required=True)
+            key = avatar_key(email=author.email, name=author.name)
+            self.authors.append((author, given, raw["ip"], key, ip_hash(raw["ip"])))
+        rng = random.Random(SEED + 1)
+        probe = self.authors[0][1]
+        self.texts = []  # (text as given, body as stored, body_html)
+        for _ in range(TEXT_POOL):
+            text = seed.comment_text(rng)
+            _, body = validated(site, probe, text, email_required=True)
+            self.texts.append((text, body, render_markdown(body)))
+
+    def created(self, thread_no: int, idx: int) -> datetime.datetime:
+        return BASE_TIME + datetime.timedelta(minutes=10 * thread_no, seconds=37 * idx)
+
+    def thread_row(self, thread_no: int, count: int) -> dict:
+        """Thread `thread_no` (its id) after `count` comments were posted to it."""
+        key = f"/article-{thread_no}"
+        return {
+            "id": thread_no,
+            "site_id": self.site.pk,
+            "key": key,
+            "url": key,
+            "title": f"Article {thread_no}",
+            "is_open": self.site.comments_open,
+            "comment_count": count,
+            "version": count,  # one thread_changed() per comment posted
+            "last_seq": count,
+            "created": self.created(thread_no, 0) - datetime.timedelta(seconds=1),
+            "last_comment_at": self.created(thread_no, count - 1),
+        }
+
+    def comment_rows(self, thread_no: int, plan) -> list[dict]:
+        """The comments of thread `thread_no`; ids follow on from earlier threads'."""
+        from meydan.comments.tree import child_path
+
+        if self.site.max_depth < 3:
+            raise SystemExit("the site's nesting limit would move replies; raise max_depth")
+        first_id = (thread_no - 1) * PER_THREAD + 1
+        comments: list[dict] = []
+        for idx, (parent_idx, author_no, text_no) in enumerate(plan):
+            author, _given, _ip, key, hashed_ip = self.authors[author_no]
+            parent = comments[parent_idx] if parent_idx is not None else None
+            seq = idx + 1
+            comments.append(
+                {
+                    "id": first_id + idx,
+                    "thread_id": thread_no,
+                    "parent_id": parent["id"] if parent else None,
+                    "replied_to_id": parent["id"] if parent else None,
+                    "seq": seq,
+                    "root_seq": int(parent["path"][:6], 36) if parent else seq,
+                    "path": child_path(parent["path"] if parent else "", seq),
+                    "depth": parent["depth"] + 1 if parent else 0,
+                    "user_id": None,
+                    "author_name": author.name,
+                    "author_email": author.email,
+                    "author_url": author.url,
+                    "avatar_key": key,
+                    "author_provider": "",
+                    "author_picture": "",
+                    "body": self.texts[text_no][1],
+                    "body_html": self.texts[text_no][2],
+                    "status": "approved",
+                    "moderation_reason": "",
+                    "shadow": False,
+                    "spam_score": None,
+                    "flag_count": 0,
+                    "created": self.created(thread_no, idx),
+                    "edited": None,
+                    "ip_hash": hashed_ip,
+                }
+            )
+        return comments
+
+    def post(self, thread, plan, thread_no: int) -> None:
+        """Post `plan` into `thread` through the service, as an importer would."""
+        from meydan.comments import services
+
+        ids: list[int] = []
+        for idx, (parent_idx, author_no, text_no) in enumerate(plan):
+            _author, given, ip, _key, _hash = self.authors[author_no]
+            result = services.comment_post(
+                thread=thread,
+                author=given,
+                body=self.texts[text_no][0],
+                parent_id=ids[parent_idx] if parent_idx is not None else None,
+                ip=ip,
+                created=self.created(thread_no, idx),
+                moderate=False,
+            )
+            ids.append(result.comment.pk)
+
+
+def comparable(thread_row: dict, comment_rows: list[dict]) -> tuple[dict, list[dict]]:
+    """Rows without their ids (parents named by seq), for comparing two loads."""
+    by_id = {row["id"]: row["seq"] for row in comment_rows}
+    thread = {k: v for k, v in thread_row.items() if k not in ("id", "key", "url", "title")}
+    thread.pop("created", None)  # the service stamps the thread's creation with now()
+    out = []
+    for row in comment_rows:
+        row = dict(row)
+        row.pop("id")
+        row.pop("thread_id")
+        row["parent_id"] = by_id.get(row["parent_id"])
+        row["replied_to_id"] = by_id.get(row["replied_to_id"])
+        out.append(row)
+    return thread, sorted(out, key=lambda r: r["seq"])
+
+
+def stored_rows(thread_id: int) -> tuple[dict, list[dict]]:
+    from meydan.comments.models import Comment, Thread
+
+    thread = Thread.objects.filter(pk=thread_id).values().get()
+    comments = list(Comment.objects.filter(thread_id=thread_id).values())
+    return thread, comments
+
+
+def check_columns(thread_row: dict, comment_row: dict) -> None:
+    """The generator fills exactly the models' columns (a new column must be decided)."""
+    from meydan.comments.models import Comment, Thread
+
+    for model, row in ((Thread, thread_row), (Comment, comment_row)):
+        columns = {f.column for f in model._meta.concrete_fields}
+        if set(row) != columns:
+            raise SystemExit(
+                f"{model.__name__} columns changed: loader has {sorted(set(row) - columns)}"
+                f" extra, {sorted(columns - set(row))} missing; update bench/scale_pg.py"
+            )
+
+
+# --- Loading (child process, Django configured for one database) ---------------
+
+
+def fingerprint(threads: int) -> str:
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    digest.update(f"loader {LOADER_VERSION} threads {threads} x {PER_THREAD}\n".encode())
+    for package in ("Django", "django-allauth"):
+        digest.update(f"{package} {version(package)}\n".encode())
+    for path in sorted(ROOT.glob("meydan/*/migrations/*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\n" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def child_load(threads: int) -> None:
+    """Bulk-load `threads` threads into the (migrated, empty) database; print JSON."""
+    import django
+
+    django.setup()
+    import psycopg
+    from django.db import connection, transaction
+
+    from meydan.comments.models import Comment, Thread
+    from meydan.sites.models import Site
+
+    site = Site.objects.get(slug=SITE_SLUG)
+    # A third of the workload's authors give no email (as for the shared bench site).
+    Site.objects.filter(pk=site.pk).update(require_name_email=False)
+    site.refresh_from_db()
+    started = time.perf_counter()
+    work = Workload(site)
+    prepared = time.perf_counter() - started
+
+    check_columns(work.thread_row(1, PER_THREAD), work.comment_rows(1, next(plans(1)))[0])
+    t_cols = [f.column for f in Thread._meta.concrete_fields]
+    c_cols = [f.column for f in Comment._meta.concrete_fields]
+    t_table, c_table = Thread._meta.db_table, Comment._meta.db_table
+
+    started = time.perf_counter()
+    html_bytes = 0
+    with psycopg.connect(PG.format(db=connection.settings_dict["NAME"])) as pg:
+        pg.execute("SET session_replication_role = replica")  # no FK triggers while loading
+        pg.execute("SET synchronous_commit = off")
+        with pg.cursor() as cur:
+            with cur.copy(f"COPY {t_table} ({', '.join(t_cols)}) FROM STDIN") as copy:
+                for n in range(1, threads + 1):
+                    row = work.thread_row(n, PER_THREAD)
+                    copy.write_row([row[c] for c in t_cols])
+            with cur.copy(f"COPY {c_table} ({', '.join(c_cols)}) FROM STDIN") as copy:
+                for n, plan in enumerate(plans(threads), start=1):
+                    for row in work.comment_rows(n, plan):
+                        html_bytes += len(row["body_html"])
+                        copy.write_row([row[c] for c in c_cols])
+                    if n % 20_000 == 0:
+                        log(f"  {n:,} threads copied ({time.perf_counter() - started:.0f} s)")
+            for table in (t_table, c_table):
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                    f"(SELECT max(id) FROM {table}))"
+                )
+            # What the foreign keys would have checked: every parent is in the same thread.
+            cur.execute(
+                f"SELECT count(*) FROM {c_table} c LEFT JOIN {c_table} p ON p.id = c.parent_id "  # noqa: S608
+                f"WHERE c.parent_id IS NOT NULL AND (p.id IS NULL OR p.thread_id <> c.thread_id)"
+            )
+            orphans = cur.fetchone()[0]
+    copied = time.perf_counter() - started
+    if orphans:
+        raise SystemExit(f"{orphans} comments have a parent outside their thread")
+
+    # The same threads through the service, in a transaction rolled back: every column equal.
+    verified = 0
+    for n, plan in enumerate(plans(VERIFY_THREADS), start=1):
+        with transaction.atomic():
+            from meydan.comments import services
+
+            probe = services.thread_get_or_create(site=site, key=f"/scale-verify-{n}")
+            work.post(probe, plan, n)
+            posted = comparable(*stored_rows(probe.pk))
+            bulk = comparable(*stored_rows(n))
+            transaction.set_rollback(True)
+        if posted != bulk:
+            raise SystemExit(
+                f"bulk rows of thread {n} differ from the service's:\n{posted}\n{bulk}"
+            )
+        verified += 1
+
+    started = time.perf_counter()
+    with psycopg.connect(PG.format(db=connection.settings_dict["NAME"]), autocommit=True) as pg:
+        pg.execute("VACUUM ANALYZE")
+    vacuumed = time.perf_counter() - started
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "prepare_s": prepared,
+                "copy_s": copied,
+                "vacuum_s": vacuumed,
+                "verified_threads": verified,
+                "mean_body_html": html_bytes / (threads * PER_THREAD),
+            }
+        ),
+        flush=True,
+    )
+
+
+# --- Measuring (child process, Django configured for one database) ---------------
+
+
+def summary(values: list[float]) -> dict:
+    ordered = sorted(values)
+    return {
+        "n": len(ordered),
+        "mean": statistics.fmean(ordered),
+        "p50": ordered[len(ordered) // 2],
+        "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+    }
+
+
+def read_path(n: int) -> str:
+    return f"/api/v1/threads?site={SITE_SLUG}&url=/article-{n}"
+
+
+def child_measure(threads: int, reads: int, round_no: int, explain: bool) -> None:
+    """Time `reads` thread reads of random threads (the cache as the environment
+    configures it); print the raw times as JSON."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    rng = random.Random(SEED + 100 + round_no)
+    sample = [rng.randint(1, threads) for _ in range(reads)]
+    cached = not settings.CACHES["default"]["BACKEND"].endswith("DummyCache")
+
+    def read(n: int) -> float:
+        started = time.perf_counter()
+        response = client.get(read_path(n))
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise SystemExit(f"{read_path(n)} answered {response.status_code}")
+        return elapsed * 1000
+
+    body = client.get(read_path(sample[0])).json()
+    if body["count"] != PER_THREAD or len(body["comments"]) != PER_THREAD:
+        raise SystemExit(f"/article-{sample[0]} shows {len(body['comments'])} comments")
+    # Uncached: a short warm-up on other threads (imports, connection, code paths).
+    # Cached: read the sample once, so the timed pass finds every page in the cache.
+    for n in sample if cached else [rng.randint(1, threads) for _ in range(100)]:
+        read(n)
+    result: dict = {"response_bytes": len(json.dumps(body)), "cached": cached}
+    result["server"] = [read(n) for n in sample]
+
+    # The database's part: the same reads, timing each query where it is executed.
+    spent: list[float] = []
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent.append((time.perf_counter() - started) * 1000)
+
+    result["db"], result["queries"] = [], []
+    with connection.execute_wrapper(timed):
+        for n in sample:
+            spent.clear()
+            read(n)
+            result["db"].append(sum(spent))
+            result["queries"].append(len(spent))
+
+    if explain:
+        with CaptureQueriesContext(connection) as captured:
+            read(sample[-1])
+        plans_out = []
+        with connection.cursor() as cursor:
+            for query in captured.captured_queries:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+                plans_out.append(
+                    {"sql": query["sql"], "plan": [row[0] for row in cursor.fetchall()]}
+                )
+        result["thread"] = sample[-1]
+        result["plans"] = plans_out
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        result["db_size"] = cursor.fetchone()[0]
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+# --- Orchestration ----------------------------------------------------------------
+
+
+def merge(into: dict, result: dict) -> None:
+    """Add one round's result: lists are concatenated, the rest kept from the first."""
+    for key, value in result.items():
+        if isinstance(value, list) and key in into and key != "plans":
+            into[key].extend(value)
+        else:
+            into.setdefault(key, value)
+
+
+def run_child(env: dict, *args: str) -> dict:
+    """Run this script as a child; its progress lines pass through, its RESULT is returned."""
+    process = subprocess.Popen(  # noqa: S603 - our own script
+        [sys.executable, __file__, *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    result = None
+    for line in process.stdout:
+        if line.startswith("RESULT "):
+            result = json.loads(line[7:])
+        else:
+            print(line, end="", flush=True)
+    if process.wait() != 0 or result is None:
+        raise SystemExit(f"{' '.join(args)} failed (exit {process.returncode})")
+    return result
+
+
+def psql(sql: str, db: str = "postgres") -> str:
+    out = subprocess.run(  # noqa: S603
+        ["psql", "-X", "-q", "-At", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-c", sql],  # noqa: S607
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"psql failed: {sql}\n{out.stderr}")
+    return out.stdout.strip()
+
+
+def ensure_loaded(size: str, reload: bool) -> dict:
+    """The database for `size`, reused when its fingerprint and row counts match."""
+    db, threads = db_name(size), SIZES[size]
+    mark = f"meydan scale {fingerprint(threads)}"
+    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{db}'") == "1"  # noqa: S608
+    if exists and not reload:
+        comment = psql(
+            f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{db}'"  # noqa: S608
+        )
+        if comment == mark:
+            counts = psql(
+                "SELECT (SELECT count(*) FROM comments_thread) || ' ' || "
+                "(SELECT count(*) FROM comments_comment)",
+                db,
+            )
+            if counts == f"{threads} {threads * PER_THREAD}":
+                log(f"{db}: reused ({mark}; {counts.replace(' ', ' threads, ')} comments)")
+                return {"reused": True}
+    log(f"{db}: creating, migrating and loading {threads:,} threads x {PER_THREAD}")
+    psql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    psql(f'CREATE DATABASE "{db}"')
+    env = child_env(db)
+    meydan = str(Path(sys.executable).with_name("meydan"))
+    started = time.perf_counter()
+    subprocess.run([meydan, "migrate", "-v0"], env=env, cwd=ROOT, check=True)  # noqa: S603
+    subprocess.run(  # noqa: S603
+        [meydan, "site", "add", "--name", "Scale", "--origin", ORIGIN],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    migrated = time.perf_counter() - started
+    result = run_child(env, "_load", str(threads))
+    result["migrate_s"] = migrated
+    psql(f"COMMENT ON DATABASE \"{db}\" IS '{mark}'")
+    return result
+
+
+def machine() -> tuple[str, list[str]]:
+    """The results file's machine slug and the header lines (as bench/bench.py names them)."""
+    import platform
+    from importlib.metadata import version
+
+    from bench import code_version, machine_slug
+
+    cpu = "?"
+    with open("/proc/cpuinfo") as fh:
+        for line in fh:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as fh:
+        mem_kb = int(fh.readline().split()[1])
+    return machine_slug(), [
+        f"machine: nproc {os.cpu_count()}; CPU {cpu}; {mem_kb / 1048576:.0f} GB RAM; "
+        f"{platform.system()} {platform.release()}; load average {os.getloadavg()[0]:.2f}",
+        f"meydan:  {code_version()} (git HEAD[+hash of uncommitted meydan/ changes]); "
+        f"Python {platform.python_version()}; Django {version('Django')}; "
+        f"psycopg {version('psycopg')}",
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reads", type=int, default=2000, help="thread reads per database")
+    parser.add_argument("--rounds", type=int, default=4, help="alternations small/big")
+    parser.add_argument("--sizes", default="small,big")
+    parser.add_argument("--reload", action="store_true", help="load even if already loaded")
+    parser.add_argument("--no-save", action="store_true")
+    args = parser.parse_args()
+    sizes = [s for s in args.sizes.split(",") if s]
+    started = time.time()
+    slug, machine_lines = machine()
+    now = datetime.datetime.now(datetime.UTC)
+    lines = [
+        f"Meydan scale test on PostgreSQL, {now:%Y-%m-%d %H:%M} UTC",
+        *machine_lines,
+        f"postgres: {psql('SHOW server_version')}; shared_buffers {psql('SHOW shared_buffers')}",
+        "",
+    ]
+    log("\n".join(lines))
+    loads = {size: ensure_loaded(size, args.reload) for size in sizes}
+    # Small and big alternate in rounds, so load from other processes on the machine
+    # falls on both alike; each round is a fresh process reading other random threads.
+    cold: dict[str, dict] = {size: {} for size in sizes}
+    warm: dict[str, dict] = {size: {} for size in sizes}
+    per_round = max(1, args.reads // args.rounds)
+    for round_no in range(args.rounds):
+        for size in sizes:
+            db, threads = db_name(size), SIZES[size]
+            log(f"round {round_no + 1}/{args.rounds}, {db}: {per_round} uncached reads")
+            merge(
+                cold[size],
+                run_child(
+                    child_env(db, MEYDAN_CACHE_URL="dummy://"),
+                    "_measure",
+                    str(threads),
+                    str(per_round),
+                    str(round_no),
+                    "explain" if size == "big" and round_no == 0 else "",
+                ),
+            )
+    for size in sizes:
+        db, threads = db_name(size), SIZES[size]
+        log(f"{db}: {args.reads} reads with the shipped cache (local memory), second pass")
+        merge(
+            warm[size], run_child(child_env(db), "_measure", str(threads), str(args.reads), "0", "")
+        )
+    for data in (cold, warm):
+        for size in sizes:
+            for key in ("server", "db"):
+                data[size][key] = summary(data[size][key])
+            data[size]["queries"] = [min(data[size]["queries"]), max(data[size]["queries"])]
+    lines[1] += f" (start); {os.getloadavg()[0]:.2f} (end)"
+
+    out = list(lines)
+    out.append("load (COPY of the rows comment_post writes; VACUUM ANALYZE):")
+    for size, r in loads.items():
+        if r.get("reused"):
+            out.append(f"  {size:5}  reused (fingerprint and row counts match)")
+            continue
+        out.append(
+            f"  {size:5}  {SIZES[size]:>7,} threads, {SIZES[size] * PER_THREAD:>9,} comments: "
+            f"migrate {r['migrate_s']:.1f} s, prepare {r['prepare_s']:.1f} s, COPY "
+            f"{r['copy_s']:.1f} s, VACUUM ANALYZE {r['vacuum_s']:.1f} s; mean body_html "
+            f"{r['mean_body_html']:.0f} chars; {r['verified_threads']} threads equal to "
+            f"comment_post's rows"
+        )
+    out.append("")
+    out.append("thread read, GET /api/v1/threads (Django handler in-process), ms:")
+    out.append(f"  {'':28}{'mean':>8}{'p50':>8}{'p99':>8}  queries  database")
+    for label, data, key in (
+        ("uncached, server", cold, "server"),
+        ("uncached, database part", cold, "db"),
+        ("shipped cache, server", warm, "server"),
+    ):
+        for size in sizes:
+            s = data[size][key]
+            q = data[size]["queries"]
+            out.append(
+                f"  {label + ' ' + size:28}{s['mean']:8.2f}{s['p50']:8.2f}{s['p99']:8.2f}"
+                f"  {q[0]}-{q[1]:<6} {data[size]['db_size']}"
+            )
+    verdicts = []
+    if {"small", "big"} <= set(sizes):
+        out.append("")
+        for label, data, key in (
+            ("uncached server", cold, "server"),
+            ("uncached database", cold, "db"),
+            ("cached server", warm, "server"),
+        ):
+            ratios = {
+                m: data["big"][key][m] / data["small"][key][m] for m in ("mean", "p50", "p99")
+            }
+            out.append(
+                f"  big/small, {label:18} mean {ratios['mean']:.2f}x, p50 {ratios['p50']:.2f}x, "
+                f"p99 {ratios['p99']:.2f}x"
+            )
+        ratio = cold["big"]["server"]["mean"] / cold["small"]["server"]["mean"]
+        met = "met" if ratio <= TARGET_RATIO else "MISS"
+        verdicts.append(
+            f"target: uncached read, big/small mean server time {ratio:.2f}x "
+            f"(<= {TARGET_RATIO}x): {met}"
+        )
+    if "big" in cold:
+        big = cold["big"]
+        out.append("")
+        out.append(
+            f"EXPLAIN (ANALYZE, BUFFERS) of the {len(big['plans'])} queries of one uncached read "
+            f"(/article-{big['thread']}) on {db_name('big')}:"
+        )
+        scans = []
+        for number, item in enumerate(big["plans"], start=1):
+            out.append(f"-- query {number}: {item['sql']}")
+            out.extend("   " + line for line in item["plan"])
+            for line in item["plan"]:
+                found = SCAN_FORBIDDEN.search(line)
+                if found:
+                    scans.append(f"query {number}: {found.group(0)}")
+        out.append("")
+        lines_of_plans = [line for item in big["plans"] for line in item["plan"]]
+        used = sorted({m for line in lines_of_plans for m in INDEX_SCAN.findall(line)})
+        out.append(f"indexes used: {', '.join(used)}")
+        seq_tables = {m for line in lines_of_plans for m in re.findall(r"Seq Scan on (\w+)", line)}
+        other = sorted(seq_tables - {s.split()[-1] for s in scans})
+        if other:
+            out.append(f"sequential scans on other (small) tables: {', '.join(other)}")
+        verdicts.append(
+            "target: no sequential scan of a comments table in the big read's plans: "
+            + ("met" if not scans else "MISS (" + "; ".join(scans) + ")")
+        )
+    out.append("")
+    out.extend(verdicts)
+    out.append(f"(run took {time.time() - started:.0f} s)")
+    text = "\n".join(out) + "\n"
+    print()
+    print(text, end="")
+    if not args.no_save:
+        results = BENCH / "results"
+        results.mkdir(exist_ok=True)
+        name = f"{now.date().isoformat()}-scale-pg-{slug}"
+        path, n = results / f"{name}.txt", 1
+        while path.exists():
+            n += 1
+            path = results / f"{name}-{n}.txt"
+        path.write_text(text)
+        print(f"saved: {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_load":
+        child_load(int(sys.argv[2]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "_measure":
+        child_measure(
+            int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), "explain" in sys.argv[5:]
+        )
+    else:
+        main()
