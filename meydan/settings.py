@@ -187,6 +187,9 @@ else:
             "OPTIONS": {"MAX_ENTRIES": env_int("MEYDAN_LOCAL_CACHE_ENTRIES", 20_000, minimum=100)},
         }
     }
+# Each worker keeps the thread pages (JSON) it served in its own memory, up to this
+# size, in front of the cache above (see comments/caching.py).
+MEYDAN_LOCAL_PAYLOAD_BYTES = env_int("MEYDAN_LOCAL_PAYLOAD_MB", 32, minimum=0) * 1024 * 1024
 
 # --- Auth and sessions ----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -283,8 +286,11 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("MEYDAN_SSL_REDIRECT")
 if SECURE_SSL_REDIRECT:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("MEYDAN_HSTS_SECONDS", 0)
+if SECURE_SSL_REDIRECT or env_int("MEYDAN_TRUSTED_PROXIES", 0):
+    # Behind our own TLS proxy (the same trust as X-Forwarded-For: Meydan must then be
+    # reachable only through it), the proxy says whether the reader used https.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # A request body larger than this is refused with 413 before any form is parsed.
 # A 10,000-character comment percent-encoded as 4-byte UTF-8 is about 120 KB.

@@ -3,4 +3,9 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meydan.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from meydan.api.fastpath import FastReads  # noqa: E402 - needs the app registry
+
+# Cached reads are answered before Django's request cycle (see meydan/api/fastpath.py).
+application = FastReads(django_application)

@@ -46,9 +46,13 @@ def _clear_cache():
     """Each test starts with an empty cache (ids and versions repeat across tests)."""
     from django.core.cache import cache
 
+    from meydan.comments.caching import local_payloads
+
     cache.clear()
+    local_payloads.clear()
     yield
     cache.clear()
+    local_payloads.clear()
 
 
 @pytest.fixture

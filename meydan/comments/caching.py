@@ -8,10 +8,16 @@ the database).
   version makes new keys, and old ones simply expire.
 """
 
+import threading
+import time
+from collections import OrderedDict
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection
 
 from meydan.comments.models import Thread
 
@@ -47,28 +53,39 @@ def thread_states(site_id: int, keys) -> dict[str, ThreadState]:
     query); the payloads can still be cached per process, as they are keyed by version.
     """
     keys = list(dict.fromkeys(keys))
+    if not keys:
+        return {}
     if not settings.MEYDAN_SHARED_CACHE:
-        states = {key: NO_THREAD for key in keys}
-        for key, *state in Thread.objects.filter(site_id=site_id, key__in=keys).values_list(
-            *_FIELDS
-        ):
-            states[key] = ThreadState(*state)
-        return states
+        return _states_from_db(site_id, keys)
     cache_keys = {thread_state_key(site_id, key): key for key in keys}
     found = cache.get_many(list(cache_keys))
     states = {cache_keys[ck]: ThreadState(*state) for ck, state in found.items()}
     missing = [key for key in keys if key not in states]
     if missing:
-        fresh = {key: NO_THREAD for key in missing}
-        for key, *state in Thread.objects.filter(site_id=site_id, key__in=missing).values_list(
-            *_FIELDS
-        ):
-            fresh[key] = ThreadState(*state)
+        fresh = _states_from_db(site_id, missing)
         cache.set_many(
             {thread_state_key(site_id, key): tuple(state) for key, state in fresh.items()},
             STATE_SECONDS,
         )
         states.update(fresh)
+    return states
+
+
+def _states_from_db(site_id: int, keys: list[str]) -> dict[str, ThreadState]:
+    """One indexed query (site_id, key is unique). Written as SQL rather than through
+    the ORM: this runs on every read when the cache is not shared, and building the
+    ORM query cost more than running it (bench/profile_request.py)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in _FIELDS)
+    placeholders = ", ".join(["%s"] * len(keys))
+    table = quote(Thread._meta.db_table)
+    where = f"{quote('site_id')} = %s AND {quote('key')} IN ({placeholders})"
+    sql = f"SELECT {columns} FROM {table} WHERE {where}"  # noqa: S608 - names from the model
+    states = dict.fromkeys(keys, NO_THREAD)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [site_id, *keys])
+        for key, *state in cursor.fetchall():
+            states[key] = ThreadState(*state)
     return states
 
 
@@ -85,3 +102,87 @@ def thread_state_forget(thread_ids) -> None:
 def page_state_forget(site_id: int, key: str) -> None:
     """A thread was created for this page: forget the cached "no thread yet"."""
     cache.delete(thread_state_key(site_id, key))
+
+
+# --- Payloads ----------------------------------------------------------------------
+# A payload's key holds the thread's version, so its bytes never change: every worker
+# may keep the ones it served in its own memory, in front of the Django cache (which
+# unpickles, or fetches from Redis, on every get). Bounded in bytes, least recently
+# used out first.
+
+
+def payload_key(site_id: int, thread_id: int, version: int, page: int, order: str) -> str:
+    return f"meydan:api-thread:{site_id}:{thread_id}:{version}:{page}:{order}"
+
+
+class _LocalPayloads:
+    def __init__(self, max_bytes: int, seconds: int):
+        self.max_bytes, self.seconds = max_bytes, seconds
+        self.size = 0
+        self.items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self.lock:
+            item = self.items.get(key)
+            if item is None:
+                return None
+            if item[0] < time.monotonic():  # as long as the shared cache would keep it
+                del self.items[key]
+                self.size -= len(item[1])
+                return None
+            self.items.move_to_end(key)
+            return item[1]
+
+    def put(self, key: str, value: bytes) -> None:
+        if len(value) > self.max_bytes // 4:
+            return  # one huge page must not empty the whole store
+        with self.lock:
+            old = self.items.pop(key, None)
+            if old is not None:
+                self.size -= len(old[1])
+            self.items[key] = (time.monotonic() + self.seconds, value)
+            self.size += len(value)
+            while self.size > self.max_bytes:
+                _, (_, dropped) = self.items.popitem(last=False)
+                self.size -= len(dropped)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.size = 0
+
+
+local_payloads = _LocalPayloads(settings.MEYDAN_LOCAL_PAYLOAD_BYTES, PAYLOAD_SECONDS)
+
+
+def _backend():
+    return caches["default"]  # looked up per call: tests swap the cache settings
+
+
+def _local_only(backend) -> bool:
+    """With a local-memory cache, the local store is that memory already."""
+    return isinstance(backend, LocMemCache) and local_payloads.max_bytes > 0
+
+
+def payload_get(key: str) -> bytes | None:
+    backend = _backend()
+    if isinstance(backend, DummyCache):
+        return None  # caching switched off
+    value = local_payloads.get(key)
+    if value is None and not _local_only(backend):
+        value = backend.get(key)
+        if isinstance(value, bytes):
+            local_payloads.put(key, value)
+        else:
+            value = None
+    return value
+
+
+def payload_set(key: str, value: bytes) -> None:
+    backend = _backend()
+    if isinstance(backend, DummyCache):
+        return
+    if not _local_only(backend):
+        backend.set(key, value, PAYLOAD_SECONDS)
+    local_payloads.put(key, value)

@@ -9,7 +9,6 @@ is cached per (thread, version, page, order).
 import json
 from typing import Literal
 
-from django.core.cache import cache
 from django.http import HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -36,7 +35,7 @@ class ThreadQuery(Schema):
     order: Literal["oldest", "newest"] | None = None
 
 
-def _etag(version: int, page: int, order: str) -> str:
+def etag_for(version: int, page: int, order: str) -> str:
     return f'"v{version}-p{page}-{order}"'
 
 
@@ -56,15 +55,16 @@ def thread_read(request, query: Query[ThreadQuery]):
     key, url = page_key_for(site, query.url)
     order = query.order or site.default_order
     thread_id, version, _count = caching.thread_state(site.pk, key)
-    etag = _etag(version, query.page, order)
+    etag = etag_for(version, query.page, order)
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if etag in request.headers.get("If-None-Match", ""):
         return _with_headers(HttpResponse(status=304), headers)
-    payload_key = f"meydan:api-thread:{site.pk}:{thread_id}:{version}:{query.page}:{order}"
-    body = cache.get(payload_key) if thread_id else None
+    payload_key = caching.payload_key(site.pk, thread_id, version, query.page, order)
+    body = caching.payload_get(payload_key) if thread_id else None
     if body is None:
-        body = json.dumps(_thread_payload(site, key, url, thread_id, query.page, order))
-        cache.set(payload_key, body, caching.PAYLOAD_SECONDS)
+        body = json.dumps(_thread_payload(site, key, url, thread_id, query.page, order)).encode()
+        if thread_id:  # a page without a thread yet: its answer depends on the site only
+            caching.payload_set(payload_key, body)
     return _with_headers(HttpResponse(body, content_type="application/json"), headers)
 
 

@@ -1,0 +1,198 @@
+"""The read path for cached thread pages, counts and 304s, without Django's request
+cycle.
+
+A reader's `GET /api/v1/threads` is answered from the cached thread state and the
+cached page bytes; building an HttpRequest, running fourteen middleware and
+django-ninja's query validation cost five times more than the answer itself
+(bench/profile_request.py; numbers in docs/scaling.md). This WSGI wrapper answers
+those requests itself when everything it needs is at hand, with the same status,
+headers and bytes as the Django views (tests/api/test_fastpath.py compares the two
+for every kind of request), and hands everything else — any miss, any parameter it
+does not expect, any unusual header or setting — to Django, which answers as always.
+It only reads: nothing here writes to the database or the cache.
+"""
+
+import json
+import logging
+import re
+from urllib.parse import parse_qsl
+
+from django.conf import settings
+from django.http.request import split_domain_port, validate_host
+from django.utils import translation
+
+from meydan.api.cors import known_origins
+from meydan.api.v1.lookup import page_key_for, site_for_slug
+from meydan.api.v1.threads import CACHE_CONTROL, MAX_COUNT_URLS, etag_for
+from meydan.comments import caching
+from meydan.core.errors import MeydanError
+from meydan.core.middleware import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY
+
+logger = logging.getLogger(__name__)
+
+THREADS_PATH = "/api/v1/threads"
+COUNTS_PATH = "/api/v1/counts"
+_PAGE = re.compile(r"^[1-9][0-9]{0,5}$")
+_ORDERS = ("oldest", "newest")
+_LANGUAGES_SEEN = 1000
+
+
+class _Shim:
+    """What translation.get_language_from_request reads of a request without cookies."""
+
+    COOKIES: dict = {}
+
+    def __init__(self, environ):
+        self.META = environ
+        self.path_info = environ.get("PATH_INFO", "")
+
+
+class FastReads:
+    def __init__(self, application):
+        self.application = application
+        self._languages: dict[str, str] = {}
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO")
+        if (path == THREADS_PATH or path == COUNTS_PATH) and environ.get("REQUEST_METHOD") == "GET":
+            try:
+                answer = self.answer(environ, path)
+            except Exception:  # any surprise: Django answers it, and reports it if it recurs
+                logger.debug("fast path declined %s", path, exc_info=True)
+                answer = None
+            if answer is not None:
+                status, headers, body = answer
+                start_response(status, headers)
+                return [body]
+        return self.application(environ, start_response)
+
+    # --- what Django would say around the view's answer ---------------------------
+
+    def usable(self, environ) -> bool:
+        """False when Django's middleware would do more than add fixed headers: a
+        host it refuses, an https redirect, user-agent rules."""
+        if settings.DEBUG or settings.USE_X_FORWARDED_HOST or settings.DISALLOWED_USER_AGENTS:
+            return False
+        if "HTTP_COOKIE" in environ:
+            return False  # Django may load a session for it (and says Vary: Cookie)
+        if settings.SECURE_SSL_REDIRECT and not self.is_secure(environ):
+            return False
+        host = environ.get("HTTP_HOST")
+        if not host:
+            return False
+        domain, _port = split_domain_port(host)
+        return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+
+    @staticmethod
+    def is_secure(environ) -> bool:
+        header = settings.SECURE_PROXY_SSL_HEADER
+        if header is not None:
+            name, value = header
+            forwarded = environ.get(name)
+            if forwarded is not None:
+                return forwarded.split(",", 1)[0].strip() == value
+        return environ.get("wsgi.url_scheme") == "https"
+
+    def language(self, environ) -> str:
+        memo = environ.get("HTTP_ACCEPT_LANGUAGE", "")
+        language = self._languages.get(memo)
+        if language is None:
+            language = translation.get_language_from_request(_Shim(environ))
+            language = translation.get_supported_language_variant(language)
+            if len(self._languages) >= _LANGUAGES_SEEN:
+                self._languages.clear()
+            self._languages[memo] = language
+        return language
+
+    def headers(self, environ, vary: str) -> list[tuple[str, str]]:
+        headers = [
+            ("Vary", vary),
+            ("Content-Language", self.language(environ)),
+            ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+            ("Permissions-Policy", PERMISSIONS_POLICY),
+        ]
+        if settings.X_FRAME_OPTIONS:
+            headers.append(("X-Frame-Options", settings.X_FRAME_OPTIONS.upper()))
+        if settings.SECURE_HSTS_SECONDS and self.is_secure(environ):
+            hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+            if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+                hsts += "; includeSubDomains"
+            if settings.SECURE_HSTS_PRELOAD:
+                hsts += "; preload"
+            headers.append(("Strict-Transport-Security", hsts))
+        if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+            headers.append(("X-Content-Type-Options", "nosniff"))
+        if settings.SECURE_REFERRER_POLICY:
+            policy = settings.SECURE_REFERRER_POLICY
+            if not isinstance(policy, str):
+                policy = ",".join(policy)
+            headers.append(("Referrer-Policy", policy))
+        if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
+            coop = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
+            headers.append(("Cross-Origin-Opener-Policy", coop))
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None and origin.rstrip("/") in known_origins():
+            headers.append(("Access-Control-Allow-Origin", origin))
+            headers.append(("Access-Control-Expose-Headers", "ETag, Retry-After"))
+        return headers
+
+    # --- the two endpoints ---------------------------------------------------------
+
+    def answer(self, environ, path):
+        query = environ.get("QUERY_STRING", "")
+        if not query.isascii() or not self.usable(environ):
+            return None
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if path == THREADS_PATH:
+            return self.thread(environ, pairs)
+        return self.counts(environ, pairs)
+
+    def thread(self, environ, pairs):
+        params = dict(pairs)
+        if len(params) != len(pairs) or "site" not in params or "url" not in params:
+            return None  # repeated or missing parameters: Django's validation speaks
+        page_text = params.get("page", "1")
+        order = params.get("order")
+        if not _PAGE.match(page_text) or int(page_text) > 100_000:
+            return None
+        if order is not None and order not in _ORDERS:
+            return None
+        page = int(page_text)
+        site = site_for_slug(params["site"])
+        key, _url = page_key_for(site, params["url"])
+        order = order or site.default_order
+        thread_id, version, _count = caching.thread_state(site.pk, key)
+        etag = etag_for(version, page, order)
+        headers = [("ETag", etag), ("Cache-Control", CACHE_CONTROL)]
+        headers += self.headers(environ, "Accept-Language, Origin")
+        if etag in environ.get("HTTP_IF_NONE_MATCH", ""):
+            headers += [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "0")]
+            return "304 Not Modified", headers, b""
+        if not thread_id:
+            return None
+        body = caching.payload_get(caching.payload_key(site.pk, thread_id, version, page, order))
+        if body is None:
+            return None  # Django builds it and caches it
+        headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        return "200 OK", headers, body
+
+    def counts(self, environ, pairs):
+        urls = [value for name, value in pairs if name == "url"]
+        sites = [value for name, value in pairs if name == "site"]
+        if len(sites) != 1 or not urls or len(urls) > MAX_COUNT_URLS:
+            return None
+        site = site_for_slug(sites[0])
+        keys: dict[str, str | None] = {}
+        for url in urls:
+            try:
+                keys[url], _ = page_key_for(site, url)
+            except MeydanError:
+                keys[url] = None
+        states = caching.thread_states(site.pk, [key for key in keys.values() if key])
+        counts = {url: states[key].count if key else None for url, key in keys.items()}
+        body = json.dumps({"counts": counts}).encode()
+        headers = [
+            ("Content-Type", "application/json; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+        ]
+        return "200 OK", headers + self.headers(environ, "Accept-Language, Origin"), body

@@ -1,0 +1,268 @@
+"""The fast read path answers exactly as Django would, or not at all.
+
+Each request is sent twice through WSGI: once to Django's handler alone, once to
+FastReads in front of it (after Django has answered once, so the cache is warm).
+Where the fast path answers, its status, headers and bytes must equal Django's.
+"""
+
+import io
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
+
+from meydan.api.fastpath import FastReads
+from tests.api.conftest import ORIGIN
+
+pytestmark = pytest.mark.django_db
+
+
+def django_application(environ, start_response):
+    """Django's own handler, built now: middleware reads some settings when built."""
+    return WSGIHandler()(environ, start_response)
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    """As Django's test client does: the test's transaction must survive a request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def environ_for(path, query="", **headers):
+    environ = {"PATH_INFO": path, "QUERY_STRING": query, "REQUEST_METHOD": "GET"}
+    environ["wsgi.input"] = io.BytesIO(b"")
+    setup_testing_defaults(environ)
+    environ["HTTP_HOST"] = "testserver"
+    for name, value in headers.items():
+        environ["HTTP_" + name.upper()] = value
+    return environ
+
+
+def call(app, environ):
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen["status"], seen["headers"] = status, headers
+
+    body = b"".join(app(dict(environ), start_response))
+    return seen["status"], sorted(seen["headers"]), body
+
+
+class Counting:
+    """Django's handler, counting how often the fast path handed a request on."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        return django_application(environ, start_response)
+
+
+def same(fast, django) -> bool:
+    """Equal answers; on a difference, say which headers differ."""
+    only_fast = set(fast[1]) - set(django[1])
+    only_django = set(django[1]) - set(fast[1])
+    assert (fast[0], only_fast, only_django) == (django[0], set(), set())
+    assert fast[2] == django[2]
+    return True
+
+
+def both(environ):
+    """(Django's answer, the fast path's answer, whether the fast path answered)."""
+    django = call(django_application, environ)
+    inner = Counting()
+    fast = call(FastReads(inner), environ)
+    return django, fast, inner.calls == 0
+
+
+@pytest.fixture
+def comments(post):
+    first = post("first *comment*")
+    post("a reply", parent=first)
+    post("second")
+    return first
+
+
+THREAD = "/api/v1/threads"
+COUNTS = "/api/v1/counts"
+SITE = "site=caspian-ledger"
+
+
+@pytest.mark.parametrize(
+    ("query", "headers"),
+    [
+        (f"{SITE}&url=/baku-rally/", {}),
+        (f"{SITE}&url={ORIGIN}/baku-rally/%3Futm_source%3Dx", {}),
+        (f"{SITE}&url=/baku-rally/&order=newest", {}),
+        (f"{SITE}&url=/baku-rally/&page=1&order=oldest", {}),
+        (f"{SITE}&url=/baku-rally/&page=7", {}),
+        (f"{SITE}&url=/baku-rally/", {"ORIGIN": ORIGIN}),
+        (f"{SITE}&url=/baku-rally/", {"ORIGIN": "https://evil.example"}),
+        (f"{SITE}&url=/baku-rally/", {"ACCEPT_LANGUAGE": "de-DE,de;q=0.9"}),
+        (f"{SITE}&url=/baku-rally/", {"ACCEPT_LANGUAGE": "az"}),
+        (f"{SITE}&url=/baku-rally/", {"AUTHORIZATION": "Bearer nonsense"}),
+        (f"{SITE}&url=/baku-rally/&_=123", {}),
+    ],
+)
+def test_thread_reads_are_answered_as_django_answers_them(comments, query, headers):
+    environ = environ_for(THREAD, query, **headers)
+    django, fast, answered = both(environ)
+    assert django[0] == "200 OK"
+    assert same(fast, django)
+    assert answered, "a warm read should not need Django"
+
+
+def test_a_304_is_the_same_and_costs_no_query(comments):
+    etag = dict(call(django_application, environ_for(THREAD, f"{SITE}&url=/baku-rally/"))[1])[
+        "ETag"
+    ]
+    environ = environ_for(THREAD, f"{SITE}&url=/baku-rally/", IF_NONE_MATCH=etag)
+    django, fast, answered = both(environ)
+    assert django[0] == "304 Not Modified" and same(fast, django) and answered
+    with CaptureQueriesContext(connection) as queries:
+        call(FastReads(django_application), environ)
+    assert len(queries) == 0  # the test settings share the cache (as with Redis)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "site=nope&url=/x/",
+        "site=../../etc&url=/x/",
+        f"{SITE}&url=https://evil.example/x",
+        f"{SITE}&url=javascript:alert(1)",
+        f"{SITE}&url=",
+        SITE,
+        f"{SITE}&url=/baku-rally/&page=0",
+        f"{SITE}&url=/baku-rally/&page=01",
+        f"{SITE}&url=/baku-rally/&page=100001",
+        f"{SITE}&url=/baku-rally/&page=x",
+        f"{SITE}&url=/baku-rally/&order=random",
+        f"{SITE}&url=/baku-rally/&order=",
+        f"{SITE}&url=/baku-rally/&url=/other/",
+        f"{SITE}&url=/not-commented-yet/",
+        f"{SITE}&url=/baku-rally/&page=%C3%A9",
+    ],
+)
+def test_anything_else_is_left_to_django(comments, query):
+    environ = environ_for(THREAD, query)
+    django, fast, _answered = both(environ)
+    assert same(fast, django)
+
+
+@pytest.mark.parametrize(
+    "cookie", ["django_language=fr; sessionid=x", "sessionid=nonsense; csrftoken=x"]
+)
+def test_requests_with_cookies_are_left_to_django(comments, cookie):
+    """Django may read a session for them (and says Vary: Cookie)."""
+    environ = environ_for(THREAD, f"{SITE}&url=/baku-rally/", COOKIE=cookie)
+    call(django_application, environ)
+    inner = Counting()
+    assert call(FastReads(inner), environ)[0] == "200 OK" and inner.calls == 1
+
+
+def test_a_cold_page_is_built_by_django_then_served_fast(comments):
+    environ = environ_for(THREAD, f"{SITE}&url=/baku-rally/")
+    inner = Counting()
+    app = FastReads(inner)
+    first, second = call(app, environ), call(app, environ)
+    assert inner.calls == 1 and first == second
+
+
+def test_a_new_comment_is_seen_at_once(comments, post):
+    environ = environ_for(THREAD, f"{SITE}&url=/baku-rally/")
+    app = FastReads(django_application)
+    before = call(app, environ)
+    post("news")
+    after = call(app, environ)
+    assert b"news" in after[2] and b"news" not in before[2]
+    assert dict(after[1])["ETag"] != dict(before[1])["ETag"]
+
+
+def test_with_a_per_process_cache_the_state_comes_from_the_database(comments, post, settings):
+    """Another worker's write drops the state only from its own cache: with a
+    local-memory cache the fast path asks the database (one query) every time."""
+    settings.MEYDAN_SHARED_CACHE = False
+    environ = environ_for(THREAD, f"{SITE}&url=/baku-rally/")
+    app = FastReads(django_application)
+    call(app, environ)
+    from meydan.comments.models import Thread
+
+    # as if another process had posted: the row changes, this process's cache does not
+    Thread.objects.update(version=999)
+    call(app, environ)  # a version this process has not served: Django builds the page
+    with CaptureQueriesContext(connection) as queries:
+        status, headers, _ = call(app, environ)
+    assert dict(headers)["ETag"].startswith('"v999-') and len(queries) == 1
+
+
+@pytest.mark.parametrize(
+    "settings_change",
+    [
+        {"ALLOWED_HOSTS": ["meydan.example"]},
+        {"SECURE_SSL_REDIRECT": True},
+        {"DEBUG": True},
+        {"USE_X_FORWARDED_HOST": True},
+    ],
+)
+def test_settings_that_change_the_answer_leave_it_to_django(comments, settings, settings_change):
+    for name, value in settings_change.items():
+        setattr(settings, name, value)
+    environ = environ_for(THREAD, f"{SITE}&url=/baku-rally/")
+    call(django_application, environ)
+    inner = Counting()
+    call(FastReads(inner), environ)
+    assert inner.calls == 1
+
+
+def test_hsts_on_https_is_the_same(comments, settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.SECURE_HSTS_PRELOAD = True
+    environ = environ_for(THREAD, f"{SITE}&url=/baku-rally/")
+    environ["wsgi.url_scheme"] = "https"
+    environ["HTTPS"] = "on"
+    django, fast, answered = both(environ)
+    assert answered and same(fast, django)
+    assert "Strict-Transport-Security" in dict(fast[1])
+
+
+@pytest.mark.parametrize(
+    ("query", "headers"),
+    [
+        (f"{SITE}&url=/baku-rally/&url=/elsewhere/", {}),
+        (f"{SITE}&url=/baku-rally/&url={ORIGIN}/baku-rally/", {}),
+        (f"{SITE}&url=https://evil.example/a&url=/baku-rally/", {"ORIGIN": ORIGIN}),
+        (f"{SITE}&url=/%C3%A7ay/", {}),
+    ],
+)
+def test_counts_are_answered_as_django_answers_them(comments, query, headers):
+    django, fast, answered = both(environ_for(COUNTS, query, **headers))
+    assert django[0] == "200 OK" and same(fast, django) and answered
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["site=nope&url=/x/", SITE, f"{SITE}&site=other&url=/x/", f"{SITE}" + "&url=/x/" * 101],
+)
+def test_bad_counts_are_left_to_django(comments, query):
+    django, fast, _ = both(environ_for(COUNTS, query))
+    assert django[0].startswith("4") and same(fast, django)
+
+
+def test_other_methods_and_paths_go_to_django(comments):
+    inner = Counting()
+    app = FastReads(inner)
+    for method, path in [("HEAD", THREAD), ("POST", COUNTS), ("GET", "/api/v1/me")]:
+        environ = environ_for(path, f"{SITE}&url=/baku-rally/")
+        environ["REQUEST_METHOD"] = method
+        call(app, environ)
+    assert inner.calls == 3
