@@ -275,7 +275,7 @@ def meydan_env(var: Path, extra: dict | None = None) -> dict:
         "MEYDAN_VAR_DIR": str(var),
         "MEYDAN_SECRET_KEY": SECRET,
         "MEYDAN_DEBUG": "0",
-        "MEYDAN_ACCESS_LOG": "/dev/null",
+        "MEYDAN_ACCESS_LOG": "off",
         "MEYDAN_ALLOWED_HOSTS": "127.0.0.1,localhost",
         **(extra or {}),
     }
@@ -1202,8 +1202,13 @@ def main() -> None:
         else "meydan serve"
     )
     threads_arg = f" --threads {args.meydan_threads}" if args.meydan_threads else ""
-    found = re.search(r"Using worker: (\w+)", (run / "meydan-collect.log").read_text())
-    worker_class = found.group(1) if found else "?"
+    log_text = (run / "meydan-collect.log").read_text()
+    if found := re.search(r"Using worker: (\w+)", log_text):
+        server_desc = f"gunicorn worker class from its log: {found.group(1)}"
+    elif "Starting granian" in log_text:
+        server_desc = "granian, WSGI"
+    else:
+        server_desc = "server: see meydan-collect.log"
     if meydan_extra:
         meydan_cmd = " ".join(f"{k}={v}" for k, v in meydan_extra.items()) + " " + meydan_cmd
     header = [
@@ -1212,8 +1217,8 @@ def main() -> None:
         *versions(),
         f"dataset: sha256 {DATASET_SHA[:16]}... ({len(subset) - 1} articles x 100 comments + "
         "/big 5,000; bench/data/dataset.jsonl from the shared seed.py)",
-        f"meydan:  `{meydan_cmd} --workers {args.meydan_workers}{threads_arg}` (gunicorn "
-        f"worker class from its log: {worker_class}), SQLite, cache as shipped"
+        f"meydan:  `{meydan_cmd} --workers {args.meydan_workers}{threads_arg}` ("
+        f"{server_desc}), SQLite, cache as shipped"
         f" ({os.environ.get('MEYDAN_CACHE_URL') or 'local memory'}), DEBUG off; post: "
         f"MEYDAN_RATELIMIT_COMMENTS=off MEYDAN_MIN_FORM_SECONDS=off "
         f"MEYDAN_RATELIMIT_SITE_COMMENTS={POST_SITE_LIMIT}",
