@@ -8,7 +8,8 @@ Env vars (all optional):
   MEYDAN_VAR_DIR          where SQLite, the secret key and static files live; default ./var
   MEYDAN_CACHE_URL        e.g. redis://127.0.0.1:6379/0; default local memory
   MEYDAN_TRUSTED_PROXIES  how many reverse proxies in front append to X-Forwarded-For (0)
-  MEYDAN_COMMENT_MAX_LENGTH, MEYDAN_MAX_DEPTH, MEYDAN_PAGE_SIZE: comment section limits
+  MEYDAN_COMMENT_MAX_LENGTH, MEYDAN_MAX_DEPTH, MEYDAN_PAGE_SIZE, MEYDAN_PAGE_COMMENTS:
+  comment section limits
 """
 
 import os
@@ -334,6 +335,7 @@ MEYDAN_TRUSTED_PROXIES = env_int("MEYDAN_TRUSTED_PROXIES", 0)
 MEYDAN_COMMENT_MAX_LENGTH = env_int("MEYDAN_COMMENT_MAX_LENGTH", 10_000, minimum=1)
 MEYDAN_MAX_DEPTH = env_int("MEYDAN_MAX_DEPTH", 5, minimum=1)
 MEYDAN_PAGE_SIZE = env_int("MEYDAN_PAGE_SIZE", 50, minimum=1)
+MEYDAN_PAGE_COMMENTS = env_int("MEYDAN_PAGE_COMMENTS", 150, minimum=10)
 
 
 def env_rate(name: str, default: str) -> tuple[int, int] | None:

@@ -1,10 +1,9 @@
 """Reads of threads and comments for display."""
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 
 from meydan.comments.models import Comment, Thread
 from meydan.comments.tree import Node, flatten
@@ -50,31 +49,66 @@ class ThreadPage:
         return self.number + 1
 
 
+def page_ranges(sizes: list[tuple[int, int]], page_size: int, page_comments: int):
+    """Split discussions, given in display order as (root_seq, visible comments), into
+    pages: (first root_seq, last root_seq) of each.
+
+    A page holds at most `page_size` discussions and ends before the discussion that
+    would take it past `page_comments` comments; a discussion is never split, so one
+    larger than that has a page of its own.
+    """
+    pages: list[tuple[int, int]] = []
+    first = last = None
+    roots = comments = 0
+    for root_seq, count in sizes:
+        if first is not None and (roots >= page_size or comments + count > page_comments):
+            pages.append((first, last))
+            first, roots, comments = None, 0, 0
+        if first is None:
+            first = root_seq
+        last = root_seq
+        roots += 1
+        comments += count
+    if first is not None:
+        pages.append((first, last))
+    return pages
+
+
+def _discussion_sizes(thread_id: int, visible: Q, order: str) -> list[tuple[int, int]]:
+    return list(
+        Comment.objects.filter(visible, thread_id=thread_id)
+        .order_by("-root_seq" if order == "newest" else "root_seq")
+        .values_list("root_seq")
+        .annotate(count=Count("id"))
+    )
+
+
+def _thread_pages(thread: Thread, visible: Q, order: str) -> list[tuple[int, int]]:
+    site = thread.site
+    return page_ranges(
+        _discussion_sizes(thread.pk, visible, order), site.page_size, site.page_comments
+    )
+
+
 def thread_visible_page(
     thread: Thread, *, page: int = 1, order: str = "oldest", own_ids: Iterable[int] = ()
 ) -> ThreadPage:
-    """One page of a thread: `page_size` top-level discussions with all their replies.
+    """One page of a thread: top-level discussions with all their replies, at most
+    `page_size` discussions and about `page_comments` comments (see page_ranges).
 
     Pages are counted in top-level discussions (a root and everything under it) that
     have something visible, ordered oldest or newest first; replies inside a
     discussion are always oldest first. The comments of a page load in one query,
-    in tree order, through the (thread, root_seq, path) index.
+    in tree order, through the (thread, root_seq, path) index; finding the pages'
+    bounds is one grouped query over the same index.
     """
     visible = visible_filter(own_ids)
-    page_size = thread.site.page_size
-    roots = (
-        Comment.objects.filter(visible, thread=thread)
-        .order_by("-root_seq" if order == "newest" else "root_seq")
-        .values("root_seq")
-        .distinct()
-    )
-    total_roots = roots.count()
-    num_pages = max(1, math.ceil(total_roots / page_size))
+    pages = _thread_pages(thread, visible, order)
+    num_pages = max(1, len(pages))
     page = min(max(1, page), num_pages)
-    offset = (page - 1) * page_size
-    page_roots = roots[offset : offset + page_size]
+    low, high = sorted(pages[page - 1]) if pages else (0, -1)
     comments = (
-        Comment.objects.filter(visible, thread=thread, root_seq__in=page_roots)
+        Comment.objects.filter(visible, thread=thread, root_seq__gte=low, root_seq__lte=high)
         .order_by("-root_seq" if order == "newest" else "root_seq", "path")
         .only(
             "id",
@@ -103,11 +137,11 @@ def thread_visible_page(
 
 
 def comment_page_number(comment: Comment, *, order: str, own_ids: Iterable[int] = ()) -> int:
-    """The page of the thread on which `comment` is shown."""
-    roots_before = Comment.objects.filter(visible_filter(own_ids), thread_id=comment.thread_id)
-    if order == "newest":
-        roots_before = roots_before.filter(root_seq__gt=comment.root_seq)
-    else:
-        roots_before = roots_before.filter(root_seq__lt=comment.root_seq)
-    count = roots_before.values("root_seq").distinct().count()
-    return count // comment.thread.site.page_size + 1
+    """The page of the thread on which `comment` is shown (or would be)."""
+    pages = _thread_pages(comment.thread, visible_filter(own_ids), order)
+    for number, (_first, last) in enumerate(pages, start=1):
+        if (order == "newest" and comment.root_seq >= last) or (
+            order != "newest" and comment.root_seq <= last
+        ):
+            return number
+    return max(1, len(pages))

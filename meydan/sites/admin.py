@@ -27,6 +27,7 @@ class SiteAdmin(admin.ModelAdmin):
                     "flag_threshold",
                     "max_depth",
                     "page_size",
+                    "page_comments",
                     "default_order",
                     "max_comment_length",
                     "edit_window_minutes",

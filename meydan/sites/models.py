@@ -14,6 +14,10 @@ def _default_page_size() -> int:
     return settings.MEYDAN_PAGE_SIZE
 
 
+def _default_page_comments() -> int:
+    return settings.MEYDAN_PAGE_COMMENTS
+
+
 def _default_max_length() -> int:
     return settings.MEYDAN_COMMENT_MAX_LENGTH
 
@@ -101,6 +105,16 @@ class Site(models.Model):
         _("top-level comments per page"),
         default=_default_page_size,
         validators=[MinValueValidator(1), MaxValueValidator(500)],
+    )
+    page_comments = models.PositiveSmallIntegerField(
+        _("comments per page"),
+        default=_default_page_comments,
+        validators=[MinValueValidator(10), MaxValueValidator(2000)],
+        help_text=_(
+            "A page ends before the discussion that would take it past this many comments "
+            "(a single larger discussion has a page of its own). Keeps the first page of a "
+            "very long thread quick to load."
+        ),
     )
     default_order = models.CharField(
         _("comment order"), max_length=6, choices=Order.choices, default=Order.OLDEST

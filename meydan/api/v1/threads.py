@@ -48,8 +48,9 @@ def thread_read(request, query: Query[ThreadQuery]):
     """GET /api/v1/threads?site=…&url=… — one page of a thread, in tree order.
 
     A page that has no comments yet answers an empty thread (threads are created by
-    the first comment, not by reading). Pages hold `page_size` top-level discussions
-    with all their replies. Carries an ETag; If-None-Match answers 304.
+    the first comment, not by reading). Pages hold whole top-level discussions with all
+    their replies: at most the site's `page_size` discussions, ending before the one that
+    would pass `page_comments` comments. Carries an ETag; If-None-Match answers 304.
     """
     site = site_for_slug(query.site)
     key, url = page_key_for(site, query.url)
