@@ -514,7 +514,7 @@ http {{
             proxy_cache meydan_api;
             # CORS answers differ per Origin (Meydan sends Vary: Origin)
             proxy_cache_key "$request_uri|$http_origin";
-            # validity from Meydan's own Cache-Control: s-maxage=5
+            # validity from Meydan's own Cache-Control: s-maxage=1
             proxy_cache_revalidate on;
             proxy_cache_use_stale updating error timeout http_500 http_502 http_503;
             proxy_cache_background_update on;
@@ -874,7 +874,7 @@ def report(results: list[dict], ctx: dict, args, header: list[str]) -> str:
         "row's req/s over Isso's and nginx's in the same run (Meydan rows and the cached rows).",
         "meydan = `meydan serve` as the README says; nginx = Meydan's exact response bodies as",
         "static files; cached = the same `meydan serve` behind the nginx micro-cache of",
-        "docs/scaling.md (proxy_cache, validity from Meydan's s-maxage=5, use_stale updating,",
+        "docs/scaling.md (proxy_cache, validity from Meydan's s-maxage=1, use_stale updating,",
         "cache lock).",
         f"!: other processes on the machine (not the server, not wrk) used more than "
         f"{NOISY_CPU_S:.0f} CPU s during that row's window: a noisy neighbour, compare with care.",

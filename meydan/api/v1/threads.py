@@ -23,8 +23,9 @@ from meydan.core.errors import MeydanError
 router = Router(tags=["threads"])
 
 # Browsers revalidate every time (a cheap 304 from the cache: readers see their own
-# new comment at once); shared caches (nginx, a CDN) may serve it for 5 seconds.
-CACHE_CONTROL = "public, max-age=0, s-maxage=5"
+# new comment at once); shared caches (nginx, a CDN) may serve it for a second, so a
+# new comment reaches readers behind a micro-cache within about a second (bench/).
+CACHE_CONTROL = "public, max-age=0, s-maxage=1"
 MAX_COUNT_URLS = 100
 
 
