@@ -676,7 +676,8 @@ def main() -> None:
         out.append("")
         out.append(
             f"EXPLAIN (ANALYZE, BUFFERS) of the {len(big['plans'])} queries of one uncached read "
-            f"(/article-{big['thread']}) on {db_name('big')}:"
+            f"(/article-{big['thread']}) on {db_name('big')}, run just after that read "
+            "(so its pages are in shared buffers):"
         )
         scans = []
         for number, item in enumerate(big["plans"], start=1):
