@@ -650,6 +650,10 @@ def main() -> None:
                 f"  {label + ' ' + size:28}{s['mean']:8.2f}{s['p50']:8.2f}{s['p99']:8.2f}"
                 f"  {q[0]}-{q[1]:<6} {data[size]['db_size']}"
             )
+    out.append(
+        "  (cached rows go through Django's handler, like the rest; `meydan serve` answers "
+        "cached reads before it, see meydan/api/fastpath.py)"
+    )
     verdicts = []
     if {"small", "big"} <= set(sizes):
         out.append("")
