@@ -129,7 +129,7 @@ def fetch(base: str, path: str, method="GET", body=None, headers=None, timeout=1
         conn.request(method, path, body=data, headers=hdrs)
         response = conn.getresponse()
         content = response.read()
-        return response.status, dict(response.getheaders()), content, time.perf_counter() - started
+        return response.status, response.headers, content, time.perf_counter() - started
     finally:
         conn.close()
 
@@ -398,6 +398,10 @@ class Meydan:
     def stop(self) -> None:
         stop_process(self.process)
 
+    def count_comments(self) -> int:
+        with sqlite3.connect(self.var / "meydan.sqlite3") as db:
+            return db.execute("SELECT COUNT(*) FROM comments_comment").fetchone()[0]
+
 
 class Isso:
     name = "isso"
@@ -660,11 +664,15 @@ def measure(server, scenario: str, ctx: dict, args, run: Path) -> dict:
             [sys.executable, str(BENCH / "procstat.py"), str(pid), str(proc_json), "0.2"]
         )
         time.sleep(0.3)  # the sampler's first sample is the CPU baseline
-        text, wrk_cpu = run_wrk(server.base, spec, args.seconds, args.connections, 2, out, statuses)
+        counting = scenario == "post" and hasattr(server, "count_comments")
+        rows_before = server.count_comments() if counting else None
+        seconds = max(args.seconds, args.post_seconds) if scenario == "post" else args.seconds
+        text, wrk_cpu = run_wrk(server.base, spec, seconds, args.connections, 2, out, statuses)
         sampler.send_signal(signal.SIGTERM)
         sampler.wait(timeout=30)
     finally:
         server.stop()
+    rows_added = server.count_comments() - rows_before if counting else None
     (run / f"{scenario}-{server.name}.wrk.txt").write_text(text)
     wrk = json.loads(out.read_text())
     proc = json.loads(proc_json.read_text())
@@ -697,6 +705,8 @@ def measure(server, scenario: str, ctx: dict, args, run: Path) -> dict:
     }
     if statuses.exists():
         result["statuses"] = json.loads(statuses.read_text())
+    if rows_added is not None:
+        result["rows_added"] = rows_added
     log(
         f"  {scenario:<8} {server.name:<7} {result['rps']:>9,.1f} req/s"
         f"  p50 {result['p50']:>8.1f} ms  p99 {result['p99']:>8.1f} ms  errors {result['errors']}"
@@ -867,7 +877,7 @@ def report(results: list[dict], ctx: dict, args, header: list[str]) -> str:
     lines.append("")
     lines += [
         f"req/s, p50, p99: wrk -t2 -c{args.connections} -d{args.seconds}s --latency "
-        "(HdrHistogram).",
+        f"(post: -d{max(args.seconds, args.post_seconds)}s) (HdrHistogram).",
         "errors: non-2xx/3xx + timeouts (+Ns: socket errors). CPU ms/req: CPU of the server's",
         "process tree(s) in the window / completed requests (cached: nginx + Meydan). RSS MB proc:",
         "peak of the largest single process (VmHWM); tree: peak of the sum. /isso, /nginx: this",
@@ -925,6 +935,21 @@ def report(results: list[dict], ctx: dict, args, header: list[str]) -> str:
                 + ", ".join(f"{k}: {v:,}" for k, v in sorted(post["statuses"].items()))
                 + (" (201 published, 202 held: 2+ links)" if server == "meydan" else "")
             )
+            if "rows_added" in post:
+                accepted = sum(v for k, v in post["statuses"].items() if k in ("201", "202"))
+                extra = post["rows_added"] - accepted
+                verdict = (
+                    "none lost" if extra >= 0 else f"LOST {-extra} acknowledged comments"
+                ) + (
+                    f"; {extra} more rows than answers: requests still in flight when wrk "
+                    f"stopped (at most {args.connections})"
+                    if 0 < extra <= args.connections
+                    else ("; DUPLICATED writes" if extra > args.connections else "")
+                )
+                lines.append(
+                    f"  {server}: {accepted:,} comments acknowledged (201/202), "
+                    f"{post['rows_added']:,} rows added: {verdict}"
+                )
 
     warm = by.get(("thread1", "meydan"))
     lines.append("")
@@ -1115,6 +1140,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=None, help="warm-up seconds (2; quick 1)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
+        "--post-seconds", type=int, default=None, help="the post scenario's duration (60; quick 3)"
+    )
+    parser.add_argument(
         "--visibility", type=float, default=None, help="seconds to watch a new comment (10; 3)"
     )
     parser.add_argument("--meydan-workers", type=int, default=2)
@@ -1136,6 +1164,7 @@ def main() -> None:
     parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args()
     args.seconds = args.seconds or (3 if args.quick else 15)
+    args.post_seconds = args.post_seconds or (3 if args.quick else 60)
     args.warmup = args.warmup if args.warmup is not None else (1 if args.quick else 2)
     if args.visibility is None:
         args.visibility = 3.0 if args.quick else 10.0
@@ -1224,7 +1253,8 @@ def main() -> None:
         f"MEYDAN_RATELIMIT_SITE_COMMENTS={POST_SITE_LIMIT}",
         "isso:    gunicorn -w 2 -k sync --preload isso.run (shared bench.sh), guard on with "
         "limits raised; nginx: worker_processes = nproc, Meydan's bodies as files",
-        f"wrk -t2 -c{args.connections} -d{args.seconds}s --timeout 30s --latency; warm-up "
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s (post: "
+        f"-d{max(args.seconds, args.post_seconds)}s, sustained) --timeout 30s --latency; warm-up "
         f"{args.warmup} s at -c8; every server restarted per scenario; same run, interleaved "
         "per scenario",
     ]
