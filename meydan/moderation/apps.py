@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class ModerationConfig(AppConfig):
     name = "meydan.moderation"
     label = "moderation"
+
+    def ready(self) -> None:
+        from meydan.moderation.bans import ban_deleted, ban_saved
+        from meydan.moderation.models import Ban
+
+        # Keep the per-site "has bans" flag right (see moderation.bans).
+        post_save.connect(ban_saved, sender=Ban, dispatch_uid="meydan-ban-saved")
+        post_delete.connect(ban_deleted, sender=Ban, dispatch_uid="meydan-ban-deleted")

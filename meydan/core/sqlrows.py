@@ -1,0 +1,107 @@
+"""Model instances from hand-written SELECTs, for the few reads every posted
+comment makes.
+
+Why not the ORM there: building a query with the ORM cost 10-30 times more CPU
+than SQLite or PostgreSQL took to run it (bench/post_profile.py), and a post made
+several. The SQL stays plain (quoted names from the models' metadata, `%s`
+parameters, no vendor syntax) and the values go through the same converters the
+ORM applies (booleans, aware datetimes), so the instances are what the ORM would
+have built.
+"""
+
+from functools import cache
+
+from django.db import connection
+from django.db.models import signals
+
+
+def quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def table(model) -> str:
+    return quote(model._meta.db_table)
+
+
+@cache
+def _columns(model, alias: str, vendor: str) -> str:
+    names, _, _ = _layout(model, vendor)
+    return ", ".join(f"{alias}.{quote(name)}" for name in names)
+
+
+@cache
+def _layout(model, vendor: str):
+    """(columns, attnames, converters) of the model's concrete fields."""
+    fields = model._meta.concrete_fields
+    converters = []
+    for field in fields:
+        col = field.get_col(model._meta.db_table)
+        converters.append(
+            (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+        )
+    return [field.column for field in fields], [field.attname for field in fields], converters
+
+
+def columns(model, alias: str) -> str:
+    """`alias.col, …` for every concrete field of `model`, in its field order."""
+    return _columns(model, alias, connection.vendor)
+
+
+def width(model) -> int:
+    return len(model._meta.concrete_fields)
+
+
+def instance(model, values):
+    """A model instance from its columns (as selected by `columns`), or None when
+    the primary key is NULL (an outer join that found nothing)."""
+    _, attnames, converters = _layout(model, connection.vendor)
+    values = list(values)
+    if values[attnames.index(model._meta.pk.attname)] is None:
+        return None
+    for i, (col, field_converters) in enumerate(converters):
+        for convert in field_converters:
+            values[i] = convert(values[i], col, connection)
+    return model.from_db(connection.alias, attnames, values)
+
+
+def fetch_one(sql: str, params) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def exists(sql: str, params) -> bool:
+    """Whether `SELECT 1 … LIMIT 1` finds a row."""
+    return fetch_one(sql, params) is not None
+
+
+@cache
+def _insert_sql(model, vendor: str) -> tuple[str, list, bool]:
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    returning = connection.features.can_return_columns_from_insert
+    sql = (
+        f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names from the models, values as parameters
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    if returning:
+        sql += f" RETURNING {quote(model._meta.pk.column)}"
+    return sql, fields, returning
+
+
+def insert(obj) -> None:
+    """Save a new instance (auto primary key) with one INSERT, as Model.save() would:
+    the same value preparation (get_db_prep_save) and pre_save/post_save signals."""
+    model = type(obj)
+    sql, fields, returning = _insert_sql(model, connection.vendor)
+    meta = model._meta
+    signals.pre_save.send(sender=model, instance=obj, raw=False, using=connection.alias,
+                          update_fields=None)  # fmt: skip
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+    setattr(obj, meta.pk.attname, pk)
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    signals.post_save.send(sender=model, instance=obj, created=True, update_fields=None,
+                           raw=False, using=connection.alias)  # fmt: skip
