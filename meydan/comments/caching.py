@@ -89,14 +89,10 @@ def _states_from_db(site_id: int, keys: list[str]) -> dict[str, ThreadState]:
     return states
 
 
-def thread_state_forget(thread_ids) -> None:
-    keys = [
-        thread_state_key(site_id, key)
-        for site_id, key in Thread.objects.filter(pk__in=list(thread_ids)).values_list(
-            "site_id", "key"
-        )
-    ]
-    cache.delete_many(keys)
+def thread_state_forget(pages) -> None:
+    """Drop the cached states of these (site id, page key) pairs: the callers know
+    them, so forgetting needs no query after the commit."""
+    cache.delete_many([thread_state_key(site_id, key) for site_id, key in pages])
 
 
 def page_state_forget(site_id: int, key: str) -> None:

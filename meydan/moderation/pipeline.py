@@ -16,7 +16,7 @@ gets the check's message (e.g. "please try again", or wait N seconds).
 """
 
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, cached_property
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -44,6 +44,17 @@ class Draft:
     # operator-enabled third-party check (Akismet) sees it.
     client_ip: str | None = None
     page_url: str = ""
+
+    @cached_property
+    def first_comment(self) -> bool | None:
+        """True when the author has no approved comment on the site yet, None when
+        there is no telling who they are (a guest without an e-mail address).
+        Looked up once per draft, for every check that asks."""
+        from meydan.moderation.spam import is_first_comment
+
+        return is_first_comment(
+            self.site, user_id=getattr(self.user, "pk", None), email=self.author_email
+        )
 
 
 @cache

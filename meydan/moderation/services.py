@@ -167,7 +167,7 @@ def comment_delete_forever(comment: Comment, *, actor) -> None:
                 actor=actor, action="delete", comment=comment, before=before, after={"erased": True}
             )
         else:
-            thread_id, ref = comment.thread_id, comment.pk
+            thread, ref = comment.thread, comment.pk
             audit_record(
                 actor=actor,
                 action="delete",
@@ -179,7 +179,7 @@ def comment_delete_forever(comment: Comment, *, actor) -> None:
             )
             comment_services.comment_set_status(comment, S.TRASH, reason="deleted")
             Comment.objects.filter(pk=ref).delete()
-            comment_services.thread_changed(thread_id)
+            comment_services.thread_changed(thread)
 
 
 def comment_moderator_edit(comment: Comment, *, actor, body: str) -> Comment:

@@ -20,9 +20,11 @@ teaches itself its mistakes.
 
 Size: at most MEYDAN_SPAM_MAX_TOKENS distinct tokens per site (50,000 by
 default); beyond that the rarest (then oldest) are pruned back to 90 % of it.
-Scoring reads one SpamModel row and the comment's own tokens (at most
-spamfilter.MAX_TOKENS_PER_MESSAGE) through the (model, token) unique index, so
-it costs the same for a model of 500 tokens or 50,000.
+Scoring reads one SpamModel row (posting loads it with the thread) and the
+comment's own tokens (at most spamfilter.MAX_TOKENS_PER_MESSAGE) through the
+(model, token) unique index, so it costs the same for a model of 500 tokens or
+50,000; token counts already read for the model's current version come from
+this process's memory.
 
 Privacy: all of it runs in this server and this database; nothing is sent
 anywhere. The model holds words, link domains and e-mail domains with counts.
@@ -34,10 +36,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
-from meydan.comments.models import Comment
+from meydan.comments.models import Comment, Thread
+from meydan.core import sqlrows
 from meydan.moderation import spamfilter
 from meydan.moderation.models import SpamLearned, SpamModel, SpamToken
 
@@ -80,18 +83,79 @@ def spam_score(site, fields) -> float | None:
     body, author_name, author_email, author_url, user, first_comment).
 
     None while the model is too young to judge (see is_ready)."""
-    model = SpamModel.objects.filter(site=site).first()
+    model = _model_of(site)
     if not is_ready(model):
         return None
     return _score(model, spamfilter.features(message_for(site, fields)))
 
 
+_LOADED = "_meydan_spam_model_loaded"
+
+
+def spam_model_loaded(site, model: SpamModel | None) -> None:
+    """Hand over the site's model row (or None: it has none), read together with
+    `site` in the caller's query, so that scoring needs no query of its own. Only
+    for a site object read in this request (comments.services.thread_for_posting):
+    the row is trusted as it is."""
+    setattr(site, _LOADED, (model,))
+
+
+def _model_of(site) -> SpamModel | None:
+    """The site's model row: the one handed over by spam_model_loaded, else read now."""
+    loaded = getattr(site, _LOADED, None)
+    if loaded is not None:
+        return loaded[0]
+    return SpamModel.objects.filter(site=site).first()
+
+
+# Token counts this process has read, for one version of each site's model: the
+# words of comments repeat, so most posts need no token query at all. Any learning
+# saves the model row (new `updated`, new totals), which makes a new version and
+# starts a new memo, so a score never mixes in counts from before a decision.
+_MEMO_TOKENS = 20_000  # per site; about 2 MB
+_memo: dict[int, tuple[tuple, dict[str, tuple[int, int] | None]]] = {}
+
+
+def _version(model: SpamModel) -> tuple:
+    return (
+        model.updated,
+        model.spam_docs,
+        model.ham_docs,
+        model.spam_total,
+        model.ham_total,
+        model.vocabulary,
+    )
+
+
+def _token_counts(model: SpamModel, tokens: list[str]) -> list[tuple[int, int]]:
+    """(spam, ham) of each of `tokens` that the model knows."""
+    version = _version(model)
+    entry = _memo.get(model.pk)
+    if entry is None or entry[0] != version or len(entry[1]) > _MEMO_TOKENS:
+        entry = (version, {})
+        _memo[model.pk] = entry
+    known = entry[1]
+    missing = [token for token in tokens if token not in known]
+    if missing:
+        found = dict.fromkeys(missing)
+        q = sqlrows.quote
+        for chunk in _chunks(missing):
+            # Hand-written: runs for most comments posted (see core.sqlrows).
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT {q('token')}, {q('spam')}, {q('ham')} FROM "  # noqa: S608 - names from the models, values as parameters
+                    f"{sqlrows.table(SpamToken)} WHERE {q('model_id')} = %s "
+                    f"AND {q('token')} IN ({', '.join(['%s'] * len(chunk))})",
+                    [model.pk, *chunk],
+                )
+                for token, spam, ham in cursor.fetchall():
+                    found[token] = (spam, ham)
+        known.update(found)
+    return [counts for token in tokens if (counts := known.get(token)) is not None]
+
+
 def _score(model: SpamModel, tokens: list[str]) -> float:
-    counts = []
-    for chunk in _chunks(tokens):
-        counts.extend(
-            SpamToken.objects.filter(model=model, token__in=chunk).values_list("spam", "ham")
-        )
+    counts = _token_counts(model, tokens)
     return spamfilter.spam_probability(
         spam_docs=model.spam_docs,
         ham_docs=model.ham_docs,
@@ -127,6 +191,8 @@ def message_for(site, fields) -> spamfilter.Message:
 def is_first_comment(site, *, user_id=None, email="", before=None, exclude_pk=None) -> bool | None:
     """True if the author (account, else e-mail) has no approved comment on the
     site (before `before`); None when there is no way to tell who they are."""
+    if before is None and exclude_pk is None:
+        return _is_first_new_comment(site.pk, user_id, email)
     approved = Comment.objects.filter(thread__site=site, status=Comment.Status.APPROVED)
     if user_id is not None:
         approved = approved.filter(user_id=user_id)
@@ -139,6 +205,26 @@ def is_first_comment(site, *, user_id=None, email="", before=None, exclude_pk=No
     if exclude_pk is not None:
         approved = approved.exclude(pk=exclude_pk)
     return not approved.exists()
+
+
+def _is_first_new_comment(site_id: int, user_id, email: str) -> bool | None:
+    """is_first_comment for a comment being posted. Hand-written: it runs for every
+    comment posted once the filter is trained (see core.sqlrows)."""
+    q = sqlrows.quote
+    if user_id is not None:
+        author, value = f"c.{q('user_id')} = %s", user_id
+    elif email:
+        # As the ORM's iexact: case-insensitive for ASCII on SQLite, fully on PostgreSQL.
+        author = f"c.{q('user_id')} IS NULL AND UPPER(c.{q('author_email')}) = UPPER(%s)"
+        value = email
+    else:
+        return None
+    return not sqlrows.exists(
+        f"SELECT 1 FROM {sqlrows.table(Comment)} c JOIN {sqlrows.table(Thread)} t "  # noqa: S608 - names from the models, values as parameters
+        f"ON t.{q('id')} = c.{q('thread_id')} WHERE t.{q('site_id')} = %s "
+        f"AND c.{q('status')} = %s AND {author} LIMIT 1",
+        [site_id, Comment.Status.APPROVED, value],
+    )
 
 
 # --- Learning ----------------------------------------------------------------

@@ -5,7 +5,10 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from meydan.comments import services
 from meydan.comments.models import Comment
 from meydan.moderation import spam
 from meydan.moderation.checks import spam as spam_check
@@ -306,3 +309,55 @@ def test_posting_through_the_pipeline(site, teach, post, settings):
     assert good.status == Comment.Status.APPROVED
     if hasattr(good, "spam_score"):
         assert bad.spam_score >= 0.97 and good.spam_score < 0.8
+
+
+# --- Scoring a posted comment: the model read with the thread, counts kept in memory --
+
+
+def test_a_decision_learned_after_a_score_changes_the_next_score(site, thread, teach, comment):
+    teach()
+    body = "Tell me more about the pipeline tender and the cheap-views offer"
+    first = spam.spam_score(site, draft(site, thread, body))
+    spam.spam_learn(comment(body + " (seen before)"), is_spam=True)
+    second = spam.spam_score(site, draft(site, thread, body))
+    spam._memo.clear()
+    assert second == spam.spam_score(site, draft(site, thread, body))  # as if read afresh
+    assert second > first
+
+
+def test_a_reset_model_is_not_scored_with_the_old_counts(site, thread, teach):
+    teach()
+    body = "Check out my channel and SUBSCRIBE!!! http://promo9.cheap-views.biz"
+    assert spam.spam_score(site, draft(site, thread, body)) > 0.9
+    spam.spam_reset(site)
+    assert spam.spam_score(site, draft(site, thread, body)) is None
+    for n in range(20):  # relearned the other way round
+        spam.spam_learn(comment_on(thread, SPAM_TEMPLATES[n % 4].format(n=n)), is_spam=False)
+        spam.spam_learn(comment_on(thread, HAM_TEMPLATES[n % 4].format(n=n)), is_spam=True)
+    assert spam.spam_score(site, draft(site, thread, body)) < 0.5
+
+
+def comment_on(thread, body):
+    return services.comment_post(
+        thread=thread,
+        author=services.Author(name="Reader", email=f"r{Comment.objects.count()}@example.org"),
+        body=body,
+        moderate=False,
+    ).comment
+
+
+def test_posting_scores_with_the_model_read_with_the_thread(site, thread, teach):
+    teach()
+    found = services.thread_for_posting(site=site, key=thread.key)
+    body = "FREE followers click here >> best-offer77.xyz <<"
+    with CaptureQueriesContext(connection) as captured:
+        loaded = spam.spam_score(found.site, draft(found.site, found, body))
+    assert not any("moderation_spammodel" in q["sql"] for q in captured.captured_queries)
+    assert loaded == spam.spam_score(site, draft(site, thread, body))
+
+
+def test_posting_on_a_site_without_a_model_reads_none(site, thread):
+    found = services.thread_for_posting(site=site, key=thread.key)
+    with CaptureQueriesContext(connection) as captured:
+        assert spam.spam_score(found.site, draft(found.site, found, "hello")) is None
+    assert captured.captured_queries == []

@@ -9,7 +9,7 @@ from meydan.api.auth import api_commenter
 from meydan.api.v1.lookup import page_key_for, site_for_slug
 from meydan.api.v1.schemas import WRITE_ERRORS, CommentOut
 from meydan.api.v1.serialize import comment_dict
-from meydan.comments import access, queries, services
+from meydan.comments import access, services
 from meydan.comments.rendering import render_markdown
 from meydan.core.errors import MeydanError, OriginNotAllowed
 from meydan.core.privacy import client_ip
@@ -76,9 +76,7 @@ def comment_create(request, data: CommentCreateIn):
         author = commenter.as_author()
     else:
         author = services.Author(name=data.name, email=data.email, url=data.website)
-    thread = queries.thread_for_key(site, key) or services.thread_get_or_create(
-        site=site, key=key, url=url, title=data.title
-    )
+    thread = services.thread_for_posting(site=site, key=key, url=url, title=data.title)
     result = services.comment_post(
         thread=thread,
         author=author,

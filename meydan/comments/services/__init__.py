@@ -18,7 +18,12 @@ from meydan.comments.services.removal import (
     comments_anonymise_for_user,
     comments_remove_for_user,
 )
-from meydan.comments.services.threads import thread_changed, thread_get_or_create, threads_changed
+from meydan.comments.services.threads import (
+    thread_changed,
+    thread_for_posting,
+    thread_get_or_create,
+    threads_changed,
+)
 
 __all__ = [
     "DELETED_USER_NAME",
@@ -32,6 +37,7 @@ __all__ = [
     "comments_anonymise_for_user",
     "comments_remove_for_user",
     "thread_changed",
+    "thread_for_posting",
     "thread_get_or_create",
     "threads_changed",
 ]

@@ -42,7 +42,7 @@ def comment_edit(
             comment.moderation_reason = moderation_reason
         comment.edited = timezone.now()
         comment.save()
-        thread_changed(comment.thread_id)
+        thread_changed(comment.thread)
     return comment
 
 
@@ -61,5 +61,5 @@ def comment_edit_by_author(comment: Comment, *, body: str) -> Comment:
         comment.body_html = render_markdown(body)
         comment.edited = timezone.now()
         comment.save(update_fields=["body", "body_html", "edited"])
-        thread_changed(comment.thread_id)
+        thread_changed(comment.thread)
     return comment

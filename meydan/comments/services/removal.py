@@ -20,7 +20,7 @@ def comment_set_status(comment: Comment, status: str, *, reason: str = "") -> Co
         locked.moderation_reason = reason
         locked.save(update_fields=["status", "moderation_reason"])
         delta = int(status == Comment.Status.APPROVED) - int(was_public)
-        thread_changed(locked.thread_id, comment_count=F("comment_count") + delta)
+        thread_changed(comment.thread, comment_count=F("comment_count") + delta)
         if status == Comment.Status.APPROVED:
             transaction.on_commit(lambda: comment_published.send(sender=Comment, comment=locked))
     return locked

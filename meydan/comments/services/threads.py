@@ -1,10 +1,11 @@
 """Thread rows, and the one place a thread's version changes."""
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from meydan.comments import caching
 from meydan.comments.models import Thread
+from meydan.core import sqlrows
 from meydan.sites.models import Site
 
 
@@ -20,16 +21,76 @@ def thread_get_or_create(*, site: Site, key: str, url: str = "", title: str = ""
     return thread
 
 
-def thread_changed(thread_id: int, **updates) -> None:
+def thread_for_posting(*, site: Site, key: str, url: str = "", title: str = "") -> Thread:
+    """The thread for `key` on `site` (created if absent), ready for comment_post.
+
+    One query when the thread exists: the thread with its site's current row (the
+    discussion policy every moderation check reads, never a cached copy) and the
+    site's spam filter totals (moderation.spam reads them from here instead of a
+    query of its own). `site` only names the site.
+    """
+    found = _thread_with_policy(site.pk, key)
+    if found is None:
+        thread_get_or_create(site=site, key=key, url=url, title=title)
+        found = _thread_with_policy(site.pk, key)
+    return found
+
+
+def _thread_with_policy(site_id: int, key: str) -> Thread | None:
+    from meydan.moderation.models import SpamModel
+    from meydan.moderation.spam import spam_model_loaded
+
+    q = sqlrows.quote
+    row = sqlrows.fetch_one(
+        f"SELECT {sqlrows.columns(Thread, 't')}, {sqlrows.columns(Site, 's')}, "  # noqa: S608 - names from the models, values as parameters
+        f"{sqlrows.columns(SpamModel, 'm')} FROM {sqlrows.table(Thread)} t "
+        f"JOIN {sqlrows.table(Site)} s ON s.{q('id')} = t.{q('site_id')} "
+        f"LEFT JOIN {sqlrows.table(SpamModel)} m ON m.{q('site_id')} = s.{q('id')} "
+        f"WHERE t.{q('site_id')} = %s AND t.{q('key')} = %s",
+        [site_id, key],
+    )
+    if row is None:
+        return None
+    thread_end = sqlrows.width(Thread)
+    site_end = thread_end + sqlrows.width(Site)
+    thread = sqlrows.instance(Thread, row[:thread_end])
+    thread.site = sqlrows.instance(Site, row[thread_end:site_end])
+    spam_model_loaded(thread.site, sqlrows.instance(SpamModel, row[site_end:]))
+    return thread
+
+
+def thread_changed(thread: Thread, **updates) -> None:
     """Bump a thread's version (with any other column `updates`) in the current
     transaction; the read caches keyed on it are dropped after commit."""
-    Thread.objects.filter(pk=thread_id).update(version=F("version") + 1, **updates)
-    transaction.on_commit(lambda: caching.thread_state_forget([thread_id]))
+    Thread.objects.filter(pk=thread.pk).update(version=F("version") + 1, **updates)
+    page = (thread.site_id, thread.key)
+    transaction.on_commit(lambda: caching.thread_state_forget([page]))
+
+
+def thread_comment_added(thread: Thread, *, seq: int, published_at=None) -> None:
+    """thread_changed for a new comment (comment_post, in its transaction): the
+    sequence moves to `seq`; a published comment also counts and dates the thread.
+    Hand-written (see core.sqlrows), as it runs for every comment posted."""
+    q = sqlrows.quote
+    sets = [f"{q('version')} = {q('version')} + 1", f"{q('last_seq')} = %s"]
+    params: list = [seq]
+    if published_at is not None:
+        sets += [f"{q('comment_count')} = {q('comment_count')} + 1", f"{q('last_comment_at')} = %s"]
+        params.append(connection.ops.adapt_datetimefield_value(published_at))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {sqlrows.table(Thread)} SET {', '.join(sets)} WHERE {q('id')} = %s",  # noqa: S608 - names from the models, values as parameters
+            [*params, thread.pk],
+        )
+    page = (thread.site_id, thread.key)
+    transaction.on_commit(lambda: caching.thread_state_forget([page]))
 
 
 def threads_changed(thread_ids) -> None:
+    """thread_changed for many threads known by id only."""
     ids = sorted(set(thread_ids))
     if not ids:
         return
     Thread.objects.filter(pk__in=ids).update(version=F("version") + 1)
-    transaction.on_commit(lambda: caching.thread_state_forget(ids))
+    pages = list(Thread.objects.filter(pk__in=ids).values_list("site_id", "key"))
+    transaction.on_commit(lambda: caching.thread_state_forget(pages))

@@ -8,15 +8,6 @@ class FirstCommentCheck:
     def check(self, draft) -> Verdict | None:
         if not draft.site.hold_first_comment:
             return None
-        from meydan.comments.models import Comment
-
-        approved = Comment.objects.filter(thread__site=draft.site, status=Comment.Status.APPROVED)
-        if draft.user is not None:
-            approved = approved.filter(user=draft.user)
-        elif draft.author_email:
-            approved = approved.filter(user=None, author_email__iexact=draft.author_email)
-        else:
-            return Verdict(Decision.HOLD, "held: first comment")
-        if approved.exists():
+        if draft.first_comment is False:  # None: a guest we cannot recognise
             return None
         return Verdict(Decision.HOLD, "held: first comment")
