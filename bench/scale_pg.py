@@ -424,7 +424,11 @@ def child_measure(threads: int, reads: int, round_no: int, explain: bool) -> Non
     for n in sample if cached else [rng.randint(1, threads) for _ in range(100)]:
         read(n)
     result: dict = {"response_bytes": len(json.dumps(body)), "cached": cached}
-    result["server"] = [read(n) for n in sample]
+    result["server"], result["cpu"] = [], []
+    for n in sample:  # wall time, and this process's CPU time (not what others take)
+        cpu = time.process_time()
+        result["server"].append(read(n))
+        result["cpu"].append((time.process_time() - cpu) * 1000)
 
     # The database's part: the same reads, timing each query where it is executed.
     spent: list[float] = []
@@ -572,7 +576,7 @@ def machine() -> tuple[str, list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reads", type=int, default=2000, help="thread reads per database")
-    parser.add_argument("--rounds", type=int, default=4, help="alternations small/big")
+    parser.add_argument("--rounds", type=int, default=10, help="alternations small/big")
     parser.add_argument("--sizes", default="small,big")
     parser.add_argument("--reload", action="store_true", help="load even if already loaded")
     parser.add_argument("--no-save", action="store_true")
@@ -617,7 +621,7 @@ def main() -> None:
         )
     for data in (cold, warm):
         for size in sizes:
-            for key in ("server", "db"):
+            for key in ("server", "cpu", "db"):
                 data[size][key] = summary(data[size][key])
             data[size]["queries"] = [min(data[size]["queries"]), max(data[size]["queries"])]
     lines[1] += f" (start); {os.getloadavg()[0]:.2f} (end)"
@@ -637,9 +641,10 @@ def main() -> None:
         )
     out.append("")
     out.append("thread read, GET /api/v1/threads (Django handler in-process), ms:")
-    out.append(f"  {'':28}{'mean':>8}{'p50':>8}{'p99':>8}  queries  database")
+    out.append(f"  {'':30}{'mean':>8}{'p50':>8}{'p99':>8}  queries  database")
     for label, data, key in (
         ("uncached, server", cold, "server"),
+        ("uncached, its Python CPU", cold, "cpu"),
         ("uncached, database part", cold, "db"),
         ("shipped cache, server", warm, "server"),
     ):
@@ -647,7 +652,7 @@ def main() -> None:
             s = data[size][key]
             q = data[size]["queries"]
             out.append(
-                f"  {label + ' ' + size:28}{s['mean']:8.2f}{s['p50']:8.2f}{s['p99']:8.2f}"
+                f"  {label + ' ' + size:30}{s['mean']:8.2f}{s['p50']:8.2f}{s['p99']:8.2f}"
                 f"  {q[0]}-{q[1]:<6} {data[size]['db_size']}"
             )
     out.append(
@@ -659,6 +664,7 @@ def main() -> None:
         out.append("")
         for label, data, key in (
             ("uncached server", cold, "server"),
+            ("uncached Python CPU", cold, "cpu"),
             ("uncached database", cold, "db"),
             ("cached server", warm, "server"),
         ):
