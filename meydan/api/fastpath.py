@@ -15,14 +15,16 @@ It only reads: nothing here writes to the database or the cache.
 import json
 import logging
 import re
-from urllib.parse import parse_qsl
+import time
+from urllib.parse import unquote_plus
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.http.request import split_domain_port, validate_host
 from django.utils import translation
 
-from meydan.api.cors import known_origins
-from meydan.api.v1.lookup import page_key_for, site_for_slug
+from meydan.api.cors import ORIGINS_SECONDS, known_origins
+from meydan.api.v1.lookup import SITE_SECONDS, page_key_for, site_for_slug
 from meydan.api.v1.threads import CACHE_CONTROL, MAX_COUNT_URLS, etag_for
 from meydan.comments import caching
 from meydan.core.errors import MeydanError
@@ -37,6 +39,19 @@ _ORDERS = ("oldest", "newest")
 _LANGUAGES_SEEN = 1000
 
 
+def query_pairs(query: str) -> list[tuple[str, str]]:
+    """urllib.parse.parse_qsl(query, keep_blank_values=True), as Django's QueryDict
+    reads it, without its generality (a third of a counts request's time)."""
+    pairs = []
+    for part in query.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            if "%" in part or "+" in part:
+                name, value = unquote_plus(name), unquote_plus(value)
+            pairs.append((name, value))
+    return pairs
+
+
 class _Shim:
     """What translation.get_language_from_request reads of a request without cookies."""
 
@@ -47,10 +62,79 @@ class _Shim:
         self.path_info = environ.get("PATH_INFO", "")
 
 
+class _Config:
+    """The settings the answers depend on, read once (settings are lazy objects and
+    reading twenty of them per request cost more than the answer)."""
+
+    def __init__(self):
+        self.declines = bool(
+            settings.DEBUG or settings.USE_X_FORWARDED_HOST or settings.DISALLOWED_USER_AGENTS
+        )
+        self.ssl_redirect = settings.SECURE_SSL_REDIRECT
+        self.proxy_ssl_header = settings.SECURE_PROXY_SSL_HEADER
+        self.allowed_hosts = list(settings.ALLOWED_HOSTS)
+        fixed = [
+            ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+            ("Permissions-Policy", PERMISSIONS_POLICY),
+        ]
+        if settings.X_FRAME_OPTIONS:
+            fixed.append(("X-Frame-Options", settings.X_FRAME_OPTIONS.upper()))
+        if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+            fixed.append(("X-Content-Type-Options", "nosniff"))
+        if settings.SECURE_REFERRER_POLICY:
+            policy = settings.SECURE_REFERRER_POLICY
+            if not isinstance(policy, str):
+                policy = ",".join(policy)
+            fixed.append(("Referrer-Policy", policy))
+        if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
+            fixed.append(("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY))
+        self.fixed = fixed
+        self.hsts = None
+        if settings.SECURE_HSTS_SECONDS:
+            self.hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+            if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+                self.hsts += "; includeSubDomains"
+            if settings.SECURE_HSTS_PRELOAD:
+                self.hsts += "; preload"
+
+
+class _Memo:
+    """A few values kept in this process for as long as the shared cache keeps them
+    (sites and origins: 60 s), without unpickling them from the cache each time."""
+
+    def __init__(self, seconds: float, size: int = 1000):
+        self.seconds, self.size = seconds, size
+        self.items: dict = {}
+
+    def get(self, key, compute):
+        now = time.monotonic()
+        item = self.items.get(key)
+        if item is None or item[0] < now:
+            if len(self.items) >= self.size:
+                self.items.clear()
+            item = (now + self.seconds, compute(key))
+            self.items[key] = item
+        return item[1]
+
+
 class FastReads:
     def __init__(self, application):
         self.application = application
         self._languages: dict[str, str] = {}
+        self._config: _Config | None = None
+        self._sites = _Memo(SITE_SECONDS)
+        self._origins = _Memo(ORIGINS_SECONDS, size=1)
+        setting_changed.connect(self._forget_config, weak=True)
+
+    def _forget_config(self, **kwargs):
+        self._config = None
+        self._languages.clear()
+
+    @property
+    def config(self) -> _Config:
+        if self._config is None:
+            self._config = _Config()
+        return self._config
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO")
@@ -71,21 +155,21 @@ class FastReads:
     def usable(self, environ) -> bool:
         """False when Django's middleware would do more than add fixed headers: a
         host it refuses, an https redirect, user-agent rules."""
-        if settings.DEBUG or settings.USE_X_FORWARDED_HOST or settings.DISALLOWED_USER_AGENTS:
+        config = self.config
+        if config.declines:
             return False
         if "HTTP_COOKIE" in environ:
             return False  # Django may load a session for it (and says Vary: Cookie)
-        if settings.SECURE_SSL_REDIRECT and not self.is_secure(environ):
+        if config.ssl_redirect and not self.is_secure(environ):
             return False
         host = environ.get("HTTP_HOST")
         if not host:
             return False
         domain, _port = split_domain_port(host)
-        return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+        return bool(domain) and validate_host(domain, config.allowed_hosts)
 
-    @staticmethod
-    def is_secure(environ) -> bool:
-        header = settings.SECURE_PROXY_SSL_HEADER
+    def is_secure(self, environ) -> bool:
+        header = self.config.proxy_ssl_header
         if header is not None:
             name, value = header
             forwarded = environ.get(name)
@@ -105,33 +189,12 @@ class FastReads:
         return language
 
     def headers(self, environ, vary: str) -> list[tuple[str, str]]:
-        headers = [
-            ("Vary", vary),
-            ("Content-Language", self.language(environ)),
-            ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-            ("Permissions-Policy", PERMISSIONS_POLICY),
-        ]
-        if settings.X_FRAME_OPTIONS:
-            headers.append(("X-Frame-Options", settings.X_FRAME_OPTIONS.upper()))
-        if settings.SECURE_HSTS_SECONDS and self.is_secure(environ):
-            hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
-            if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
-                hsts += "; includeSubDomains"
-            if settings.SECURE_HSTS_PRELOAD:
-                hsts += "; preload"
-            headers.append(("Strict-Transport-Security", hsts))
-        if settings.SECURE_CONTENT_TYPE_NOSNIFF:
-            headers.append(("X-Content-Type-Options", "nosniff"))
-        if settings.SECURE_REFERRER_POLICY:
-            policy = settings.SECURE_REFERRER_POLICY
-            if not isinstance(policy, str):
-                policy = ",".join(policy)
-            headers.append(("Referrer-Policy", policy))
-        if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
-            coop = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
-            headers.append(("Cross-Origin-Opener-Policy", coop))
+        config = self.config
+        headers = [("Vary", vary), ("Content-Language", self.language(environ)), *config.fixed]
+        if config.hsts and self.is_secure(environ):
+            headers.append(("Strict-Transport-Security", config.hsts))
         origin = environ.get("HTTP_ORIGIN")
-        if origin is not None and origin.rstrip("/") in known_origins():
+        if origin is not None and origin.rstrip("/") in self._origins.get(None, _origins):
             headers.append(("Access-Control-Allow-Origin", origin))
             headers.append(("Access-Control-Expose-Headers", "ETag, Retry-After"))
         return headers
@@ -142,7 +205,7 @@ class FastReads:
         query = environ.get("QUERY_STRING", "")
         if not query.isascii() or not self.usable(environ):
             return None
-        pairs = parse_qsl(query, keep_blank_values=True)
+        pairs = query_pairs(query)
         if path == THREADS_PATH:
             return self.thread(environ, pairs)
         return self.counts(environ, pairs)
@@ -158,7 +221,7 @@ class FastReads:
         if order is not None and order not in _ORDERS:
             return None
         page = int(page_text)
-        site = site_for_slug(params["site"])
+        site = self._sites.get(params["site"], site_for_slug)
         key, _url = page_key_for(site, params["url"])
         order = order or site.default_order
         thread_id, version, _count = caching.thread_state(site.pk, key)
@@ -181,7 +244,7 @@ class FastReads:
         sites = [value for name, value in pairs if name == "site"]
         if len(sites) != 1 or not urls or len(urls) > MAX_COUNT_URLS:
             return None
-        site = site_for_slug(sites[0])
+        site = self._sites.get(sites[0], site_for_slug)
         keys: dict[str, str | None] = {}
         for url in urls:
             try:
@@ -196,3 +259,7 @@ class FastReads:
             ("Content-Length", str(len(body))),
         ]
         return "200 OK", headers + self.headers(environ, "Accept-Language, Origin"), body
+
+
+def _origins(_key) -> frozenset[str]:
+    return known_origins()

@@ -8,6 +8,7 @@ the database).
   version makes new keys, and old ones simply expire.
 """
 
+import functools
 import threading
 import time
 from collections import OrderedDict
@@ -50,12 +51,16 @@ def thread_states(site_id: int, keys) -> dict[str, ThreadState]:
     Only a cache that every worker shares (MEYDAN_SHARED_CACHE: Redis) may answer
     this: with a per-process local-memory cache, another worker would never hear
     that a thread changed. Then the state is read from the database (one indexed
-    query); the payloads can still be cached per process, as they are keyed by version.
+    query) — except on SQLite, which tells each connection whether anything was
+    committed since it last asked (see _sqlite_states); the payloads can still be
+    cached per process, as they are keyed by version.
     """
     keys = list(dict.fromkeys(keys))
     if not keys:
         return {}
     if not settings.MEYDAN_SHARED_CACHE:
+        if connection.vendor == "sqlite":
+            return _sqlite_states(site_id, keys)
         return _states_from_db(site_id, keys)
     cache_keys = {thread_state_key(site_id, key): key for key in keys}
     found = cache.get_many(list(cache_keys))
@@ -75,18 +80,63 @@ def _states_from_db(site_id: int, keys: list[str]) -> dict[str, ThreadState]:
     """One indexed query (site_id, key is unique). Written as SQL rather than through
     the ORM: this runs on every read when the cache is not shared, and building the
     ORM query cost more than running it (bench/profile_request.py)."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(name) for name in _FIELDS)
-    placeholders = ", ".join(["%s"] * len(keys))
-    table = quote(Thread._meta.db_table)
-    where = f"{quote('site_id')} = %s AND {quote('key')} IN ({placeholders})"
-    sql = f"SELECT {columns} FROM {table} WHERE {where}"  # noqa: S608 - names from the model
     states = dict.fromkeys(keys, NO_THREAD)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [site_id, *keys])
+        cursor.execute(_states_sql(connection.vendor, len(keys)), [site_id, *keys])
         for key, *state in cursor.fetchall():
             states[key] = ThreadState(*state)
     return states
+
+
+class _SqliteStates(threading.local):
+    raw = None  # the connection the states were read on (held: its id is never reused)
+    stamp: tuple | None = None
+    states: dict | None = None
+
+
+_sqlite_memo = _SqliteStates()
+_SQLITE_MEMO_ENTRIES = 20_000
+
+
+def sqlite_stamp(raw) -> tuple:
+    """Changes whenever the database may have changed under this connection.
+
+    PRAGMA data_version changes when another connection (another worker) commits;
+    total_changes counts this connection's own writes. Both unchanged: every row
+    this connection read since is still what the database holds.
+    """
+    return (raw.execute("PRAGMA data_version").fetchone()[0], raw.total_changes)
+
+
+def _sqlite_states(site_id: int, keys: list[str]) -> dict[str, ThreadState]:
+    """Thread states remembered per worker thread for as long as nothing at all was
+    committed to the database (by any process): a read costs one PRAGMA, not a query."""
+    connection.ensure_connection()
+    raw = connection.connection
+    stamp = sqlite_stamp(raw)
+    memo = _sqlite_memo
+    if (
+        memo.raw is not raw  # a new connection: its counters started afresh
+        or memo.stamp != stamp
+        or len(memo.states) > _SQLITE_MEMO_ENTRIES
+    ):
+        memo.raw, memo.stamp, memo.states = raw, stamp, {}
+    known = memo.states
+    missing = [key for key in keys if (site_id, key) not in known]
+    if missing:
+        for key, state in _states_from_db(site_id, missing).items():
+            known[(site_id, key)] = state
+    return {key: known[(site_id, key)] for key in keys}
+
+
+@functools.lru_cache(maxsize=128)
+def _states_sql(vendor: str, n: int) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in _FIELDS)
+    placeholders = ", ".join(["%s"] * n)
+    table = quote(Thread._meta.db_table)
+    where = f"{quote('site_id')} = %s AND {quote('key')} IN ({placeholders})"
+    return f"SELECT {columns} FROM {table} WHERE {where}"  # noqa: S608 - names from the model
 
 
 def thread_state_forget(pages) -> None:

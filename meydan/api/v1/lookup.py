@@ -12,6 +12,7 @@ from meydan.sites.models import Site
 SITE_SECONDS = 60
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
 MAX_URL = 2000
+_FORBIDDEN = re.compile(r"[\x00\r\n\t ]")
 
 
 class UrlNotOnSite(MeydanError):
@@ -40,10 +41,10 @@ def page_key_for(site: Site, url: str) -> tuple[str, str]:
     or an anchor is one thread. A full URL must be on one of the site's origins.
     """
     url = (url or "").strip()
-    if not url or len(url) > MAX_URL or any(ch in url for ch in "\x00\r\n\t "):
+    if not url or len(url) > MAX_URL or _FORBIDDEN.search(url):
         raise MeydanError("Give the page's URL (at most 2,000 characters).", field="url")
     if url.startswith("/") and not url.startswith("//"):
-        path = urlsplit(url).path or "/"
+        path = url if "?" not in url and "#" not in url else (urlsplit(url).path or "/")
         return path, path
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
