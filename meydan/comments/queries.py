@@ -98,9 +98,11 @@ def thread_visible_page(
 
     Pages are counted in top-level discussions (a root and everything under it) that
     have something visible, ordered oldest or newest first; replies inside a
-    discussion are always oldest first. The comments of a page load in one query,
-    in tree order, through the (thread, root_seq, path) index; finding the pages'
-    bounds is one grouped query over the same index.
+    discussion are always oldest first. The comments of a page load in one query, in
+    tree order, by thread and a root_seq range; finding the pages' bounds is one query
+    grouped by root_seq. Both are index scans (the planner picks the thread index or
+    the (thread, root_seq, path) one; bench/scale_pg.py shows the plans), so their cost
+    follows the thread's size, not the database's.
     """
     visible = visible_filter(own_ids)
     pages = _thread_pages(thread, visible, order)
