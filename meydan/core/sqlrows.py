@@ -64,6 +64,18 @@ def instance(model, values):
     return model.from_db(connection.alias, attnames, values)
 
 
+_statements: dict = {}
+
+
+def statement(build, *args) -> str:
+    """The SQL that `build(*args)` returns, built once per database vendor."""
+    key = (build, connection.vendor, args)
+    sql = _statements.get(key)
+    if sql is None:
+        sql = _statements[key] = build(*args)
+    return sql
+
+
 def fetch_one(sql: str, params) -> tuple | None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -1,17 +1,17 @@
 """Reading bans: is this author banned on this site, right now?
 
-Most sites have no ban most of the time, and looking an author up is one of the
-dearer steps of posting, so `ban_for` first asks whether the site has any ban at
-all (`site_has_bans`), and a ban takes effect for the very next comment in every
-worker either way:
+Most sites have no ban most of the time, so with a cache every worker shares
+(MEYDAN_SHARED_CACHE: Redis) `ban_for` first asks that cache whether the site has
+any ban at all (`site_has_bans`), and skips the query when it has none. A ban takes
+effect for the very next comment in every worker either way:
 
-- With a cache every worker shares (MEYDAN_SHARED_CACHE: Redis), the answer is a
-  per-site flag in that cache. Saving a ban sets it (before and after the commit),
-  so no reader can cache "no bans" over it: readers only ever `add` the flag, which
-  does nothing once it is set. Deleting a ban drops the flag after the commit; the
-  worst a race can leave behind is "has bans", which only costs the full lookup.
+- With the shared cache, the answer is a per-site flag there. Saving a ban sets
+  it (before and after the commit), so no reader can cache "no bans" over it:
+  readers only ever `add` the flag, which does nothing once it is set. Deleting
+  a ban drops the flag after the commit; the worst a race can leave behind is
+  "has bans", which only costs the lookup.
 - Otherwise (a cache of this process only, which another worker's ban could not
-  reach) it is asked of the database every time, with the cheapest query there is.
+  reach) the database is asked every time: the lookup itself is that one query.
 
 The flag is kept up to date by `ban_saved` / `ban_deleted` (connected in
 moderation.apps to Ban's post_save / post_delete, so the admin, the moderation
@@ -21,8 +21,7 @@ uses it for bans).
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 
 from meydan.core import sqlrows
@@ -38,22 +37,38 @@ def ban_for(*, site, user=None, email: str = "", ip_hash: str = ""):
     """The active ban that matches any of the author's keys, shadow bans first; or None."""
     from meydan.moderation.models import Ban
 
-    keys = Q()
+    keys = []
     if user is not None:
-        keys |= Q(kind=Ban.Kind.USER, value=str(user.pk))
+        keys.append((Ban.Kind.USER, str(user.pk)))
     if email:
-        keys |= Q(kind=Ban.Kind.EMAIL, value=email.strip().lower())
+        keys.append((Ban.Kind.EMAIL, email.strip().lower()))
     if ip_hash:
-        keys |= Q(kind=Ban.Kind.IP, value=ip_hash)
-    if not keys or not site_has_bans(site.pk):
+        keys.append((Ban.Kind.IP, ip_hash))
+    if not keys:
         return None
-    now = timezone.now()
+    if settings.MEYDAN_SHARED_CACHE and not site_has_bans(site.pk):
+        return None
+    # Without a shared cache the lookup itself is the one query: it costs no more
+    # than asking whether the site has any ban.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    row = sqlrows.fetch_one(
+        sqlrows.statement(_ban_sql, len(keys)),
+        [site.pk, *(part for key in keys for part in key), now],
+    )
+    return sqlrows.instance(Ban, row) if row is not None else None
+
+
+def _ban_sql(keys: int) -> str:
+    """Hand-written: runs for every comment posted (see core.sqlrows)."""
+    from meydan.moderation.models import Ban
+
+    q = sqlrows.quote
+    match = " OR ".join([f"({q('kind')} = %s AND {q('value')} = %s)"] * keys)
     return (
-        Ban.objects.filter(keys)
-        .filter(site=site)
-        .filter(Q(expires=None) | Q(expires__gt=now))
-        .order_by("-shadow", "-created")
-        .first()
+        f"SELECT {sqlrows.columns(Ban, 'b')} FROM {sqlrows.table(Ban)} b "  # noqa: S608 - names from the models, values as parameters
+        f"WHERE b.{q('site_id')} = %s AND ({match}) "
+        f"AND (b.{q('expires')} IS NULL OR b.{q('expires')} > %s) "
+        f"ORDER BY b.{q('shadow')} DESC, b.{q('created')} DESC LIMIT 1"
     )
 
 
@@ -70,12 +85,14 @@ def site_has_bans(site_id: int) -> bool:
 
 def _has_bans_in_db(site_id: int) -> bool:
     # Hand-written: runs for every comment posted (see core.sqlrows).
+    return sqlrows.exists(sqlrows.statement(_any_ban_sql), [site_id])
+
+
+def _any_ban_sql() -> str:
     from meydan.moderation.models import Ban
 
-    return sqlrows.exists(
-        f"SELECT 1 FROM {sqlrows.table(Ban)} WHERE {sqlrows.quote('site_id')} = %s LIMIT 1",  # noqa: S608 - names from the models, values as parameters
-        [site_id],
-    )
+    q = sqlrows.quote
+    return f"SELECT 1 FROM {sqlrows.table(Ban)} WHERE {q('site_id')} = %s LIMIT 1"  # noqa: S608 - names from the models, values as parameters
 
 
 def _mark_has_bans(site_id: int) -> None:

@@ -210,20 +210,28 @@ def is_first_comment(site, *, user_id=None, email="", before=None, exclude_pk=No
 def _is_first_new_comment(site_id: int, user_id, email: str) -> bool | None:
     """is_first_comment for a comment being posted. Hand-written: it runs for every
     comment posted once the filter is trained (see core.sqlrows)."""
-    q = sqlrows.quote
     if user_id is not None:
-        author, value = f"c.{q('user_id')} = %s", user_id
+        by, value = "user", user_id
     elif email:
-        # As the ORM's iexact: case-insensitive for ASCII on SQLite, fully on PostgreSQL.
-        author = f"c.{q('user_id')} IS NULL AND UPPER(c.{q('author_email')}) = UPPER(%s)"
-        value = email
+        by, value = "email", email
     else:
         return None
     return not sqlrows.exists(
+        sqlrows.statement(_approved_by_sql, by), [site_id, Comment.Status.APPROVED, value]
+    )
+
+
+def _approved_by_sql(by: str) -> str:
+    q = sqlrows.quote
+    author = {
+        "user": f"c.{q('user_id')} = %s",
+        # As the ORM's iexact: case-insensitive for ASCII on SQLite, fully on PostgreSQL.
+        "email": f"c.{q('user_id')} IS NULL AND UPPER(c.{q('author_email')}) = UPPER(%s)",
+    }[by]
+    return (
         f"SELECT 1 FROM {sqlrows.table(Comment)} c JOIN {sqlrows.table(Thread)} t "  # noqa: S608 - names from the models, values as parameters
         f"ON t.{q('id')} = c.{q('thread_id')} WHERE t.{q('site_id')} = %s "
-        f"AND c.{q('status')} = %s AND {author} LIMIT 1",
-        [site_id, Comment.Status.APPROVED, value],
+        f"AND c.{q('status')} = %s AND {author} LIMIT 1"
     )
 
 

@@ -211,22 +211,31 @@ def comment_post(
 def _locked_thread_state(thread: Thread) -> tuple[bool, int]:
     """(is_open, last_seq), with the thread's row locked until the commit: the lock
     that orders a thread's comments (seq, path). Hand-written: see core.sqlrows."""
+    is_open, last_seq = sqlrows.fetch_one(sqlrows.statement(_lock_sql), [thread.pk])
+    return bool(is_open), last_seq
+
+
+def _lock_sql() -> str:
     q = sqlrows.quote
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    is_open, last_seq = sqlrows.fetch_one(
+    return (
         f"SELECT {q('is_open')}, {q('last_seq')} FROM {sqlrows.table(Thread)} "  # noqa: S608 - names from the models, values as parameters
-        f"WHERE {q('id')} = %s{lock}",
-        [thread.pk],
+        f"WHERE {q('id')} = %s{lock}"
     )
-    return bool(is_open), last_seq
 
 
 def _reply_target(thread: Thread, parent_id: int) -> Comment | None:
     """The comment being answered, if it is in this thread and not removed."""
-    q = sqlrows.quote
     row = sqlrows.fetch_one(
-        f"SELECT {sqlrows.columns(Comment, 'c')} FROM {sqlrows.table(Comment)} c "  # noqa: S608 - names from the models, values as parameters
-        f"WHERE c.{q('id')} = %s AND c.{q('thread_id')} = %s AND c.{q('status')} NOT IN (%s, %s)",
+        sqlrows.statement(_reply_target_sql),
         [parent_id, thread.pk, Comment.Status.SPAM, Comment.Status.TRASH],
     )
     return sqlrows.instance(Comment, row) if row is not None else None
+
+
+def _reply_target_sql() -> str:
+    q = sqlrows.quote
+    return (
+        f"SELECT {sqlrows.columns(Comment, 'c')} FROM {sqlrows.table(Comment)} c "  # noqa: S608 - names from the models, values as parameters
+        f"WHERE c.{q('id')} = %s AND c.{q('thread_id')} = %s AND c.{q('status')} NOT IN (%s, %s)"
+    )

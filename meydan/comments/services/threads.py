@@ -40,15 +40,7 @@ def _thread_with_policy(site_id: int, key: str) -> Thread | None:
     from meydan.moderation.models import SpamModel
     from meydan.moderation.spam import spam_model_loaded
 
-    q = sqlrows.quote
-    row = sqlrows.fetch_one(
-        f"SELECT {sqlrows.columns(Thread, 't')}, {sqlrows.columns(Site, 's')}, "  # noqa: S608 - names from the models, values as parameters
-        f"{sqlrows.columns(SpamModel, 'm')} FROM {sqlrows.table(Thread)} t "
-        f"JOIN {sqlrows.table(Site)} s ON s.{q('id')} = t.{q('site_id')} "
-        f"LEFT JOIN {sqlrows.table(SpamModel)} m ON m.{q('site_id')} = s.{q('id')} "
-        f"WHERE t.{q('site_id')} = %s AND t.{q('key')} = %s",
-        [site_id, key],
-    )
+    row = sqlrows.fetch_one(sqlrows.statement(_policy_sql), [site_id, key])
     if row is None:
         return None
     thread_end = sqlrows.width(Thread)
@@ -57,6 +49,19 @@ def _thread_with_policy(site_id: int, key: str) -> Thread | None:
     thread.site = sqlrows.instance(Site, row[thread_end:site_end])
     spam_model_loaded(thread.site, sqlrows.instance(SpamModel, row[site_end:]))
     return thread
+
+
+def _policy_sql() -> str:
+    from meydan.moderation.models import SpamModel
+
+    q = sqlrows.quote
+    return (
+        f"SELECT {sqlrows.columns(Thread, 't')}, {sqlrows.columns(Site, 's')}, "  # noqa: S608 - names from the models, values as parameters
+        f"{sqlrows.columns(SpamModel, 'm')} FROM {sqlrows.table(Thread)} t "
+        f"JOIN {sqlrows.table(Site)} s ON s.{q('id')} = t.{q('site_id')} "
+        f"LEFT JOIN {sqlrows.table(SpamModel)} m ON m.{q('site_id')} = s.{q('id')} "
+        f"WHERE t.{q('site_id')} = %s AND t.{q('key')} = %s"
+    )
 
 
 def thread_changed(thread: Thread, **updates) -> None:
@@ -71,19 +76,23 @@ def thread_comment_added(thread: Thread, *, seq: int, published_at=None) -> None
     """thread_changed for a new comment (comment_post, in its transaction): the
     sequence moves to `seq`; a published comment also counts and dates the thread.
     Hand-written (see core.sqlrows), as it runs for every comment posted."""
-    q = sqlrows.quote
-    sets = [f"{q('version')} = {q('version')} + 1", f"{q('last_seq')} = %s"]
     params: list = [seq]
     if published_at is not None:
-        sets += [f"{q('comment_count')} = {q('comment_count')} + 1", f"{q('last_comment_at')} = %s"]
         params.append(connection.ops.adapt_datetimefield_value(published_at))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {sqlrows.table(Thread)} SET {', '.join(sets)} WHERE {q('id')} = %s",  # noqa: S608 - names from the models, values as parameters
-            [*params, thread.pk],
+            sqlrows.statement(_comment_added_sql, published_at is not None), [*params, thread.pk]
         )
     page = (thread.site_id, thread.key)
     transaction.on_commit(lambda: caching.thread_state_forget([page]))
+
+
+def _comment_added_sql(published: bool) -> str:
+    q = sqlrows.quote
+    sets = [f"{q('version')} = {q('version')} + 1", f"{q('last_seq')} = %s"]
+    if published:
+        sets += [f"{q('comment_count')} = {q('comment_count')} + 1", f"{q('last_comment_at')} = %s"]
+    return f"UPDATE {sqlrows.table(Thread)} SET {', '.join(sets)} WHERE {q('id')} = %s"  # noqa: S608 - names from the models, values as parameters
 
 
 def threads_changed(thread_ids) -> None:

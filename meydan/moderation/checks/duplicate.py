@@ -11,20 +11,17 @@ class DuplicateCheck:
     def check(self, draft) -> Verdict | None:
         from meydan.comments.models import Comment
 
-        q = sqlrows.quote
         if draft.user is not None:
-            author, value = f"{q('user_id')} = %s", draft.user.pk
+            by, value = "user", draft.user.pk
         elif draft.author_email:
-            # As the ORM's iexact: case-insensitive for ASCII on SQLite, fully on PostgreSQL.
-            author, value = f"UPPER({q('author_email')}) = UPPER(%s)", draft.author_email
+            by, value = "email", draft.author_email
         elif draft.ip_hash:
-            author, value = f"{q('ip_hash')} = %s", draft.ip_hash
+            by, value = "ip", draft.ip_hash
         else:
             return None
         # Hand-written: runs for every comment posted (see core.sqlrows).
         same = sqlrows.exists(
-            f"SELECT 1 FROM {sqlrows.table(Comment)} WHERE {q('thread_id')} = %s "  # noqa: S608 - names from the models, values as parameters
-            f"AND {q('body')} = %s AND {q('status')} <> %s AND {author} LIMIT 1",
+            sqlrows.statement(_same_text_sql, by),
             [draft.thread.pk, draft.body, Comment.Status.TRASH, value],
         )
         if same:
@@ -34,3 +31,19 @@ class DuplicateCheck:
                 message=_("You have already posted this comment here."),
             )
         return None
+
+
+def _same_text_sql(by: str) -> str:
+    from meydan.comments.models import Comment
+
+    q = sqlrows.quote
+    author = {
+        "user": f"{q('user_id')} = %s",
+        # As the ORM's iexact: case-insensitive for ASCII on SQLite, fully on PostgreSQL.
+        "email": f"UPPER({q('author_email')}) = UPPER(%s)",
+        "ip": f"{q('ip_hash')} = %s",
+    }[by]
+    return (
+        f"SELECT 1 FROM {sqlrows.table(Comment)} WHERE {q('thread_id')} = %s "  # noqa: S608 - names from the models, values as parameters
+        f"AND {q('body')} = %s AND {q('status')} <> %s AND {author} LIMIT 1"
+    )
