@@ -46,6 +46,12 @@ def main() -> None:
     parser.add_argument("--bans", action="store_true", help="the site has a ban (not ours)")
     parser.add_argument("--profile", action="store_true", help="print the cProfile top 30")
     parser.add_argument("--show-queries", action="store_true", help="print one post's SQL")
+    parser.add_argument(
+        "--reconnect",
+        action="store_true",
+        help="a new database connection per post, as the server makes with "
+        "MEYDAN_DB_CONN_MAX_AGE=0; the test client otherwise keeps one",
+    )
     args = parser.parse_args()
 
     var = Path(tempfile.mkdtemp(prefix="meydan-post-profile-"))
@@ -117,10 +123,13 @@ def main() -> None:
             "form_token": token,
             "body": " ".join(rng.choices(WORDS, k=20)) + f" (post {i})",
         }
-        return client.post(
+        response = client.post(
             "/api/v1/comments", json.dumps(body), content_type="application/json",
             HTTP_ORIGIN=ORIGIN,
         )  # fmt: skip
+        if args.reconnect:
+            connection.close()
+        return response
 
     for i in range(50):  # warm up: imports, caches, first connection
         post(-1 - i)
@@ -156,7 +165,9 @@ def main() -> None:
 
     print(
         f"{connection.vendor}, spam filter {'trained' if args.trained else 'untrained'}, "
-        f"{'one ban' if args.bans else 'no bans'}: {args.n} posts, statuses {statuses}"
+        f"{'one ban' if args.bans else 'no bans'}"
+        f"{', a connection per post' if args.reconnect else ''}: {args.n} posts, "
+        f"statuses {statuses}"
     )
     print(
         f"cpu ms/post {1000 * cpu / args.n:.2f} (batches of a tenth: median "
