@@ -994,7 +994,9 @@ def report(results: list[dict], ctx: dict, args, header: list[str]) -> str:
             )
 
     def get(scenario, server="meydan"):
-        return by.get((scenario, server))
+        """A row that completed requests (Isso may complete none in a quick run)."""
+        row = by.get((scenario, server))
+        return row if row and row["rps"] > 0 else None
 
     lines.append("")
     lines.append("targets (the issue; ratios from this run; meydan = `meydan serve` as shipped):")
