@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/profile_request.py thread|counts|etag|post|bigpage [--n 2000]
         [--db bench/data/meydan-<hash>-quick.sqlite3] [--top 30] [--sort tottime]
+        [--plain] [--wsgi]
 
 The cache is warmed first (the thread read's payload is cached after one request),
 so a read shows the warm path that `make bench` measures. It prints the slowest
@@ -26,6 +27,44 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
 
+class WsgiClient:
+    """GET through meydan.wsgi.application as a server would call it."""
+
+    class Response:
+        def __init__(self, status: str, headers: list):
+            self.status_code = int(status.split()[0])
+            self.headers = dict(headers)
+
+        def __getitem__(self, name):
+            return self.headers[name]
+
+    def __init__(self):
+        from meydan.wsgi import application
+
+        self.application = application
+
+    def get(self, path, params=None, **headers):
+        from urllib.parse import urlencode
+
+        environ = {
+            "REQUEST_METHOD": "GET", "PATH_INFO": path,
+            "QUERY_STRING": urlencode(params or {}, doseq=True),
+            "HTTP_HOST": "127.0.0.1", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
+            "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr,
+            "HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9", **headers,
+        }  # fmt: skip
+        seen = {}
+
+        def start_response(status, response_headers, exc_info=None):
+            seen["status"], seen["headers"] = status, response_headers
+
+        b"".join(self.application(environ, start_response))
+        return self.Response(seen["status"], seen["headers"])
+
+    def post(self, *args, **kwargs):
+        raise SystemExit("--wsgi is for the read paths")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("path", choices=["thread", "counts", "etag", "post", "bigpage", "me"])
@@ -35,6 +74,12 @@ def main() -> None:
     parser.add_argument("--sort", default="tottime")
     parser.add_argument(
         "--plain", action="store_true", help="no cProfile: CPU ms per request (for py-spy)"
+    )
+    parser.add_argument(
+        "--wsgi",
+        action="store_true",
+        help="reads through meydan.wsgi.application (the fast path, as `meydan serve`), "
+        "not Django's test client",
     )
     args = parser.parse_args()
     db = args.db or sorted(glob.glob(str(BENCH / "data" / "meydan-*-quick.sqlite3")))[-1]
@@ -61,7 +106,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)  # the copy may predate the code's migrations
 
-    client = Client(HTTP_HOST="127.0.0.1")
+    client = WsgiClient() if args.wsgi else Client(HTTP_HOST="127.0.0.1")
     lines = (BENCH / "run").glob("*/post-meydan.tsv")
     posts = []
     for tsv in sorted(lines)[-1:]:
