@@ -25,9 +25,8 @@ from django.utils import translation
 
 from meydan.api.cors import ORIGINS_SECONDS, known_origins
 from meydan.api.v1.lookup import SITE_SECONDS, page_key_for, site_for_slug
-from meydan.api.v1.threads import CACHE_CONTROL, MAX_COUNT_URLS, etag_for
+from meydan.api.v1.threads import CACHE_CONTROL, MAX_COUNT_URLS, counts_for, etag_for
 from meydan.comments import caching
-from meydan.core.errors import MeydanError
 from meydan.core.middleware import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY
 
 logger = logging.getLogger(__name__)
@@ -245,15 +244,7 @@ class FastReads:
         if len(sites) != 1 or not urls or len(urls) > MAX_COUNT_URLS:
             return None
         site = self._sites.get(sites[0], site_for_slug)
-        keys: dict[str, str | None] = {}
-        for url in urls:
-            try:
-                keys[url], _ = page_key_for(site, url)
-            except MeydanError:
-                keys[url] = None
-        states = caching.thread_states(site.pk, [key for key in keys.values() if key])
-        counts = {url: states[key].count if key else None for url, key in keys.items()}
-        body = json.dumps({"counts": counts}).encode()
+        body = json.dumps({"counts": counts_for(site, urls)}).encode()
         headers = [
             ("Content-Type", "application/json; charset=utf-8"),
             ("Content-Length", str(len(body))),
