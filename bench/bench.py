@@ -1304,15 +1304,21 @@ def main() -> None:
     print()
     print(text, end="")
     if not args.no_save:
-        RESULTS.mkdir(exist_ok=True)
         name = f"{now.date().isoformat()}-{machine_slug()}"
         name += ("-quick" if args.quick else "") + (f"-{args.label}" if args.label else "")
-        path, n = RESULTS / f"{name}.txt", 1
-        while path.exists():
-            n += 1
-            path = RESULTS / f"{name}-{n}.txt"
-        path.write_text(text)
-        print(f"saved: {path.relative_to(ROOT)}")
+        save_result(name, text)
+
+
+def save_result(name: str, text: str) -> Path:
+    """bench/results/<name>.txt, or <name>-2.txt, -3… when that exists."""
+    RESULTS.mkdir(exist_ok=True)
+    path, n = RESULTS / f"{name}.txt", 1
+    while path.exists():
+        n += 1
+        path = RESULTS / f"{name}-{n}.txt"
+    path.write_text(text)
+    print(f"saved: {path.relative_to(ROOT)}")
+    return path
 
 
 if __name__ == "__main__":

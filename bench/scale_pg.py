@@ -716,15 +716,9 @@ def main() -> None:
     print()
     print(text, end="")
     if not args.no_save:
-        results = BENCH / "results"
-        results.mkdir(exist_ok=True)
-        name = f"{now.date().isoformat()}-scale-pg-{slug}"
-        path, n = results / f"{name}.txt", 1
-        while path.exists():
-            n += 1
-            path = results / f"{name}-{n}.txt"
-        path.write_text(text)
-        print(f"saved: {path.relative_to(ROOT)}")
+        from bench import save_result
+
+        save_result(f"{now.date().isoformat()}-scale-pg-{slug}", text)
 
 
 if __name__ == "__main__":
