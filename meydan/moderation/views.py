@@ -17,8 +17,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from meydan.comments.models import Comment
 from meydan.core.errors import InvalidComment, MeydanError
+from meydan.core.privacy import client_ip, keyed_hash
 from meydan.moderation import access, queries, services
 from meydan.moderation.forms import BanForm, EditForm, ReplyForm
+from meydan.moderation.models import AuditEntry, Ban
 
 
 def moderator_required(view):
@@ -166,7 +168,6 @@ def reply(request, comment_id: int):
 @require_http_methods(["GET", "POST"])
 def bans(request):
     """GET/POST /moderation/bans/ — ban by account, email or IP hash; lift bans."""
-    from meydan.moderation.models import Ban
 
     sites = access.sites_moderated_by(request.user)
     initial = {k: request.GET[k] for k in ("kind", "value", "site") if k in request.GET}
@@ -205,8 +206,6 @@ def log(request):
     """GET /moderation/log/ — the audit log (read only)."""
     from django.core.paginator import Paginator
 
-    from meydan.moderation.models import AuditEntry
-
     entries = (
         AuditEntry.objects.filter(site__in=access.sites_moderated_by(request.user))
         .select_related("actor", "site")
@@ -219,8 +218,6 @@ def log(request):
 def comment_report(request, comment_id: int):
     """POST /c/<id>/report — a reader reports a comment (counted once per reader)."""
     from django.shortcuts import get_object_or_404
-
-    from meydan.core.privacy import client_ip, keyed_hash
 
     comment = get_object_or_404(Comment, pk=comment_id, status=Comment.Status.APPROVED)
     if request.method != "POST":
