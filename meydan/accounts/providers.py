@@ -111,8 +111,31 @@ class SigninOption:
     icon: str
 
 
+SIGNIN_OPTIONS_KEY = "meydan:signin-options"
+SIGNIN_OPTIONS_SECONDS = 60
+
+
 def signin_options(request) -> list[SigninOption]:
-    """The providers the operator configured (env vars or admin), icon order first."""
+    """The providers the operator configured (env vars or admin), icon order first.
+
+    Cached for a minute (allauth reads its SocialApp table on every call, and every
+    signed-out page asks); a change in the admin drops it (receivers.py)."""
+    from django.core.cache import cache
+
+    options = cache.get(SIGNIN_OPTIONS_KEY)
+    if options is None:
+        options = _signin_options(request)
+        cache.set(SIGNIN_OPTIONS_KEY, options, SIGNIN_OPTIONS_SECONDS)
+    return options
+
+
+def forget_signin_options() -> None:
+    from django.core.cache import cache
+
+    cache.delete(SIGNIN_OPTIONS_KEY)
+
+
+def _signin_options(request) -> list[SigninOption]:
     from allauth.socialaccount.adapter import get_adapter
 
     providers = get_adapter().list_providers(request)

@@ -1,9 +1,13 @@
 """How the accounts app reacts to allauth's signals."""
 
 from allauth.account.signals import user_logged_in
+from allauth.socialaccount.models import SocialApp
+from django.core.signals import setting_changed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from meydan.accounts.identity import SESSION_PROVIDER_KEY
+from meydan.accounts.providers import forget_signin_options
 from meydan.accounts.services import profile_update_from_social
 
 
@@ -15,3 +19,17 @@ def remember_provider_and_refresh_profile(sender, request, user, **kwargs):
         return
     request.session[SESSION_PROVIDER_KEY] = sociallogin.account.provider
     profile_update_from_social(user, sociallogin.account)
+
+
+@receiver(post_save, sender=SocialApp)
+@receiver(post_delete, sender=SocialApp)
+def signin_apps_changed(sender, **kwargs):
+    """A provider added, changed or removed in the admin shows at once (in this
+    process; other workers' local caches within a minute)."""
+    forget_signin_options()
+
+
+@receiver(setting_changed)
+def signin_settings_changed(setting, **kwargs):
+    if setting == "SOCIALACCOUNT_PROVIDERS":
+        forget_signin_options()
