@@ -6,7 +6,7 @@ with bench/bench.py only (never for serving):
         --meydan-env BENCH_LOCMEM_MAX_ENTRIES=10000 ...
 
 BENCH_LOCMEM_MAX_ENTRIES  the local-memory cache's MAX_ENTRIES (Django's default: 300)
-BENCH_CONN_MAX_AGE        CONN_MAX_AGE for SQLite (meydan/settings.py forces 0)
+BENCH_CONN_MAX_AGE        CONN_MAX_AGE (MEYDAN_DB_CONN_MAX_AGE does the same in settings)
 """
 
 import os
