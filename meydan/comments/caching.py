@@ -8,7 +8,6 @@ the database).
   version makes new keys, and old ones simply expire.
 """
 
-import functools
 import threading
 import time
 from collections import OrderedDict
@@ -21,6 +20,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 
 from meydan.comments.models import Thread
+from meydan.core import sqlrows
 
 STATE_SECONDS = 3600
 PAYLOAD_SECONDS = 600
@@ -82,7 +82,7 @@ def _states_from_db(site_id: int, keys: list[str]) -> dict[str, ThreadState]:
     ORM query cost more than running it (bench/profile_request.py)."""
     states = dict.fromkeys(keys, NO_THREAD)
     with connection.cursor() as cursor:
-        cursor.execute(_states_sql(connection.vendor, len(keys)), [site_id, *keys])
+        cursor.execute(sqlrows.statement(_states_sql, len(keys)), [site_id, *keys])
         for key, *state in cursor.fetchall():
             states[key] = ThreadState(*state)
     return states
@@ -129,8 +129,7 @@ def _sqlite_states(site_id: int, keys: list[str]) -> dict[str, ThreadState]:
     return {key: known[(site_id, key)] for key in keys}
 
 
-@functools.lru_cache(maxsize=128)
-def _states_sql(vendor: str, n: int) -> str:
+def _states_sql(n: int) -> str:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(name) for name in _FIELDS)
     placeholders = ", ".join(["%s"] * n)
