@@ -1,15 +1,41 @@
 """Comments -> API dicts (the shape of schemas.CommentOut)."""
 
-from django.urls import reverse
+from functools import cache
+from urllib.parse import quote
+
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.http import RFC3986_SUBDELIMS
 
 from meydan.accounts.providers import provider_label_for_id
+
+_PLACEHOLDER = "987654321"  # valid for the int and str converters alike
+
+
+@cache
+def _url_around(name: str, script_prefix: str, urlconf) -> tuple[str, str]:
+    head, tail = reverse(name, args=[_PLACEHOLDER]).split(_PLACEHOLDER)
+    return head, tail
+
+
+def url_for(name: str, value) -> str:
+    """reverse(name, args=[value]) for URLs with one argument, without resolving
+    the pattern each time: a page of 100 comments asked for 200 URLs, over a third
+    of the time it took to build (bench/profile_request.py). For values the pattern
+    accepts (ids for <int:…>); quoted as reverse() quotes, and a value a path segment
+    cannot hold goes to reverse() itself."""
+    text = str(value)
+    if not text or "/" in text:
+        return reverse(name, args=[value])
+    head, tail = _url_around(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return head + quote(text, safe=RFC3986_SUBDELIMS + "/~:@") + tail
 
 
 def author_dict(comment) -> dict:
     if comment.author_picture:
-        avatar = reverse("accounts:picture", args=[comment.author_picture])
+        avatar = url_for("accounts:picture", comment.author_picture)
     else:
-        avatar = reverse("accounts:avatar", args=[comment.avatar_key])
+        avatar = url_for("accounts:avatar", comment.avatar_key)
     provider = comment.author_provider or None
     return {
         "name": comment.author_name,
@@ -36,7 +62,7 @@ def comment_dict(comment) -> dict:
         "created": comment.created.isoformat(),
         "edited": comment.edited.isoformat() if comment.edited else None,
         "status": status,
-        "permalink": reverse("comment-permalink", args=[comment.pk]),
+        "permalink": url_for("comment-permalink", comment.pk),
     }
 
 
