@@ -31,3 +31,24 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class WidgetToken(models.Model):
+    """A widget's sign-in (see accounts/tokens.py). Only the token's SHA-256 is kept,
+    so a copy of the database signs nobody in."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="widget_tokens"
+    )
+    site = models.ForeignKey("meydan_sites.Site", on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=40, blank=True)
+    origin = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "expires"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.origin or self.site_id}"

@@ -2,6 +2,7 @@
 
 from allauth.account.signals import user_logged_in
 from allauth.socialaccount.models import SocialApp
+from django.contrib.auth.signals import user_logged_out
 from django.core.signals import setting_changed
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -9,6 +10,7 @@ from django.dispatch import receiver
 from meydan.accounts.identity import SESSION_PROVIDER_KEY
 from meydan.accounts.providers import forget_signin_options
 from meydan.accounts.services import profile_update_from_social
+from meydan.accounts.tokens import widget_tokens_revoke_for_user
 
 
 @receiver(user_logged_in)
@@ -19,6 +21,14 @@ def remember_provider_and_refresh_profile(sender, request, user, **kwargs):
         return
     request.session[SESSION_PROVIDER_KEY] = sociallogin.account.provider
     profile_update_from_social(user, sociallogin.account)
+
+
+@receiver(user_logged_out)
+def revoke_widget_tokens(sender, request, user, **kwargs):
+    """Logging out of Meydan signs the reader out of every widget too: on a shared
+    computer, "Log out" must mean it everywhere that computer was signed in."""
+    if user is not None:
+        widget_tokens_revoke_for_user(user)
 
 
 @receiver(post_save, sender=SocialApp)

@@ -5,6 +5,7 @@ from django.db import transaction
 from meydan.accounts.models import Profile
 from meydan.accounts.pictures import picture_fetch
 from meydan.accounts.providers import profile_from_social_account
+from meydan.accounts.tokens import widget_tokens_revoke_for_user
 from meydan.comments import services as comment_services
 
 
@@ -32,3 +33,20 @@ def account_delete(user, *, keep_comments: bool) -> int:
             changed = comment_services.comments_remove_for_user(user)
         user.delete()  # cascades to social accounts, email addresses, profile, MFA
     return changed
+
+
+def account_sign_out_everywhere(user) -> bool:
+    """Every widget token of the reader stops working, and so does every Meydan
+    session of theirs. Returns False when other sessions could not be ended (an
+    account with a password: changing it does that).
+
+    Django checks each session against a hash of the account's password. A reader
+    who signs in with a provider has none, only an unusable marker; a new random
+    marker is that account's "password change", and ends every session at once
+    (the caller logs the current one out as well)."""
+    widget_tokens_revoke_for_user(user)
+    if user.has_usable_password():
+        return False
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    return True

@@ -18,6 +18,7 @@ from meydan.accounts.identity import commenter_for_request
 from meydan.accounts.models import Picture
 from meydan.accounts.providers import provider_label_for_id, signin_options
 from meydan.accounts.redirects import is_same_site_path
+from meydan.accounts.tokens import widget_tokens_for_user
 from meydan.comments.models import Comment
 
 _KEY = re.compile(r"^[0-9a-f]{8,64}$")
@@ -100,8 +101,29 @@ def account(request):
             "commenter": commenter_for_request(request),
             "social_accounts": accounts,
             "comments": comments,
+            "widget_signins": widget_tokens_for_user(request.user),
         },
     )
+
+
+@login_required(login_url=reverse_lazy("accounts:signin"))
+@require_POST
+def sign_out_everywhere(request):
+    """POST /account/sign-out-everywhere/ — end every session and widget sign-in."""
+    user = request.user
+    ended_sessions = services.account_sign_out_everywhere(user)
+    get_account_adapter(request).logout(request)
+    if ended_sessions:
+        messages.success(request, _("You are signed out everywhere: here, and on every site."))
+    else:
+        messages.success(
+            request,
+            _(
+                "You are signed out of every site's comments. To end your other "
+                "sessions here as well, change your password."
+            ),
+        )
+    return HttpResponseRedirect("/")
 
 
 @login_required(login_url=reverse_lazy("accounts:signin"))

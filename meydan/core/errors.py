@@ -77,3 +77,12 @@ class TokenInvalid(MeydanError):
     code = "token_invalid"
     status = 401
     message = _("Your sign-in has expired. Sign in again, or comment as a guest.")
+
+
+class SigninNotReady(MeydanError):
+    """The widget's claim (POST /api/v1/signin/claim) while the popup has no result
+    for its verifier: still signing in, already claimed, expired, or not its own."""
+
+    code = "not_ready"
+    status = 404
+    message = _("Sign-in has not finished yet.")

@@ -5,6 +5,7 @@ from meydan.embed import views
 app_name = "embed"
 urlpatterns = [
     path("signin/", views.signin, name="signin"),
+    path("signin/choose/", views.choose, name="signin-choose"),
     path("done/", views.done, name="done"),
     path("thread/", views.thread_page, name="thread"),
 ]

@@ -1,11 +1,10 @@
 """The widget's server side: its script, the sign-in popup and its postMessage
 bridge, and the no-JavaScript thread page."""
 
-import re
+import time
 from pathlib import Path
 
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
-from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -16,21 +15,24 @@ from django.views.decorators.http import require_http_methods, require_safe
 from meydan.accounts import drafts
 from meydan.accounts.identity import SESSION_PROVIDER_KEY, commenter_for_request
 from meydan.accounts.providers import signin_options
-from meydan.accounts.tokens import WIDGET_TOKEN_SECONDS, widget_token_issue
+from meydan.accounts.tokens import (
+    CHALLENGE,
+    WIDGET_TOKEN_SECONDS,
+    signin_claim_store,
+    widget_token_issue,
+)
 from meydan.api.v1.lookup import page_key_for, site_for_slug
 from meydan.comments import queries
 from meydan.comments import views as comment_views
 from meydan.core.errors import MeydanError
 from meydan.core.views import error_page
+from meydan.embed.opener import opener_origin, origin_of
+from meydan.sites.models import Site
 
 STATIC = Path(__file__).resolve().parent / "static" / "embed"
 EMBED_SESSION_KEY = "meydan_embed_signin"
-NONCE = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
-CLAIM_SECONDS = 300
-
-
-def claim_key(nonce: str) -> str:
-    return f"meydan:signin-claim:{nonce}"
+DONE = "/embed/done/"
+PENDING_SECONDS = 30 * 60  # time to sign in at the provider, from opening the popup
 
 
 def _asset(name: str, content_type: str):
@@ -50,88 +52,146 @@ embed_css = _asset("embed.css", "text/css; charset=utf-8")
 
 
 def _site_and_origin(request):
+    """The site and the origin of the page that opened the popup, when that page is
+    on one of the site's registered origins (embed/opener.py says how we know)."""
     try:
         site = site_for_slug(request.GET.get("site", ""))
     except MeydanError:
         return None, None
-    origin = (request.GET.get("origin") or "").rstrip("/")
-    if not site.allows_origin(origin):
+    claimed = origin_of(request.GET.get("origin") or "")
+    opener = opener_origin(request.headers)
+    if claimed is None or opener != claimed or not site.allows_origin(opener):
         return site, None
-    return site, origin
+    return site, opener
+
+
+def _refused(request):
+    return error_page(
+        request,
+        403,
+        _("Sign-in is not available here"),
+        _(
+            "The page that opened this window is not registered to use comments from "
+            "this server. Close it, and sign in from the comments under the article."
+        ),
+    )
 
 
 @require_safe
 def signin(request):
-    """GET /embed/signin/?site=…&origin=…&provider=… — the popup's first page."""
+    """GET /embed/signin/?site=…&origin=…&challenge=…[&provider=…] — the popup's
+    first page. Refused unless the browser says a page on `origin`, registered for
+    the site, opened it. `challenge` is the SHA-256 of the widget's claim verifier."""
     site, origin = _site_and_origin(request)
     if site is None or origin is None:
-        return error_page(
-            request,
-            403,
-            _("Sign-in is not available here"),
-            _("This page is not registered to use comments from this server."),
-        )
-    nonce = request.GET.get("nonce", "")
+        return _refused(request)
+    challenge = request.GET.get("challenge", "")
     request.session[EMBED_SESSION_KEY] = {
         "site": site.pk,
         "origin": origin,
-        "nonce": nonce if NONCE.match(nonce) else "",
+        "challenge": challenge if CHALLENGE.match(challenge) else "",
+        "started": int(time.time()),
     }
-    drafts.draft_save(request, {}, "/embed/done/")
+    drafts.draft_save(request, {}, DONE)
     provider_id = request.GET.get("provider", "")
     options = signin_options(request)
     if provider_id:
         if provider_id not in {option.id for option in options}:
             raise Http404("This sign-in provider is not configured.")
         provider = get_social_adapter().get_provider(request, provider_id)
-        return HttpResponseRedirect(
-            provider.get_login_url(request, process="login", next="/embed/done/")
-        )
-    return render(request, "accounts/signin.html", {"options": options, "next": "/embed/done/"})
+        return HttpResponseRedirect(provider.get_login_url(request, process="login", next=DONE))
+    return _choose_page(request)
+
+
+def _choose_page(request):
+    return render(
+        request,
+        "accounts/signin.html",
+        {
+            "options": signin_options(request),
+            "next": DONE,
+            "commenter": commenter_for_request(request),
+        },
+    )
+
+
+def _pending(request) -> dict | None:
+    """The sign-in this browser started from a widget, if it is recent enough."""
+    pending = request.session.get(EMBED_SESSION_KEY)
+    if not isinstance(pending, dict) or not pending.get("origin"):
+        return None
+    if time.time() - pending.get("started", 0) > PENDING_SECONDS:
+        return None
+    return pending
 
 
 @require_safe
+def choose(request):
+    """GET /embed/signin/choose/ — "Use another account" from the consent step: the
+    list of providers, for the sign-in already under way (none: refused)."""
+    if _pending(request) is None:
+        return _refused(request)
+    return _choose_page(request)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @xframe_options_deny
 def done(request):
-    """GET /embed/done/ — hand the widget its token and close the popup.
+    """GET/POST /embed/done/ — where the popup ends: ask, then hand over.
 
-    Two ways, because a provider's own Cross-Origin-Opener-Policy can cut the popup
-    off from the page that opened it: postMessage to the site's registered origin
-    when the opener is still reachable, and a one-time claim — the widget's secret
-    nonce, redeemed once within five minutes from that same origin
-    (POST /api/v1/signin/claim). A cancelled sign-in tells the widget so."""
-    pending = request.session.pop(EMBED_SESSION_KEY, None)
+    A signed-in reader is never signed in to a widget silently. GET shows "Sign in to
+    comment on SITE (its origin) as NAME?"; only the POST of "Continue" issues a
+    token. It reaches the widget two ways, because a provider's own
+    Cross-Origin-Opener-Policy can cut the popup off from the page that opened it:
+    postMessage to the origin that opened the popup when the opener is still
+    reachable, and a one-time claim under the widget's challenge
+    (POST /api/v1/signin/claim, accounts/tokens.py). A cancelled sign-in tells the
+    widget so."""
+    pending = _pending(request)
+    commenter = commenter_for_request(request) if pending else None
+    if pending is None or commenter is None:
+        return _finish(request, pending, None)
+    if request.method != "POST":
+        site = Site.objects.filter(pk=pending["site"]).first()
+        if site is None:
+            return _finish(request, None, None)
+        context = {"site": site, "origin": pending["origin"], "commenter": commenter}
+        context["host"] = pending["origin"].split("://", 1)[-1]
+        return render(request, "embed/consent.html", context)
+    return _finish(request, pending, commenter if request.POST.get("decision") == "allow" else None)
+
+
+def _finish(request, pending, commenter):
+    request.session.pop(EMBED_SESSION_KEY, None)
     drafts.draft_pop(request)
     context = {"origin": "", "token": "", "status": "cancelled"}
-    if isinstance(pending, dict) and pending.get("origin"):
-        context["origin"] = pending["origin"]
-        commenter = commenter_for_request(request)
-        if commenter is not None:
-            context.update(
-                status="signed-in",
-                token=widget_token_issue(
-                    commenter.user,
-                    site_id=pending["site"],
-                    provider=request.session.get(SESSION_PROVIDER_KEY, ""),
-                ),
-                expires_in=WIDGET_TOKEN_SECONDS,
-                commenter=commenter,
-            )
-        if pending.get("nonce"):
-            cache.set(
-                claim_key(pending["nonce"]),
-                {
-                    "origin": pending["origin"],
-                    "site": pending["site"],
-                    "status": context["status"],
-                    "token": context["token"],
-                    "expires_in": WIDGET_TOKEN_SECONDS,
-                    "me": context["commenter"].as_me()
-                    if "commenter" in context
-                    else {"signed_in": False},
-                },
-                CLAIM_SECONDS,
-            )
+    if pending is None:
+        return render(request, "embed/done.html", context)
+    context["origin"] = pending["origin"]
+    me = {"signed_in": False}
+    if commenter is not None:
+        token = widget_token_issue(
+            commenter.user,
+            site_id=pending["site"],
+            provider=request.session.get(SESSION_PROVIDER_KEY, ""),
+            origin=pending["origin"],
+        )
+        context.update(
+            status="signed-in", token=token, expires_in=WIDGET_TOKEN_SECONDS, commenter=commenter
+        )
+        me = commenter.as_me()
+    if pending.get("challenge"):
+        signin_claim_store(
+            pending["challenge"],
+            site_id=pending["site"],
+            origin=pending["origin"],
+            result={
+                "status": context["status"],
+                "token": context["token"] or None,
+                "expires_in": WIDGET_TOKEN_SECONDS if context["token"] else None,
+                "me": me,
+            },
+        )
     return render(request, "embed/done.html", context)
 
 

@@ -4,14 +4,16 @@ from typing import Literal
 
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.decorators import decorate_view
 from pydantic import Field
 
 from meydan.accounts.providers import signin_options
+from meydan.accounts.tokens import signin_claim_redeem, widget_token_revoke, widget_token_verify
 from meydan.api.auth import api_commenter
 from meydan.api.v1.lookup import site_for_slug
 from meydan.api.v1.schemas import READ_ERRORS, WRITE_ERRORS
+from meydan.core.errors import SigninNotReady
 from meydan.moderation.checks.form_guard import form_token_issue
 
 router = Router(tags=["session"])
@@ -96,7 +98,12 @@ def site_config(request, site_key: str):
 
 class ClaimIn(Schema):
     site: str
-    nonce: str = Field(min_length=22, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    verifier: str = Field(
+        min_length=43,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The secret whose SHA-256 (base64url) the widget gave the popup",
+    )
 
 
 class ClaimOut(Schema):
@@ -109,25 +116,24 @@ class ClaimOut(Schema):
 @router.post("/signin/claim", response={200: ClaimOut, **WRITE_ERRORS})
 def signin_claim(request, data: ClaimIn):
     """POST /api/v1/signin/claim — collect the result of the sign-in popup with the
-    widget's secret nonce: once, within five minutes, from the site's origin. 404
-    (code "not_ready") while the reader is still signing in."""
-    from django.core.cache import cache
-
-    from meydan.core.errors import NotFound
-    from meydan.embed.views import claim_key
-
+    verifier of the challenge the widget gave it: once, within two minutes, for that
+    site. 404 (code "not_ready") while the reader is still signing in, and for a
+    verifier that started no sign-in."""
     site = site_for_slug(data.site)
-    key = claim_key(data.nonce)
-    result = cache.get(key)
     origin = (request.headers.get("Origin") or "").rstrip("/")
-    if not result or result["site"] != site.pk or result["origin"] != origin:
-        error = NotFound("Sign-in has not finished yet.")
-        error.code = "not_ready"
-        raise error
-    cache.delete(key)
-    return {
-        "status": result["status"],
-        "token": result["token"] or None,
-        "expires_in": result["expires_in"] if result["token"] else None,
-        "me": result["me"],
-    }
+    result = signin_claim_redeem(data.verifier, site_id=site.pk, origin=origin)
+    if result is None:
+        raise SigninNotReady()
+    return result
+
+
+@router.post("/signout", response={204: None, **WRITE_ERRORS})
+def signout(request):
+    """POST /api/v1/signout — the widget's "Log Out": the bearer token stops working
+    at once. Without a token (or with one that no longer works) there is nothing to
+    do, and the answer is the same."""
+    header = request.headers.get("Authorization", "")
+    claims = widget_token_verify(header.removeprefix("Bearer ").strip())
+    if claims is not None:
+        widget_token_revoke(claims.token_id)
+    return Status(204, None)

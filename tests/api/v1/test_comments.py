@@ -9,6 +9,7 @@ from django.utils import timezone
 from meydan.accounts.models import Profile
 from meydan.accounts.tokens import widget_token_issue
 from meydan.comments.models import Comment, Thread
+from meydan.sites.models import Site
 from tests.api.conftest import ORIGIN
 
 pytestmark = pytest.mark.django_db
@@ -189,7 +190,8 @@ def test_bad_token_is_401_so_the_widget_can_ask_again(api, site, new_comment, to
 
 
 def test_token_for_another_site_is_not_accepted(api, site, new_comment, reader):
-    token = widget_token_issue(reader, site_id=site.pk + 1, provider="google")
+    other = Site.objects.create(name="Other", slug="other", domain="other.example")
+    token = widget_token_issue(reader, site_id=other.pk, provider="google")
     response = api.post(
         "/comments", new_comment(name="", email=""), Authorization=f"Bearer {token}"
     )

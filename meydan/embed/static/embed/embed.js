@@ -116,7 +116,8 @@
   /* ---------- the API ---------- */
 
   let auth = kv("session", "auth"); // {token, exp, me} of a signed-in reader
-  let nonce = ""; // the secret of the sign-in under way
+  let verifier = ""; // the secret of the sign-in under way (its SHA-256 went to the popup)
+  let next = null; // {v, c}: a verifier and its challenge, ready before the click
   if (auth && !(auth.exp > Date.now())) auth = kv("session", "auth", null);
   let fresh = false; // after a change, revalidate cached thread pages
 
@@ -594,6 +595,7 @@
     }
     setTitle();
     showAuth();
+    prepare();
   }
 
   function setTitle() {
@@ -650,12 +652,24 @@
   }
 
   function signOut(quiet) {
+    // Revoke the token on the server too (a copy of it then signs nobody in).
+    if (auth && !quiet) api("POST", "signout", null, {}, true).catch(() => {});
     auth = kv("session", "auth", null);
     showAuth();
     if (!quiet && form) {
       statusBox.textContent = "You are logged out. You can comment as a guest.";
       fields.body.input.focus();
     }
+  }
+
+  // PKCE-style (RFC 7636): a random verifier stays here, the popup gets only its
+  // SHA-256. Made ahead, because the popup must open within the click. Without
+  // crypto.subtle (a page not on https) there is no claim, only postMessage.
+  function prepare() {
+    const b64 = (a) => btoa(String.fromCharCode(...new Uint8Array(a))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    const v = b64(crypto.getRandomValues(new Uint8Array(32)));
+    next = null;
+    if (crypto.subtle) crypto.subtle.digest("SHA-256", new TextEncoder().encode(v)).then((d) => (next = { v, c: b64(d) }), () => {});
   }
 
   // The sign-in popup: a provider's page, or (Change) the list of providers.
@@ -666,12 +680,13 @@
     const ht = 640;
     const left = Math.round(window.screenX + Math.max(0, (window.outerWidth - w) / 2));
     const top = Math.round(window.screenY + Math.max(0, (window.outerHeight - ht) / 2));
-    // A secret for this sign-in: if the provider's pages cut the popup off from this
-    // page (Cross-Origin-Opener-Policy), the result is claimed with it instead.
-    const bytes = crypto.getRandomValues(new Uint8Array(18));
-    nonce = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
+    // If the provider's pages cut the popup off from this page
+    // (Cross-Origin-Opener-Policy), the result is claimed with the verifier instead.
+    verifier = next ? next.v : "";
+    const challenge = next ? "&challenge=" + next.c : "";
+    prepare();
     popup = window.open(
-      start + "&origin=" + encodeURIComponent(location.origin) + "&nonce=" + nonce,
+      start + "&origin=" + encodeURIComponent(location.origin) + challenge,
       "meydan-signin",
       "popup,width=" + w + ",height=" + ht + ",left=" + left + ",top=" + top
     );
@@ -682,12 +697,18 @@
     }
     statusBox.textContent = p ? "Connecting to " + p.name + "…" : "Connecting…";
     clearInterval(popupTimer);
+    // A provider's Cross-Origin-Opener-Policy makes the popup look closed from here
+    // while the reader is still signing in, so with a verifier the widget keeps
+    // claiming for three minutes; without one it gives up after six seconds.
+    const limit = verifier ? 360 : 12;
     let tries = 0;
+    let shut = 0;
     popupTimer = setInterval(() => {
       if (!popup) return clearInterval(popupTimer);
-      if (++tries % 3 === 0 || popup.closed) claim();
-      // Closed without a result for a while (and the reader is back here): say so.
-      if (popup.closed && tries > 12) {
+      if (popup.closed) shut++;
+      if (verifier && (++tries % 3 === 0 || popup.closed)) claim();
+      if (shut === 12 && verifier) statusBox.textContent = "Waiting for the sign-in window… If you closed it, try again, or comment as a guest.";
+      if (shut > limit) {
         clearInterval(popupTimer);
         popup = null;
         statusBox.textContent = "Sign-in was not completed. You can try again, or comment as a guest.";
@@ -696,9 +717,9 @@
   }
 
   function claim() {
-    const mine = nonce;
-    api("POST", "signin/claim", { site: SITE, nonce: mine }).then(
-      (d) => mine === nonce && signedIn(d),
+    const mine = verifier;
+    api("POST", "signin/claim", { site: SITE, verifier: mine }).then(
+      (d) => mine === verifier && signedIn(d),
       () => {}
     );
   }
@@ -706,7 +727,7 @@
   function signedIn(d) {
     if (!popup) return;
     popup = null;
-    nonce = "";
+    verifier = "";
     clearInterval(popupTimer);
     if (d.status === "signed-in" && typeof d.token === "string" && d.token) {
       const seconds = Number(d.expiresIn || d.expires_in) || 3600;
