@@ -185,13 +185,15 @@ def start_oidc_provider(
     client_id: str = "meydan-test-client",
     secret: str | None = None,
     skip_consent: bool = False,
+    coop: str = "",
     startup_timeout: float = STARTUP_TIMEOUT,
 ) -> Iterator[OIDCProvider]:
     """Start tests/oidc/provider.js on a free loopback port; stop it (SIGTERM, then kill) after.
 
     ``redirect_uris`` are fixed for the life of the process (the client is registered at start).
     With ``skip_consent`` the consent page never shows: the client is granted openid, profile
-    and email as soon as the user has signed in.
+    and email as soon as the user has signed in. ``coop`` is a Cross-Origin-Opener-Policy the
+    provider sends on every page (a popup that visits it loses its opener, as with Google).
     """
     if not redirect_uris:
         raise ValueError("start_oidc_provider needs at least one redirect URI")
@@ -212,6 +214,7 @@ def start_oidc_provider(
             "OIDC_CLIENT_SECRET": secret,
             "OIDC_REDIRECT_URIS": ",".join(redirect_uris),
             "OIDC_SKIP_CONSENT": "1" if skip_consent else "0",
+            "OIDC_COOP": coop,
         }
         with open(log_path, "ab") as log:
             process = subprocess.Popen(  # noqa: S603
@@ -258,7 +261,7 @@ def start_oidc_provider(
 
 @pytest.fixture(scope="session")
 def oidc_provider_factory() -> Iterator[Callable[..., OIDCProvider]]:
-    """``factory(redirect_uris, *, skip_consent=False, client_id=...) -> OIDCProvider``.
+    """``factory(redirect_uris, *, skip_consent=False, client_id=..., coop="") -> OIDCProvider``.
 
     Providers start on first use and stop at the end of the session; the same arguments return
     the same running provider.
@@ -271,12 +274,13 @@ def oidc_provider_factory() -> Iterator[Callable[..., OIDCProvider]]:
             *,
             skip_consent: bool = False,
             client_id: str = "meydan-test-client",
+            coop: str = "",
         ) -> OIDCProvider:
-            key = (tuple(redirect_uris), skip_consent, client_id)
+            key = (tuple(redirect_uris), skip_consent, client_id, coop)
             if key not in running:
                 running[key] = stack.enter_context(
                     start_oidc_provider(
-                        redirect_uris, skip_consent=skip_consent, client_id=client_id
+                        redirect_uris, skip_consent=skip_consent, client_id=client_id, coop=coop
                     )
                 )
             return running[key]

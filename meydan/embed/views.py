@@ -1,10 +1,12 @@
 """The widget's server side: its script, the sign-in popup and its postMessage
 bridge, and the no-JavaScript thread page."""
 
+import json
 import time
 from pathlib import Path
 
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -30,7 +32,8 @@ from meydan.embed.opener import opener_origin, origin_of
 from meydan.sites.models import Site
 
 STATIC = Path(__file__).resolve().parent / "static" / "embed"
-EMBED_SESSION_KEY = "meydan_embed_signin"
+PENDING_COOKIE = "meydan_embed_signin"  # the sign-in under way in this popup
+PENDING_SALT = "meydan.embed.pending-signin"
 DONE = "/embed/done/"
 PENDING_SECONDS = 30 * 60  # time to sign in at the provider, from opening the popup
 
@@ -86,7 +89,7 @@ def signin(request):
     if site is None or origin is None:
         return _refused(request)
     challenge = request.GET.get("challenge", "")
-    request.session[EMBED_SESSION_KEY] = {
+    pending = {
         "site": site.pk,
         "origin": origin,
         "challenge": challenge if CHALLENGE.match(challenge) else "",
@@ -99,8 +102,22 @@ def signin(request):
         if provider_id not in {option.id for option in options}:
             raise Http404("This sign-in provider is not configured.")
         provider = get_social_adapter().get_provider(request, provider_id)
-        return HttpResponseRedirect(provider.get_login_url(request, process="login", next=DONE))
-    return _choose_page(request)
+        response = HttpResponseRedirect(provider.get_login_url(request, process="login", next=DONE))
+    else:
+        response = _choose_page(request)
+    # Not in the session: allauth logs a reader out and in again when they sign in
+    # once more, and that starts a new session.
+    response.set_signed_cookie(
+        PENDING_COOKIE,
+        json.dumps(pending),
+        salt=PENDING_SALT,
+        max_age=PENDING_SECONDS,
+        path="/embed/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _choose_page(request):
@@ -117,7 +134,13 @@ def _choose_page(request):
 
 def _pending(request) -> dict | None:
     """The sign-in this browser started from a widget, if it is recent enough."""
-    pending = request.session.get(EMBED_SESSION_KEY)
+    raw = request.get_signed_cookie(
+        PENDING_COOKIE, default=None, salt=PENDING_SALT, max_age=PENDING_SECONDS
+    )
+    try:
+        pending = json.loads(raw) if raw else None
+    except ValueError:
+        return None
     if not isinstance(pending, dict) or not pending.get("origin"):
         return None
     if time.time() - pending.get("started", 0) > PENDING_SECONDS:
@@ -162,11 +185,10 @@ def done(request):
 
 
 def _finish(request, pending, commenter):
-    request.session.pop(EMBED_SESSION_KEY, None)
     drafts.draft_pop(request)
     context = {"origin": "", "token": "", "status": "cancelled"}
     if pending is None:
-        return render(request, "embed/done.html", context)
+        return _done_page(request, context)
     context["origin"] = pending["origin"]
     me = {"signed_in": False}
     if commenter is not None:
@@ -192,7 +214,13 @@ def _finish(request, pending, commenter):
                 "me": me,
             },
         )
-    return render(request, "embed/done.html", context)
+    return _done_page(request, context)
+
+
+def _done_page(request, context):
+    response = render(request, "embed/done.html", context)
+    response.delete_cookie(PENDING_COOKIE, path="/embed/", samesite="Lax")
+    return response
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

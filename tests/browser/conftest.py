@@ -100,6 +100,7 @@ def strict_browser(playwright):
 
 
 def field(scope, label):
+    """The text box with this accessible name (the label without its "*")."""
     return scope.get_by_role("textbox", name=label, exact=True)
 
 

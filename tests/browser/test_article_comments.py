@@ -7,12 +7,7 @@ from django.core.management import call_command
 
 from meydan.comments.models import Comment
 from meydan.newsroom.models import Article
-
-
-def field(page, label: str):
-    """The text box with this accessible name (the label without its "*")."""
-    return page.get_by_role("textbox", name=label, exact=True)
-
+from tests.browser.conftest import field
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -11,6 +11,7 @@ from meydan.comments import services
 from meydan.comments.models import Comment
 from meydan.newsroom.models import Article
 from meydan.sites.models import Site
+from tests.browser.conftest import field
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -26,10 +27,6 @@ def newsroom(live_server):
     )
     site.moderators.add(editor)
     return live_server.url + Article.objects.get().get_absolute_url()
-
-
-def field(page, label):
-    return page.get_by_role("textbox", name=label, exact=True)
 
 
 def post_as_guest(page, url, body, name):

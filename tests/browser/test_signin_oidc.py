@@ -11,15 +11,12 @@ from django.core.management import call_command
 from meydan.accounts.models import Profile
 from meydan.comments.models import Comment
 from meydan.newsroom.models import Article
+from tests.browser.conftest import field
 from tests.oidc_fixtures import ACCOUNT_NAME
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PROVIDER_NAME = "Newsroom ID"
-
-
-def field(page, label: str):
-    return page.get_by_role("textbox", name=label, exact=True)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from tests.browser.conftest import field
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
+
 def test_guest_reads_posts_replies_edits_deletes(
     strict_browser, new_page, blog, live_server, screenshot
 ):

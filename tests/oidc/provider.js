@@ -7,6 +7,9 @@
 //   OIDC_CLIENT_SECRET   its secret
 //   OIDC_REDIRECT_URIS   comma-separated redirect URIs (exact match, as OIDC requires)
 //   OIDC_SKIP_CONSENT    "1": grant openid/profile/email to the client without a consent page
+//   OIDC_COOP            a Cross-Origin-Opener-Policy for every response (e.g. "same-origin",
+//                        as Google's sign-in pages send): a popup that visits this provider
+//                        loses its window.opener for good
 //
 // Client: confidential web client, grant_types [authorization_code], response_types [code],
 // registered as token_endpoint_auth_method "client_secret_post". oidc-provider v9 treats
@@ -66,6 +69,7 @@ const clientId = env('OIDC_CLIENT_ID');
 const clientSecret = env('OIDC_CLIENT_SECRET');
 const redirectUris = env('OIDC_REDIRECT_URIS').split(',').map((s) => s.trim()).filter(Boolean);
 const skipConsent = process.env.OIDC_SKIP_CONSENT === '1';
+const coop = process.env.OIDC_COOP || '';
 
 const HOST = '127.0.0.1';
 const issuer = `http://${HOST}:${port}`;
@@ -160,6 +164,7 @@ provider.use(async (ctx, next) => {
 const oidcCallback = provider.callback();
 
 const server = createServer((req, res) => {
+  if (coop) res.setHeader('Cross-Origin-Opener-Policy', coop);
   const path = (req.url || '').split('?')[0];
   if (path === '/picture.png' && (req.method === 'GET' || req.method === 'HEAD')) {
     res.writeHead(200, {
