@@ -45,6 +45,7 @@ class WidgetClaims:
     site_id: int
     provider: str
     token_id: int
+    origin: str  # the page it was handed to ("" for tokens made in code)
 
 
 def _digest(value: str) -> str:
@@ -81,7 +82,13 @@ def widget_token_verify(token: str) -> WidgetClaims | None:
     )
     if row is None:
         return None
-    return WidgetClaims(user=row.user, site_id=row.site_id, provider=row.provider, token_id=row.pk)
+    return WidgetClaims(
+        user=row.user,
+        site_id=row.site_id,
+        provider=row.provider,
+        token_id=row.pk,
+        origin=row.origin,
+    )
 
 
 def widget_token_revoke(token_id: int) -> None:

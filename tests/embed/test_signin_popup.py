@@ -361,3 +361,14 @@ def test_an_expired_token_stops_working_and_is_cleaned_up(client, site, reader):
     assert me(token).status_code == 401
     issued_token(client, site, reader)
     assert WidgetToken.objects.count() == 1, "the expired one went when a new one came"
+
+
+def test_a_token_works_only_from_the_page_it_was_handed_to(client, site, reader):
+    token = issued_token(client, site, reader)
+    bearer = {"Authorization": f"Bearer {token}"}
+    api = Client()
+    assert api.get("/api/v1/me", headers={**bearer, "Origin": ORIGIN}).json()["signed_in"]
+    other = api.get("/api/v1/me", headers={**bearer, "Origin": OTHER_REGISTERED})
+    assert other.status_code == 401 and other.json()["error"]["code"] == "token_invalid"
+    # Outside a browser there may be no Origin at all: the token is the secret.
+    assert api.get("/api/v1/me", headers=bearer).json()["signed_in"] is True
