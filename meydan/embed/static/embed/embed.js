@@ -27,8 +27,10 @@
  * The page's origin must be registered for the site. A page with a Content-Security-Policy
  * must allow the Meydan server in script-src, style-src, img-src and connect-src; the
  * widget needs nothing else (no inline styles, no eval) and talks to no other host.
- * Sign-in opens a popup on the Meydan server; the token it hands back is kept in
- * sessionStorage, guests' edit keys (valid for the site's edit window) in localStorage.
+ * Sign-in opens a popup on the Meydan server, which starts only when the browser says a
+ * registered page opened it: keep the default referrer policy (or any that sends the
+ * origin; not "no-referrer"). The token it hands back is kept in sessionStorage,
+ * guests' edit keys (valid for the site's edit window) in localStorage.
  *
  * How the code is organised: meydan/embed/js/README.md.
  */
