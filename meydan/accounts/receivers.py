@@ -26,9 +26,17 @@ def remember_provider_and_refresh_profile(sender, request, user, **kwargs):
 @receiver(user_logged_out)
 def revoke_widget_tokens(sender, request, user, **kwargs):
     """Logging out of Meydan signs the reader out of every widget too: on a shared
-    computer, "Log out" must mean it everywhere that computer was signed in."""
-    if user is not None:
-        widget_tokens_revoke_for_user(user)
+    computer, "Log out" must mean it everywhere that computer was signed in.
+
+    Except at a provider's callback: when a signed-in reader signs in once more (from
+    another site's widget, say), allauth logs them out and in again to start a fresh
+    session. That is not the reader logging out."""
+    if user is None:
+        return
+    match = getattr(request, "resolver_match", None) if request is not None else None
+    if match is not None and (match.url_name or "").endswith("_callback"):
+        return
+    widget_tokens_revoke_for_user(user)
 
 
 @receiver(post_save, sender=SocialApp)

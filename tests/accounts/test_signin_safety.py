@@ -526,3 +526,20 @@ def test_log_out_next_cannot_send_the_reader_away(signed_in_browser, evil):
     assert response.status_code == 302
     assert_same_site(response["Location"])
     assert signed_in_browser.session.get(flows.SESSION_KEY) is None
+
+
+def test_signing_in_again_keeps_the_readers_widget_sign_ins(client, article, provider_api):
+    """allauth logs a reader out and in again when they sign in once more (on another
+    site's widget, say); that is not the reader logging out, so their widget tokens
+    elsewhere keep working. Logging out for real revokes them."""
+    from meydan.accounts.tokens import widget_token_issue, widget_token_verify
+
+    api = provider_api("google")
+    flows.sign_in(client, api)
+    user = get_user_model().objects.get(pk=flows.logged_in_user_id(client))
+    token = widget_token_issue(user, site_id=article.site_id, provider="google")
+    flows.sign_in(client, api)
+    assert int(flows.logged_in_user_id(client)) == user.pk
+    assert widget_token_verify(token) is not None
+    client.post(reverse("account_logout"))
+    assert widget_token_verify(token) is None
