@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from meydan.core.weburl import site_path, web_url
 from meydan.sites.models import Site
 
 
@@ -41,7 +42,14 @@ class Thread(models.Model):
         return self.title or self.key
 
     def get_absolute_url(self) -> str:
-        return self.url or self.key
+        """The page, as a browser will read the link: a path on this site or an
+        address on one of the site's origins; "/" for anything else (rows stored
+        before addresses were checked this way)."""
+        address = self.url or self.key
+        parsed = web_url(address)
+        if parsed is not None:
+            return parsed.href if self.site.allows_origin(parsed.origin) else "/"
+        return site_path(address) or "/"
 
     @property
     def accepts_comments(self) -> bool:

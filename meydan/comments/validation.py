@@ -5,10 +5,14 @@ a reader understands; comments.services.comment_post applies all of them, so no
 front door can skip one.
 """
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from meydan.core.weburl import web_url
 
 NAME_MAX = 100
 EMAIL_MAX = 254
@@ -72,8 +76,22 @@ def clean_website(value: str) -> str:
             _("Web addresses can be at most %(max)d characters.") % {"max": WEBSITE_MAX},
             code="max_length",
         )
-    if "://" not in value and not value.startswith("//") and ":" not in value.split("/")[0]:
+    if "://" not in value and not value.startswith(("//", "\\")) and ":" not in value.split("/")[0]:
         value = "https://" + value  # "example.org" is what people type
+    # Stored as typed, but only when a browser reads it as we do (core/weburl.py):
+    # no backslash, tab or newline, and the same host for the browser and for Python
+    # ("http://example.com\\@evil.example" links to example.com in a browser).
+    parsed = web_url(value, userinfo=True)
+    if parsed is None or any(ch in value for ch in "\\\t\r\n"):
+        raise ValidationError(_website.message, code="invalid")
+    try:
+        python_host = urlsplit(value).hostname
+    except ValueError:
+        python_host = None
+    if python_host is None or web_url(f"http://{python_host}/") != web_url(
+        f"http://{parsed.host}/"
+    ):
+        raise ValidationError(_website.message, code="invalid")
     _website(value)
     return value
 

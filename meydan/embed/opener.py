@@ -13,30 +13,12 @@ and that origin is registered for the site. A missing Referer (a page that set
 widget's pages must send at least their origin, which is every browser's default.
 """
 
-from urllib.parse import urlsplit
+from meydan.core.weburl import origin_of
 
 # Sec-Fetch-Site "none" is a navigation the reader started themselves (typed address,
 # bookmark): no page opened the popup. Sec-Fetch-Dest must be a top-level document.
 _REFUSED_SITES = {"none"}
 _ALLOWED_DESTS = {"document"}
-
-
-def origin_of(url: str) -> str | None:
-    """scheme://host[:port] of an http(s) URL, lower-cased; None for anything else."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port  # raises ValueError for a port that is not a number
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    if parts.username is not None or parts.password is not None or "\\" in url:
-        return None
-    host = parts.hostname.lower()
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    default = {"http": 80, "https": 443}[parts.scheme]
-    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
 
 
 def opener_origin(headers) -> str | None:
@@ -48,4 +30,8 @@ def opener_origin(headers) -> str | None:
     if dest is not None and dest not in _ALLOWED_DESTS:
         return None
     referer = headers.get("Referer") or ""
-    return origin_of(referer) if referer else None
+    # A browser sends the Referer serialised: never with a backslash (web_url refuses
+    # a user name or password itself).
+    if not referer or "\\" in referer:
+        return None
+    return origin_of(referer)

@@ -1,9 +1,25 @@
 """Site: one tenant — a news site or blog whose pages carry Meydan comments."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from meydan.core.weburl import origin_of, web_url
+
+
+def normalise_origin(value: str) -> str:
+    """'https://Blog.Example.org/' -> 'https://blog.example.org', read as a browser
+    reads it (core/weburl.py); raises ValidationError."""
+    parsed = web_url(value)
+    if parsed is None:
+        raise ValidationError(f"{value.strip()!r} is not an origin like https://blog.example.org")
+    if parsed.path != "/" or parsed.query or parsed.fragment:
+        raise ValidationError(
+            f"{value.strip()!r} has a path; an origin is only scheme://host[:port]"
+        )
+    return parsed.origin
 
 
 def _default_max_depth() -> int:
@@ -146,7 +162,19 @@ class Site(models.Model):
 
     @property
     def origin_list(self) -> list[str]:
-        return [line.strip().rstrip("/") for line in self.origins.splitlines() if line.strip()]
+        """The registered origins, as browsers send them (scheme://host[:port])."""
+        origins = (origin_of(line) for line in self.origins.splitlines() if line.strip())
+        return [origin for origin in origins if origin]
 
     def allows_origin(self, origin: str | None) -> bool:
-        return bool(origin) and origin.rstrip("/") in self.origin_list
+        normalised = origin_of(origin) if origin else None
+        return normalised is not None and normalised in self.origin_list
+
+    def clean(self) -> None:
+        """Each line of `origins` must be an origin; they are stored normalised."""
+        super().clean()
+        lines = [line for line in self.origins.splitlines() if line.strip()]
+        try:
+            self.origins = "\n".join(normalise_origin(line) for line in lines)
+        except ValidationError as error:
+            raise ValidationError({"origins": error.messages}) from None

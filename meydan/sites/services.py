@@ -6,18 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from meydan.sites.models import Site
-
-
-def normalise_origin(value: str) -> str:
-    """'https://Blog.Example.org/' -> 'https://blog.example.org'; raises ValidationError."""
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError(f"{value!r} is not an origin like https://blog.example.org")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValidationError(f"{value!r} has a path; an origin is only scheme://host[:port]")
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+from meydan.sites.models import Site, normalise_origin
 
 
 def _unique_slug(name: str) -> str:

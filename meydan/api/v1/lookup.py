@@ -2,11 +2,11 @@
 lookups besides the thread state)."""
 
 import re
-from urllib.parse import urlsplit
 
 from django.core.cache import cache
 
 from meydan.core.errors import MeydanError, NotFound
+from meydan.core.weburl import site_path, web_url
 from meydan.sites.models import Site
 
 SITE_SECONDS = 60
@@ -43,14 +43,18 @@ def page_key_for(site: Site, url: str) -> tuple[str, str]:
     url = (url or "").strip()
     if not url or len(url) > MAX_URL or _FORBIDDEN.search(url):
         raise MeydanError("Give the page's URL (at most 2,000 characters).", field="url")
-    if url.startswith("/") and not url.startswith("//"):
-        path = url if "?" not in url and "#" not in url else (urlsplit(url).path or "/")
+    # Read as a browser reads it (core/weburl.py): "/\\host/x" is another host.
+    if url.startswith(("/", "\\")):
+        path = site_path(url)
+        if path is None:
+            raise MeydanError(
+                "Give the page's path on this site, like /2015/06/rally/.", field="url"
+            )
+        path = path.split("#", 1)[0].split("?", 1)[0]
         return path, path
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    parsed = web_url(url)
+    if parsed is None:
         raise MeydanError("Give the page's URL, like https://blog.example.org/post/.", field="url")
-    origin = f"{parts.scheme}://{parts.netloc.lower()}"
-    if not site.allows_origin(origin):
+    if not site.allows_origin(parsed.origin):
         raise UrlNotOnSite(field="url")
-    path = parts.path or "/"
-    return path, f"{origin}{path}"
+    return parsed.path, parsed.origin + parsed.path
