@@ -391,6 +391,11 @@ if MEYDAN_AKISMET_KEY and "meydan.moderation.checks.akismet.AkismetCheck" not in
 # Per reader (keyed IP hash, and identity: account or email), and per site.
 MEYDAN_RATELIMIT_COMMENTS = env_rate("MEYDAN_RATELIMIT_COMMENTS", "5/m")
 MEYDAN_RATELIMIT_SITE_COMMENTS = env_rate("MEYDAN_RATELIMIT_SITE_COMMENTS", "600/m")
+# The other writes a stranger can make, per client (meydan/core/ratelimit.py). The
+# widget checks a sign-in under way every 1.5 s (40 a minute), so claims allow 120.
+MEYDAN_RATELIMIT_REPORTS = env_rate("MEYDAN_RATELIMIT_REPORTS", "10/h")
+MEYDAN_RATELIMIT_PREVIEWS = env_rate("MEYDAN_RATELIMIT_PREVIEWS", "60/m")
+MEYDAN_RATELIMIT_SIGNIN_CLAIMS = env_rate("MEYDAN_RATELIMIT_SIGNIN_CLAIMS", "120/m")
 # A comment form must be at least this old (signed timestamp) — bots post at once.
 MEYDAN_MIN_FORM_SECONDS = env_seconds_or_off("MEYDAN_MIN_FORM_SECONDS", 3)
 MEYDAN_MAX_FORM_SECONDS = env_int("MEYDAN_MAX_FORM_SECONDS", 2 * 86400, minimum=60)

@@ -37,6 +37,9 @@ def _no_speed_limits(settings):
     settings.MEYDAN_MIN_FORM_SECONDS = 0
     settings.MEYDAN_RATELIMIT_COMMENTS = None
     settings.MEYDAN_RATELIMIT_SITE_COMMENTS = None
+    settings.MEYDAN_RATELIMIT_REPORTS = None
+    settings.MEYDAN_RATELIMIT_PREVIEWS = None
+    settings.MEYDAN_RATELIMIT_SIGNIN_CLAIMS = None
     # One test process: its local-memory cache is shared by everything that runs.
     settings.MEYDAN_SHARED_CACHE = True
 

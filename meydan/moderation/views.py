@@ -16,8 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from meydan.comments.models import Comment
-from meydan.core.errors import InvalidComment, MeydanError
+from meydan.core.errors import InvalidComment, MeydanError, RateLimited
 from meydan.core.privacy import client_ip, keyed_hash
+from meydan.core.ratelimit import rate_limit
+from meydan.core.views import error_page
 from meydan.moderation import access, queries, services
 from meydan.moderation.forms import BanForm, EditForm, ReplyForm
 from meydan.moderation.models import AuditEntry, Ban
@@ -222,6 +224,12 @@ def comment_report(request, comment_id: int):
     comment = get_object_or_404(Comment, pk=comment_id, status=Comment.Status.APPROVED)
     if request.method != "POST":
         return render(request, "moderation/report.html", {"comment": comment})
+    try:
+        rate_limit(request, "report")
+    except RateLimited as error:
+        response = error_page(request, 429, _("Please wait a moment"), str(error.message))
+        response["Retry-After"] = str(error.retry_after)
+        return response
     reporter = (
         f"user:{request.user.pk}"
         if request.user.is_authenticated

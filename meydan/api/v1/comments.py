@@ -13,6 +13,7 @@ from meydan.comments import access, services
 from meydan.comments.rendering import render_markdown
 from meydan.core.errors import MeydanError, OriginNotAllowed
 from meydan.core.privacy import client_ip
+from meydan.core.ratelimit import rate_limit
 
 router = Router(tags=["comments"])
 
@@ -134,6 +135,7 @@ class PreviewOut(Schema):
 @router.post("/preview", response={200: PreviewOut, **WRITE_ERRORS})
 def comment_preview(request, data: PreviewIn):
     """POST /api/v1/preview — Markdown as it will look (sanitised HTML)."""
+    rate_limit(request, "preview")
     if "\x00" in data.body:
         raise MeydanError("The text contains a NUL character.", field="body")
     return {"html": render_markdown(data.body)}
@@ -150,6 +152,7 @@ class FlagOut(Schema):
 @router.post("/comments/{comment_id}/flag", response={200: FlagOut, **ERRORS})
 def comment_flag(request, comment_id: int, data: FlagIn):
     """POST /api/v1/comments/{id}/flag — a reader reports a comment to the moderators."""
+    rate_limit(request, "report")
     from meydan.comments.models import Comment
     from meydan.core.errors import NotFound
     from meydan.core.privacy import keyed_hash

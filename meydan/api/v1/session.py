@@ -14,6 +14,7 @@ from meydan.api.auth import api_commenter
 from meydan.api.v1.lookup import site_for_slug
 from meydan.api.v1.schemas import READ_ERRORS, WRITE_ERRORS
 from meydan.core.errors import SigninNotReady
+from meydan.core.ratelimit import rate_limit
 from meydan.moderation.checks.form_guard import form_token_issue
 
 router = Router(tags=["session"])
@@ -119,6 +120,7 @@ def signin_claim(request, data: ClaimIn):
     verifier of the challenge the widget gave it: once, within two minutes, for that
     site. 404 (code "not_ready") while the reader is still signing in, and for a
     verifier that started no sign-in."""
+    rate_limit(request, "signin_claim")
     site = site_for_slug(data.site)
     origin = (request.headers.get("Origin") or "").rstrip("/")
     result = signin_claim_redeem(data.verifier, site_id=site.pk, origin=origin)

@@ -1,48 +1,13 @@
-"""Rate limits per keyed IP hash, per identity (account or email) and per site.
-
-A sliding window over two fixed windows in the Django cache (Redis in
-production): the count of the previous window is weighted by how much of it still
-overlaps the last `period` seconds. Accurate enough to stop floods, two cache
-operations per key, and atomic where the cache's incr is (Redis, local memory).
-The client IP is trusted from X-Forwarded-For only through the configured number
-of proxies (meydan.core.privacy.client_ip), so spoofing it does not help.
-"""
-
-import math
-import time
+"""Rate limits on posting: per keyed IP hash, per identity (account or email) and
+per site, counted by meydan.core.ratelimit (the one rate-limit API)."""
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from meydan.core.ratelimit import hit
 from meydan.moderation.verdicts import Decision, Verdict
 
-
-def hit(scope: str, key: str, limit: int, period: int, now: float | None = None) -> int:
-    """Count one event for (scope, key); return seconds to wait (0 when allowed).
-
-    An event over the limit is not counted, so a client that keeps trying does not
-    lock itself out for longer.
-    """
-    now = time.time() if now is None else now
-    window = int(now // period)
-    current_key = f"meydan:rl:{scope}:{key}:{window}"
-    previous = cache.get(f"meydan:rl:{scope}:{key}:{window - 1}", 0)
-    current = cache.get(current_key, 0)
-    elapsed = now - window * period
-    weighted = previous * (period - elapsed) / period + current
-    if weighted + 1 > limit:
-        # Wait until enough of the previous window has slid out.
-        if previous:
-            needed = (weighted + 1 - limit) * period / previous
-            return max(1, math.ceil(min(needed, period - elapsed + period)))
-        return max(1, math.ceil(period - elapsed))
-    try:
-        cache.incr(current_key)
-    except ValueError:
-        cache.add(current_key, 0, timeout=period * 2 + 5)
-        cache.incr(current_key)
-    return 0
+__all__ = ["RateLimitCheck", "hit"]
 
 
 class RateLimitCheck:

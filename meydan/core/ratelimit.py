@@ -1,0 +1,83 @@
+"""The one rate-limit API: every write a stranger can make is counted here.
+
+A sliding window over two fixed windows in the Django cache (Redis in
+production): the count of the previous window is weighted by how much of it still
+overlaps the last `period` seconds. Accurate enough to stop floods, two cache
+operations per key, and atomic where the cache's incr is (Redis, local memory).
+The client IP is trusted from X-Forwarded-For only through the configured number
+of proxies (meydan.core.privacy.client_ip), so spoofing it does not help, and it is
+counted as a keyed hash, never stored.
+
+Posting has its own check in the moderation pipeline (per reader, per identity,
+per site: moderation/checks/rate_limit.py). The other writes a stranger can make
+call `rate_limit(request, ACTION)`; each action's limit is a setting
+(`MEYDAN_RATELIMIT_REPORTS`, `_PREVIEWS`, `_SIGNIN_CLAIMS`).
+"""
+
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+
+from meydan.core.errors import RateLimited
+from meydan.core.privacy import client_ip, keyed_hash
+
+# action -> (setting holding its (count, seconds) or None, what the person is told)
+ACTIONS = {
+    "report": (
+        "MEYDAN_RATELIMIT_REPORTS",
+        _("You have sent many reports in a short time. Please wait a moment and try again."),
+    ),
+    "preview": (
+        "MEYDAN_RATELIMIT_PREVIEWS",
+        _("Previews are coming too fast. Please wait a moment and try again."),
+    ),
+    "signin_claim": (
+        "MEYDAN_RATELIMIT_SIGNIN_CLAIMS",
+        _("Too many sign-in checks from this address. Please wait a moment and try again."),
+    ),
+}
+
+
+def hit(scope: str, key: str, limit: int, period: int, now: float | None = None) -> int:
+    """Count one event for (scope, key); return seconds to wait (0 when allowed).
+
+    An event over the limit is not counted, so a client that keeps trying does not
+    lock itself out for longer.
+    """
+    now = time.time() if now is None else now
+    window = int(now // period)
+    current_key = f"meydan:rl:{scope}:{key}:{window}"
+    previous = cache.get(f"meydan:rl:{scope}:{key}:{window - 1}", 0)
+    current = cache.get(current_key, 0)
+    elapsed = now - window * period
+    weighted = previous * (period - elapsed) / period + current
+    if weighted + 1 > limit:
+        # Wait until enough of the previous window has slid out.
+        if previous:
+            needed = (weighted + 1 - limit) * period / previous
+            return max(1, math.ceil(min(needed, period - elapsed + period)))
+        return max(1, math.ceil(period - elapsed))
+    try:
+        cache.incr(current_key)
+    except ValueError:
+        cache.add(current_key, 0, timeout=period * 2 + 5)
+        cache.incr(current_key)
+    return 0
+
+
+def rate_limit(request, action: str) -> None:
+    """Count this request for `action` against its client; raise RateLimited (429,
+    with Retry-After) when it is over the action's limit. Nothing is done for it
+    then, so the caller must call this before it changes anything."""
+    setting, message = ACTIONS[action]
+    rate = getattr(settings, setting)
+    if not rate:
+        return
+    ip = client_ip(request)
+    who = keyed_hash("ratelimit", ip) if ip else "no-address"
+    wait = hit(action, who, *rate)
+    if wait:
+        raise RateLimited(message, retry_after=wait)
