@@ -1,14 +1,156 @@
-from django.contrib import admin
+"""Comments, bans and the audit log in the Django admin.
 
+The admin is one more front door: every change goes through moderation.services,
+exactly as from the queue (audited, teaching the spam filter, lifting a shadow
+ban), and "delete" means "delete forever" there (replies stay under a placeholder).
+Django's own delete, which would cascade to every reply, is not offered.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from meydan.comments import validation
+from meydan.comments.models import Comment
+from meydan.core.errors import MeydanError
+from meydan.moderation import services
 from meydan.moderation.models import AuditEntry, Ban
+
+
+def _moderation_action(name: str, action: str, label):
+    def run(modeladmin, request, queryset):
+        done = 0
+        for comment in queryset.select_related("thread__site"):
+            try:
+                services.comment_moderate(comment, action, actor=request.user, note="admin")
+                done += 1
+            except MeydanError as error:
+                modeladmin.message_user(request, f"#{comment.pk}: {error.message}", messages.ERROR)
+        modeladmin.message_user(request, _("%(n)d comment(s) updated.") % {"n": done})
+
+    run.__name__ = name
+    run.short_description = label
+    return run
+
+
+@admin.action(description=_("Delete forever (replies stay, under a placeholder)"))
+def delete_forever(modeladmin, request, queryset):
+    count = 0
+    for comment in queryset.select_related("thread__site"):
+        services.comment_delete_forever(comment, actor=request.user)
+        count += 1
+    modeladmin.message_user(request, _("%(n)d comment(s) deleted.") % {"n": count})
+
+
+class CommentAdminForm(forms.ModelForm):
+    """Same field rules as the comment form (comments.validation)."""
+
+    author_url = forms.CharField(label=_("Website"), required=False, max_length=200)
+
+    class Meta:
+        model = Comment
+        fields = ["author_name", "author_email", "author_url", "body", "moderation_reason"]
+
+    def clean_author_name(self):
+        return validation.clean_name(self.cleaned_data.get("author_name", ""))
+
+    def clean_author_email(self):
+        return validation.clean_email(self.cleaned_data.get("author_email", ""), required=False)
+
+    def clean_author_url(self):
+        return validation.clean_website(self.cleaned_data.get("author_url", ""))
+
+    def clean_body(self):
+        limit = self.instance.thread.site.max_comment_length
+        return validation.clean_body(self.cleaned_data.get("body", ""), limit)
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    form = CommentAdminForm
+    list_display = ["author_name", "short_body", "thread", "status", "created"]
+    list_filter = ["status", "thread__site"]
+    search_fields = ["author_name", "author_email", "body"]
+    list_select_related = ["thread"]
+    fields = [
+        "thread", "parent", "replied_to", "user", "author_name", "author_email", "author_url",
+        "body", "status", "moderation_reason", "created", "edited", "ip_hash",
+    ]  # fmt: skip
+    readonly_fields = [
+        "thread", "parent", "replied_to", "user", "status", "created", "edited", "ip_hash",
+    ]  # fmt: skip
+    actions = [
+        _moderation_action("mark_approved", "approve", _("Approve")),
+        _moderation_action("mark_spam", "spam", _("Mark as spam")),
+        _moderation_action("mark_trash", "trash", _("Move to trash")),
+        _moderation_action("mark_restore", "restore", _("Restore from the trash")),
+        delete_forever,
+    ]
+
+    @admin.display(description=_("comment"))
+    def short_body(self, obj):
+        return obj.body[:80]
+
+    def has_add_permission(self, request):
+        return False  # comments are posted on the site, through comments.services
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # see the "Delete forever" action
+
+    def save_model(self, request, obj, form, change):
+        services.comment_moderator_edit(
+            obj,
+            actor=request.user,
+            body=form.cleaned_data["body"],
+            author_name=form.cleaned_data["author_name"],
+            author_email=form.cleaned_data["author_email"],
+            author_url=form.cleaned_data["author_url"],
+            moderation_reason=form.cleaned_data["moderation_reason"],
+        )
+
+
+class BanAdminForm(forms.ModelForm):
+    class Meta:
+        model = Ban
+        fields = ["site", "kind", "value", "shadow", "expires", "reason"]
 
 
 @admin.register(Ban)
 class BanAdmin(admin.ModelAdmin):
+    """Added and lifted through moderation.services (normalised, audited); a ban is
+    not edited in place: lift it and add another."""
+
+    form = BanAdminForm
     list_display = ["kind", "value", "site", "shadow", "expires", "created_by", "created"]
     list_filter = ["kind", "shadow", "site"]
     search_fields = ["value", "reason"]
     readonly_fields = ["created_by", "created"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            ban = services.ban_create(
+                actor=request.user,
+                site=data["site"],
+                kind=data["kind"],
+                value=data["value"],
+                expires=data.get("expires"),
+                shadow=data.get("shadow", False),
+                reason=data.get("reason", ""),
+            )
+        except MeydanError as error:
+            raise forms.ValidationError(str(error.message)) from None
+        obj.pk = ban.pk
+
+    def delete_model(self, request, obj):
+        services.ban_lift(obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for ban in queryset.select_related("site"):
+            services.ban_lift(ban, actor=request.user)
 
 
 @admin.register(AuditEntry)

@@ -182,15 +182,27 @@ def comment_delete_forever(comment: Comment, *, actor) -> None:
             comment_services.thread_changed(thread)
 
 
-def comment_moderator_edit(comment: Comment, *, actor, body: str) -> Comment:
+def comment_moderator_edit(
+    comment: Comment,
+    *,
+    actor,
+    body: str,
+    author_name: str | None = None,
+    author_email: str | None = None,
+    author_url: str | None = None,
+    moderation_reason: str | None = None,
+) -> Comment:
+    """A moderator corrects a comment's text (and, from the admin, its author
+    details); audited with what it was before."""
     with transaction.atomic():
         before = _snapshot(comment)
         comment = comment_services.comment_edit(
             comment,
             body=body,
-            author_name=comment.author_name,
-            author_email=comment.author_email,
-            author_url=comment.author_url,
+            author_name=comment.author_name if author_name is None else author_name,
+            author_email=comment.author_email if author_email is None else author_email,
+            author_url=comment.author_url if author_url is None else author_url,
+            moderation_reason=moderation_reason,
         )
         audit_record(
             actor=actor, action="edit", comment=comment, before=before, after=_snapshot(comment)

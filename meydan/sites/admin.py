@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from meydan.sites.models import Site
+from meydan.sites.services import site_update
 
 
 @admin.register(Site)
@@ -35,3 +36,9 @@ class SiteAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            site_update(obj)  # announces site_changed: caches and pages forget the old policy
+        else:
+            super().save_model(request, obj, form, change)

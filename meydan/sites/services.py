@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from meydan.sites.models import Site, normalise_origin
+from meydan.sites.signals import site_changed
 
 
 def _unique_slug(name: str) -> str:
@@ -44,3 +45,14 @@ def site_get_or_create(*, domain: str, name: str, origins: list[str] | None = No
 def site_remove(site: Site) -> None:
     """Delete a site with all its threads and comments."""
     site.delete()
+
+
+def site_update(site: Site) -> Site:
+    """Save a site whose fields a front door (the admin) changed, validated as the
+    model says, and announce it after commit (site_changed): cached sites, CORS
+    origins and every thread page built under the old policy are forgotten."""
+    site.full_clean()
+    with transaction.atomic():
+        site.save()
+        transaction.on_commit(lambda: site_changed.send(sender=Site, site=site))
+    return site

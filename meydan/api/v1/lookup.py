@@ -21,10 +21,14 @@ class UrlNotOnSite(MeydanError):
     message = "This URL is not on a page of this site (its origin is not registered)."
 
 
+def site_cache_key(slug: str) -> str:
+    return f"meydan:site:{slug}"
+
+
 def site_for_slug(slug: str) -> Site:
     if not _SLUG.match(slug or ""):
         raise NotFound("There is no site with this key. Check data-meydan-site.")
-    cache_key = f"meydan:site:{slug}"
+    cache_key = site_cache_key(slug)
     site = cache.get(cache_key)
     if site is None:
         site = Site.objects.filter(slug=slug).first()

@@ -22,7 +22,9 @@ from meydan.comments.services.threads import (
     thread_changed,
     thread_for_posting,
     thread_get_or_create,
+    thread_update,
     threads_changed,
+    threads_changed_for_site,
 )
 
 __all__ = [
@@ -39,5 +41,7 @@ __all__ = [
     "thread_changed",
     "thread_for_posting",
     "thread_get_or_create",
+    "thread_update",
     "threads_changed",
+    "threads_changed_for_site",
 ]

@@ -103,3 +103,32 @@ def threads_changed(thread_ids) -> None:
     Thread.objects.filter(pk__in=ids).update(version=F("version") + 1)
     pages = list(Thread.objects.filter(pk__in=ids).values_list("site_id", "key"))
     transaction.on_commit(lambda: caching.thread_state_forget(pages))
+
+
+THREAD_EDITABLE = ("is_open", "title", "url", "key")
+
+
+def thread_update(thread: Thread, **fields) -> Thread:
+    """Change a thread's own fields (open/closed, title, address) — the admin's door.
+
+    Bumps the version, so cached pages and API answers change at once; a new key
+    also forgets the page-to-thread lookup of the old and the new key."""
+    unknown = set(fields) - set(THREAD_EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    old_key = Thread.objects.filter(pk=thread.pk).values_list("key", flat=True).first()
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(thread, name, value)
+        thread_changed(thread, **fields)
+    if old_key and old_key != thread.key:
+        transaction.on_commit(lambda: caching.page_state_forget(thread.site_id, old_key))
+    transaction.on_commit(lambda: caching.page_state_forget(thread.site_id, thread.key))
+    thread.refresh_from_db(fields=["version"])
+    return thread
+
+
+def threads_changed_for_site(site_id: int) -> None:
+    """thread_changed for every thread of a site (its policy changed: page size,
+    order, open or not)."""
+    threads_changed(Thread.objects.filter(site_id=site_id).values_list("pk", flat=True))
