@@ -1,5 +1,7 @@
 """Site: one tenant — a news site or blog whose pages carry Meydan comments."""
 
+import functools
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -7,6 +9,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from meydan.core.weburl import origin_of, web_url
+
+
+@functools.lru_cache(maxsize=256)
+def _origins(text: str) -> tuple[str, ...]:
+    """The origins in a site's `origins` text, normalised (cached: checked per request)."""
+    parsed = (origin_of(line) for line in text.splitlines() if line.strip())
+    return tuple(dict.fromkeys(origin for origin in parsed if origin))
 
 
 def normalise_origin(value: str) -> str:
@@ -163,12 +172,13 @@ class Site(models.Model):
     @property
     def origin_list(self) -> list[str]:
         """The registered origins, as browsers send them (scheme://host[:port])."""
-        origins = (origin_of(line) for line in self.origins.splitlines() if line.strip())
-        return [origin for origin in origins if origin]
+        return list(_origins(self.origins))
 
     def allows_origin(self, origin: str | None) -> bool:
-        normalised = origin_of(origin) if origin else None
-        return normalised is not None and normalised in self.origin_list
+        if not origin:
+            return False
+        known = _origins(self.origins)
+        return origin in known or origin_of(origin) in known
 
     def clean(self) -> None:
         """Each line of `origins` must be an origin; they are stored normalised."""
