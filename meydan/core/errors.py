@@ -86,3 +86,9 @@ class SigninNotReady(MeydanError):
     code = "not_ready"
     status = 404
     message = _("Sign-in has not finished yet.")
+
+
+class UrlNotOnSite(MeydanError):
+    code = "url_not_on_site"
+    status = 400
+    message = _("This URL is not on a page of this site (its origin is not registered).")

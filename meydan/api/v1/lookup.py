@@ -5,7 +5,7 @@ import re
 
 from django.core.cache import cache
 
-from meydan.core.errors import MeydanError, NotFound
+from meydan.core.errors import MeydanError, NotFound, UrlNotOnSite
 from meydan.core.weburl import site_path, web_url
 from meydan.sites.models import Site
 
@@ -13,12 +13,6 @@ SITE_SECONDS = 60
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
 MAX_URL = 2000
 _FORBIDDEN = re.compile(r"[\x00\r\n\t ]")
-
-
-class UrlNotOnSite(MeydanError):
-    code = "url_not_on_site"
-    status = 400
-    message = "This URL is not on a page of this site (its origin is not registered)."
 
 
 def site_cache_key(slug: str) -> str:
