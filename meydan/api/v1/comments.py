@@ -125,7 +125,8 @@ def comment_delete(request, comment_id: int):
 
 
 class PreviewIn(Schema):
-    body: str = Field(max_length=MAX_BODY)
+    # A NUL is refused by the schema (422, "invalid"), so the document says so.
+    body: str = Field(max_length=MAX_BODY, pattern=r"^[^\x00]*$")
 
 
 class PreviewOut(Schema):

@@ -62,8 +62,16 @@ def _domain_error(request, error: MeydanError):
 def _schema_error(request, error: ValidationError):
     fields: dict[str, list[str]] = {}
     for item in error.errors:
-        loc = [str(part) for part in item.get("loc", []) if part not in ("body", "data", "query")]
-        fields.setdefault(".".join(loc) or "request", []).append(item.get("msg", "invalid"))
+        loc = [str(part) for part in item.get("loc", [])]
+        # ninja's prefix ("body", "data") or ("query", …) — not a field named "body".
+        while len(loc) > 1 and loc[0] in ("body", "data", "query", "path"):
+            loc.pop(0)
+        if loc and loc[0] in ("data",):
+            loc = []
+        message = item.get("msg", "invalid")
+        if item.get("type") == "string_pattern_mismatch":
+            message = "Contains characters that are not allowed here."
+        fields.setdefault(".".join(loc) or "request", []).append(message)
     return error_response(422, "invalid", "Some fields need your attention.", fields)
 
 

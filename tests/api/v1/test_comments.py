@@ -221,6 +221,15 @@ def test_preview(api):
     assert response.json() == {"html": "<p><em>hi</em> &lt;script&gt;x&lt;/script&gt;</p>"}
 
 
+def test_preview_refuses_a_nul_character_as_its_schema_says(api):
+    response = api.post("/preview", {"body": "before\u0000after"})
+    assert response.status_code == 422
+    assert (
+        response.json()["error"]["code"] == "invalid"
+        and "body" in response.json()["error"]["fields"]
+    )
+
+
 def test_site_config(api, site):
     data = api.get(f"/sites/{site.slug}").json()
     assert data["key"] == site.slug and data["limits"]["max_length"] == 10_000
