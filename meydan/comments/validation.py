@@ -88,9 +88,8 @@ def clean_website(value: str) -> str:
         python_host = urlsplit(value).hostname
     except ValueError:
         python_host = None
-    if python_host is None or web_url(f"http://{python_host}/") != web_url(
-        f"http://{parsed.host}/"
-    ):
+    as_python_reads = web_url(f"http://{python_host}/") if python_host else None
+    if as_python_reads is None or as_python_reads.host != parsed.host:
         raise ValidationError(_website.message, code="invalid")
     _website(value)
     return value

@@ -2,7 +2,6 @@
 bridge, and the no-JavaScript thread page."""
 
 import json
-import time
 from pathlib import Path
 
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
@@ -93,7 +92,6 @@ def signin(request):
         "site": site.pk,
         "origin": origin,
         "challenge": challenge if CHALLENGE.match(challenge) else "",
-        "started": int(time.time()),
     }
     drafts.draft_save(request, {}, DONE)
     provider_id = request.GET.get("provider", "")
@@ -143,9 +141,7 @@ def _pending(request) -> dict | None:
         return None
     if not isinstance(pending, dict) or not pending.get("origin"):
         return None
-    if time.time() - pending.get("started", 0) > PENDING_SECONDS:
-        return None
-    return pending
+    return pending  # its age is the signed cookie's (max_age above)
 
 
 @require_safe

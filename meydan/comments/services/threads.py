@@ -121,14 +121,17 @@ def thread_update(thread: Thread, **fields) -> Thread:
         for name, value in fields.items():
             setattr(thread, name, value)
         thread_changed(thread, **fields)
-    if old_key and old_key != thread.key:
+    if old_key and old_key != thread.key:  # thread_changed forgets the new key's state
         transaction.on_commit(lambda: caching.page_state_forget(thread.site_id, old_key))
-    transaction.on_commit(lambda: caching.page_state_forget(thread.site_id, thread.key))
     thread.refresh_from_db(fields=["version"])
     return thread
 
 
 def threads_changed_for_site(site_id: int) -> None:
     """thread_changed for every thread of a site (its policy changed: page size,
-    order, open or not)."""
-    threads_changed(Thread.objects.filter(site_id=site_id).values_list("pk", flat=True))
+    order, open or not): one UPDATE by site, not a list of ids (a big site has more
+    threads than a statement may have parameters)."""
+    threads = Thread.objects.filter(site_id=site_id)
+    threads.update(version=F("version") + 1)
+    pages = list(threads.values_list("site_id", "key"))
+    transaction.on_commit(lambda: caching.thread_state_forget(pages))
