@@ -74,6 +74,7 @@ def main() -> None:
                 body=f"*{text}* [link](https://example.org/{i})",
                 parent_id=parent[0] if parent else None,
                 moderate=False,
+                channel="command",
             )
             posted.append((result.comment.pk, result.comment.depth))
         pages = [1] if size <= site.page_size * 2 else [1, 10]

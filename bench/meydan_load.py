@@ -68,6 +68,7 @@ def load(site_slug: str, dataset: str, idmap_path: str, only: set[str] | None) -
                     parent_id=parent,
                     ip=row["ip"],
                     moderate=False,
+                    channel="command",
                 )
                 ids.append(result.comment.pk)
         idmap[uri] = ids

@@ -108,6 +108,7 @@ def run(args) -> int:
                 author=services.Author(name="Seed", email=f"seed{i}@example.org"),
                 body=f"Seed {i} of {thread.key}",
                 moderate=False,
+                channel="command",
             ).comment.pk
             for i in range(5)
         ]

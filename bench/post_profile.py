@@ -94,6 +94,7 @@ def main() -> None:
                 author=services.Author(name=f"Seed {i}", email=f"seed{i}@example.org"),
                 body=" ".join(rng.choices(WORDS, k=12)),
                 moderate=False,
+                channel="command",
             ).comment.pk
             for i in range(20)
         ]

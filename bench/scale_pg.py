@@ -227,6 +227,7 @@ class Workload:
                 ip=ip,
                 created=self.created(thread_no, idx),
                 moderate=False,
+                channel="command",
             )
             ids.append(result.comment.pk)
 

@@ -33,7 +33,7 @@ for i in range(100):
     posted.append(services.comment_post(
         thread=thread, author=services.Author(name=f"Reader {i % 30}", email=f"r{i}@example.org"),
         body=f"*{text}* [a link](https://example.org/{i})",
-        parent_id=parent.pk if parent else None, moderate=False).comment)
+        parent_id=parent.pk if parent else None, moderate=False, channel="command").comment)
 """
 
 

@@ -98,6 +98,7 @@ def post(thread, django_capture_on_commit_callbacks):
                 author=services.Author(name=name, email=email, url=kw.pop("url", "")),
                 body=body,
                 parent_id=parent.pk if parent is not None else None,
+                channel=kw.pop("channel", "form"),
                 **kw,
             )
         return result.comment

@@ -12,11 +12,11 @@ User = get_user_model()
 
 class MeydanUserAdmin(UserAdmin):
     def delete_model(self, request, obj):
-        services.account_delete(obj, keep_comments=True)
+        services.account_delete(obj, keep_comments=True, channel="admin", actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for user in queryset:
-            services.account_delete(user, keep_comments=True)
+            services.account_delete(user, keep_comments=True, channel="admin", actor=request.user)
 
 
 if admin.site.is_registered(User):

@@ -20,17 +20,21 @@ def profile_update_from_social(user, social_account) -> Profile:
     return profile
 
 
-def account_delete(user, *, keep_comments: bool) -> int:
+def account_delete(user, *, keep_comments: bool, channel, actor=None) -> int:
     """Delete a reader's account, and either keep their comments as by "deleted user"
     or remove them (text erased; replies by others stay, under a placeholder).
 
     Returns how many comments were changed.
     """
+    if actor is not None and actor.pk == user.pk:
+        actor = None  # the account is gone when the erase is announced: nobody to name
     with transaction.atomic():
         if keep_comments:
-            changed = comment_services.comments_anonymise_for_user(user)
+            changed = comment_services.comments_anonymise_for_user(
+                user, channel=channel, actor=actor
+            )
         else:
-            changed = comment_services.comments_remove_for_user(user)
+            changed = comment_services.comments_remove_for_user(user, channel=channel, actor=actor)
         user.delete()  # cascades to social accounts, email addresses, profile, MFA
     return changed
 

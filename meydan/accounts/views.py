@@ -142,6 +142,6 @@ def account_delete(request):
         messages.error(request, _("Staff accounts are removed by an administrator."))
         return HttpResponseRedirect("/account/#delete")
     get_account_adapter(request).logout(request)
-    services.account_delete(user, keep_comments=choice == "keep")
+    services.account_delete(user, keep_comments=choice == "keep", channel="form", actor=user)
     messages.success(request, _("Your account has been deleted."))
     return HttpResponseRedirect("/")

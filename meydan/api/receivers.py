@@ -5,7 +5,7 @@ from django.dispatch import receiver
 
 from meydan.api.cors import forget_origins
 from meydan.api.v1.lookup import site_cache_key
-from meydan.sites.signals import site_changed
+from meydan.sites.events import site_changed
 
 
 @receiver(site_changed, dispatch_uid="meydan-api-site-changed")

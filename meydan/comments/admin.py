@@ -21,4 +21,5 @@ class ThreadAdmin(admin.ModelAdmin):
         return False  # it would take every comment with it; close the thread instead
 
     def save_model(self, request, obj, form, change):
-        services.thread_update(obj, **{name: form.cleaned_data[name] for name in form.changed_data})
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        services.thread_update(obj, channel="admin", actor=request.user, **changed)

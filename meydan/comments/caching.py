@@ -3,7 +3,7 @@ the database).
 
 - thread state: (site, page key) -> (thread id, version, published count), or
   (0, 0, 0) for a page with no thread yet. Dropped after every commit that changes the thread (see
-  services.threads.thread_changed), so an ETag built from it is never stale.
+  services.threads.thread_bump), so an ETag built from it is never stale.
 - payloads (API JSON, HTML lists) are keyed by (thread id, version, …): a new
   version makes new keys, and old ones simply expire.
 """

@@ -217,6 +217,7 @@ def handle_post(request, *, site, key: str, url: str, title: str, render_page):
             ip=client_ip(request),
             honeypot=data.get("homepage", ""),
             form_token=data.get("form_token") or None,
+            channel="form",
         )
     except InvalidComment as error:
         for field, messages in error.errors.items():

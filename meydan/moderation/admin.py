@@ -22,7 +22,9 @@ def _moderation_action(name: str, action: str, label):
         done = 0
         for comment in queryset.select_related("thread__site"):
             try:
-                services.comment_moderate(comment, action, actor=request.user, note="admin")
+                services.comment_moderate(
+                    comment, action, actor=request.user, note="admin", channel="admin"
+                )
                 done += 1
             except MeydanError as error:
                 modeladmin.message_user(request, f"#{comment.pk}: {error.message}", messages.ERROR)
@@ -37,7 +39,7 @@ def _moderation_action(name: str, action: str, label):
 def delete_forever(modeladmin, request, queryset):
     count = 0
     for comment in queryset.select_related("thread__site"):
-        services.comment_delete_forever(comment, actor=request.user)
+        services.comment_delete_forever(comment, actor=request.user, channel="admin")
         count += 1
     modeladmin.message_user(request, _("%(n)d comment(s) deleted.") % {"n": count})
 
@@ -106,6 +108,7 @@ class CommentAdmin(admin.ModelAdmin):
             author_email=form.cleaned_data["author_email"],
             author_url=form.cleaned_data["author_url"],
             moderation_reason=form.cleaned_data["moderation_reason"],
+            channel="admin",
         )
 
 

@@ -7,8 +7,13 @@ class ModerationConfig(AppConfig):
     label = "moderation"
 
     def ready(self) -> None:
+        from meydan.comments import erasure
         from meydan.moderation.bans import ban_deleted, ban_saved
+        from meydan.moderation.erasure import scrub_comment
         from meydan.moderation.models import Ban
+
+        # Audit snapshots, reports and spam memory go with an erased comment.
+        erasure.register("moderation", scrub_comment)
 
         # Keep the per-site "has bans" flag right (see moderation.bans).
         post_save.connect(ban_saved, sender=Ban, dispatch_uid="meydan-ban-saved")

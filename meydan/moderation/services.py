@@ -4,13 +4,17 @@ after) in the same transaction, and teaches the spam filter where it applies."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meydan.accounts.identity import profile_for_user
 from meydan.comments import services as comment_services
+from meydan.comments.events import Channel
 from meydan.comments.models import Comment
 from meydan.core.errors import MeydanError
+from meydan.moderation import spam
+from meydan.moderation.models import AuditEntry, Ban, Flag
 
 S = Comment.Status
 
@@ -72,8 +76,6 @@ def audit_record(
     comment_ref: int | None = None,
 ):
     """`comment_ref` names a comment that is gone (deleted for good), for the log."""
-    from meydan.moderation.models import AuditEntry
-
     site = site or (comment.thread.site if comment is not None else None)
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -89,21 +91,24 @@ def audit_record(
 
 def _teach(comment: Comment, lesson: str) -> None:
     """Teach the spam filter a moderator's decision (it unlearns a reversed one itself)."""
-    from meydan.moderation import spam
-
     if lesson:
         spam.spam_learn(comment, is_spam=lesson == "spam")
 
 
 def _restore_target(comment: Comment) -> str:
-    from meydan.moderation.models import AuditEntry
-
     last = AuditEntry.objects.filter(comment=comment, action="trash").order_by("-created").first()
     previous = (last.before or {}).get("status") if last else None
     return previous if previous in (S.APPROVED, S.PENDING, S.SPAM) else S.PENDING
 
 
-def comment_moderate(comment: Comment, action: str, *, actor, note: str = "") -> Comment:
+def comment_moderate(
+    comment: Comment,
+    action: str,
+    *,
+    actor,
+    note: str = "",
+    channel: Channel | str = Channel.MODERATION,
+) -> Comment:
     """Apply one action (see ACTIONS) to one comment the actor may moderate."""
     if action not in ACTIONS:
         raise MeydanError(_("Unknown moderation action."))
@@ -118,10 +123,9 @@ def comment_moderate(comment: Comment, action: str, *, actor, note: str = "") ->
         before = _snapshot(comment)
         target = spec.target or _restore_target(comment)
         reason = f"{action} by {actor.get_username()}" if actor else action
-        comment = comment_services.comment_set_status(comment, target, reason=reason)
-        if comment.shadow and target == S.APPROVED:
-            Comment.objects.filter(pk=comment.pk).update(shadow=False)
-            comment.shadow = False
+        comment = comment_services.comment_set_status(
+            comment, target, reason=reason, channel=channel, actor=actor
+        )
         _teach(comment, spec.teaches)
         audit_record(
             actor=actor,
@@ -134,52 +138,32 @@ def comment_moderate(comment: Comment, action: str, *, actor, note: str = "") ->
     return comment
 
 
-def comments_moderate_bulk(comments, action: str, *, actor) -> int:
+def comments_moderate_bulk(
+    comments, action: str, *, actor, channel: Channel | str = Channel.MODERATION
+) -> int:
     count = 0
     for comment in comments:
-        comment_moderate(comment, action, actor=actor, note="bulk")
+        comment_moderate(comment, action, actor=actor, note="bulk", channel=channel)
         count += 1
     return count
 
 
-def comment_delete_forever(comment: Comment, *, actor) -> None:
-    """Delete a comment for good. If others replied to it, its row stays as an erased
-    placeholder (no text, no author) so their replies keep their place."""
+def comment_delete_forever(
+    comment: Comment, *, actor, channel: Channel | str = Channel.MODERATION
+) -> None:
+    """Delete a comment for good (comments.services.comment_erase). If others
+    replied to it, its row stays as an erased placeholder (no text, no author) so
+    their replies keep their place. The log keeps that it was deleted, by whom, when
+    and from which status; the erase scrubs the text and author from every snapshot."""
     with transaction.atomic():
-        before = _snapshot(comment)
-        site = comment.thread.site
-        if comment.replies.exists():
-            from meydan.moderation import spam
-
-            spam.spam_forget(comment)
-            comment = comment_services.comment_set_status(comment, S.TRASH, reason="deleted")
-            Comment.objects.filter(pk=comment.pk).update(
-                body="",
-                body_html="",
-                author_name="",
-                author_email="",
-                author_url="",
-                ip_hash="",
-                user=None,
-                author_picture="",
-            )
-            audit_record(
-                actor=actor, action="delete", comment=comment, before=before, after={"erased": True}
-            )
-        else:
-            thread, ref = comment.thread, comment.pk
-            audit_record(
-                actor=actor,
-                action="delete",
-                comment=None,
-                comment_ref=ref,
-                site=site,
-                before=before,
-                after={"deleted": ref},
-            )
-            comment_services.comment_set_status(comment, S.TRASH, reason="deleted")
-            Comment.objects.filter(pk=ref).delete()
-            comment_services.thread_changed(thread)
+        entry = audit_record(
+            actor=actor, action="delete", comment=comment, before=_snapshot(comment)
+        )
+        kept = comment_services.comment_erase(
+            comment, reason="deleted", channel=channel, actor=actor, delete_row=True, name=""
+        )
+        entry.after = {"erased": True} if kept is not None else {"deleted": comment.pk}
+        entry.save(update_fields=["after"])
 
 
 def comment_moderator_edit(
@@ -191,6 +175,7 @@ def comment_moderator_edit(
     author_email: str | None = None,
     author_url: str | None = None,
     moderation_reason: str | None = None,
+    channel: Channel | str = Channel.MODERATION,
 ) -> Comment:
     """A moderator corrects a comment's text (and, from the admin, its author
     details); audited with what it was before."""
@@ -203,6 +188,8 @@ def comment_moderator_edit(
             author_email=comment.author_email if author_email is None else author_email,
             author_url=comment.author_url if author_url is None else author_url,
             moderation_reason=moderation_reason,
+            channel=channel,
+            actor=actor,
         )
         audit_record(
             actor=actor, action="edit", comment=comment, before=before, after=_snapshot(comment)
@@ -212,8 +199,6 @@ def comment_moderator_edit(
 
 def comment_moderator_reply(parent: Comment, *, actor, body: str) -> Comment:
     """Reply as the moderator (published at once, no checks), e.g. to explain a decision."""
-    from meydan.accounts.identity import profile_for_user
-
     profile = profile_for_user(actor)
     with transaction.atomic():
         result = comment_services.comment_post(
@@ -227,6 +212,7 @@ def comment_moderator_reply(parent: Comment, *, actor, body: str) -> Comment:
             body=body,
             parent_id=parent.pk,
             moderate=False,
+            channel=Channel.MODERATION,
         )
         audit_record(
             actor=actor, action="reply", comment=result.comment, after=_snapshot(result.comment)
@@ -244,8 +230,6 @@ def ban_create(
     shadow: bool = False,
     reason: str = "",
 ):
-    from meydan.moderation.models import Ban
-
     value = value.strip().lower() if kind == Ban.Kind.EMAIL else value.strip()
     if not value:
         raise MeydanError(_("Say whom to ban."))
@@ -287,27 +271,26 @@ def ban_lift(ban, *, actor) -> None:
         ban.delete()
 
 
-def comment_flag(comment: Comment, *, reporter_key: str, reason: str = "") -> bool:
+def comment_flag(
+    comment: Comment, *, reporter_key: str, reason: str = "", channel: Channel | str
+) -> bool:
     """A reader reports a comment. Each reader counts once; at the site's threshold a
     published comment is held for review. Returns False for a repeated report."""
-    from django.db import IntegrityError
-    from django.db.models import F
-
-    from meydan.moderation.models import Flag
-
     with transaction.atomic():
         try:
             with transaction.atomic():
                 Flag.objects.create(comment=comment, reporter=reporter_key, reason=reason[:200])
         except IntegrityError:
             return False
-        Comment.objects.filter(pk=comment.pk).update(flag_count=F("flag_count") + 1)
-        comment.refresh_from_db(fields=["flag_count", "status"])
+        comment = comment_services.comment_report_counted(comment)
         threshold = comment.thread.site.flag_threshold
         if comment.status == S.APPROVED and comment.flag_count >= threshold:
             before = _snapshot(comment)
             comment = comment_services.comment_set_status(
-                comment, S.PENDING, reason=f"held: {comment.flag_count} reader reports"
+                comment,
+                S.PENDING,
+                reason=f"held: {comment.flag_count} reader reports",
+                channel=channel,
             )
             audit_record(
                 actor=None,

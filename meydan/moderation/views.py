@@ -235,6 +235,8 @@ def comment_report(request, comment_id: int):
         if request.user.is_authenticated
         else keyed_hash("reporter", client_ip(request) or request.session.session_key or "")
     )
-    services.comment_flag(comment, reporter_key=reporter, reason=request.POST.get("reason", ""))
+    services.comment_flag(
+        comment, reporter_key=reporter, reason=request.POST.get("reason", ""), channel="form"
+    )
     messages.success(request, _("Thank you. A moderator will look at this comment."))
     return HttpResponseRedirect(reverse("comment-permalink", args=[comment.pk]))

@@ -39,6 +39,7 @@ class SiteAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            site_update(obj)  # announces site_changed: caches and pages forget the old policy
+            # announces site_changed: caches and pages forget the old policy
+            site_update(obj, channel="admin", actor=request.user)
         else:
             super().save_model(request, obj, form, change)

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from meydan.sites.events import Channel, announce, site_changed
 from meydan.sites.models import Site, normalise_origin
-from meydan.sites.signals import site_changed
 
 
 def _unique_slug(name: str) -> str:
@@ -47,12 +47,12 @@ def site_remove(site: Site) -> None:
     site.delete()
 
 
-def site_update(site: Site) -> Site:
+def site_update(site: Site, *, channel: Channel | str, actor=None) -> Site:
     """Save a site whose fields a front door (the admin) changed, validated as the
     model says, and announce it after commit (site_changed): cached sites, CORS
     origins and every thread page built under the old policy are forgotten."""
     site.full_clean()
     with transaction.atomic():
         site.save()
-        transaction.on_commit(lambda: site_changed.send(sender=Site, site=site))
+        announce(site_changed, Site, site=site, channel=channel, actor=actor)
     return site

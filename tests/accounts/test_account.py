@@ -42,6 +42,7 @@ def reader_comment(thread, reader, body="Mine", parent=None):
         author=services.Author(name="Leyla Q.", email=reader.email, user=reader, provider="google"),
         body=body,
         parent_id=parent.pk if parent else None,
+        channel="form",
     ).comment
 
 

@@ -59,6 +59,7 @@ def test_hold_approve_and_bulk_spam(new_page, newsroom, live_server, screenshot)
             thread=thread,
             author=services.Author(name=f"Bot {i}", email=f"bot{i}@spam.example"),
             body=f"Cheap watches at https://spam.example/{i} and https://spam.example/x{i}",
+            channel="form",
         )
         assert with_spam.comment.status == Comment.Status.PENDING
 

@@ -59,8 +59,8 @@ def test_hidden_comments_and_placeholders(thread, post):
     parent = post("parent")
     reply = post("reply", parent=parent)
     spam = post("spam")
-    services.comment_set_status(spam, Comment.Status.SPAM)
-    services.comment_set_status(parent, Comment.Status.TRASH)
+    services.comment_set_status(spam, Comment.Status.SPAM, channel="moderation")
+    services.comment_set_status(parent, Comment.Status.TRASH, channel="moderation")
     page = queries.thread_visible_page(thread)
     # The reply keeps its context: a placeholder stands for the removed parent.
     assert texts(page) == [None, "reply"]
@@ -132,6 +132,7 @@ def test_large_thread_page_stays_small(thread, site):
             body=f"comment {i}",
             parent_id=parent,
             moderate=False,
+            channel="form",
         )
         if parent is None:
             roots.append(result.comment.pk)

@@ -1,8 +1,8 @@
 import pytest
 
 from meydan.comments import services
+from meydan.comments.events import comment_posted
 from meydan.comments.models import Comment, Thread
-from meydan.comments.signals import comment_held, comment_published
 from meydan.core.errors import InvalidComment, ParentNotFound, ThreadClosed
 
 
@@ -41,7 +41,9 @@ def test_reply_beyond_max_depth_attaches_at_the_limit(site, post):
 
 def test_guest_must_give_name_email_and_text(thread):
     with pytest.raises(InvalidComment) as error:
-        services.comment_post(thread=thread, author=services.Author(name=" "), body="")
+        services.comment_post(
+            thread=thread, author=services.Author(name=" "), body="", channel="form"
+        )
     assert set(error.value.errors) == {"name", "email", "body"}
     assert not Comment.objects.exists()
 
@@ -53,6 +55,7 @@ def test_limits_have_clear_messages(thread, site):
             thread=thread,
             author=services.Author(name="x" * 101, email="not-an-email", url="ftp://x.org"),
             body="y" * 21,
+            channel="form",
         )
     errors = error.value.errors
     assert "at most 100 characters" in errors["name"][0]
@@ -69,7 +72,10 @@ def test_website_without_scheme_gets_https(post):
 def test_nul_bytes_are_refused(thread):
     with pytest.raises(InvalidComment) as error:
         services.comment_post(
-            thread=thread, author=services.Author(name="A", email="a@b.org"), body="a\x00b"
+            thread=thread,
+            author=services.Author(name="A", email="a@b.org"),
+            body="a\x00b",
+            channel="form",
         )
     assert "NUL" in error.value.errors["body"][0]
 
@@ -92,7 +98,7 @@ def test_parent_from_another_thread_is_refused(site, thread, post):
 
 def test_parent_in_trash_is_refused(post):
     parent = post("soon gone")
-    services.comment_set_status(parent, Comment.Status.TRASH)
+    services.comment_set_status(parent, Comment.Status.TRASH, channel="moderation")
     with pytest.raises(ParentNotFound):
         post("reply", parent=parent)
 
@@ -109,11 +115,11 @@ def test_hold_all_saves_pending_with_reason_and_no_count(site, thread, post):
 
 def test_set_status_keeps_count_right(thread, post):
     comment = post("x")
-    services.comment_set_status(comment, Comment.Status.SPAM)
+    services.comment_set_status(comment, Comment.Status.SPAM, channel="moderation")
     thread.refresh_from_db()
     assert thread.comment_count == 0
-    services.comment_set_status(comment, Comment.Status.APPROVED)
-    services.comment_set_status(comment, Comment.Status.APPROVED)
+    services.comment_set_status(comment, Comment.Status.APPROVED, channel="moderation")
+    services.comment_set_status(comment, Comment.Status.APPROVED, channel="moderation")
     thread.refresh_from_db()
     assert thread.comment_count == 1 and thread.version == 3
 
@@ -131,22 +137,28 @@ def test_signals_are_sent_after_commit(site, thread):
     def receiver(sender, comment, **kwargs):
         seen.append((comment.pk, Comment.objects.filter(pk=comment.pk).exists()))
 
-    comment_published.connect(receiver)
-    comment_held.connect(receiver)
+    comment_posted.connect(receiver)
     try:
         result = services.comment_post(
-            thread=thread, author=services.Author(name="A", email="a@b.org"), body="x"
+            thread=thread,
+            author=services.Author(name="A", email="a@b.org"),
+            body="x",
+            channel="form",
         )
     finally:
-        comment_published.disconnect(receiver)
-        comment_held.disconnect(receiver)
+        comment_posted.disconnect(receiver)
     assert seen == [(result.comment.pk, True)]
 
 
 def test_edit_rerenders_and_bumps_version(thread, post):
     comment = post("old")
     services.comment_edit(
-        comment, body="**new**", author_name="Aynur", author_email="", author_url=""
+        comment,
+        body="**new**",
+        author_name="Aynur",
+        author_email="",
+        author_url="",
+        channel="moderation",
     )
     comment.refresh_from_db()
     thread.refresh_from_db()

@@ -209,6 +209,7 @@ class TestBans:
                 thread=thread,
                 author=services.Author(name=user.username, email=user.email, user=user),
                 body=f"by {user.username}",
+                channel="form",
             )
 
         with pytest.raises(CommentRejected):
@@ -328,6 +329,7 @@ class TestRateLimits:
                 author=services.Author(name="R", email=reader.email, user=reader),
                 body=f"c{n}",
                 ip=f"198.51.100.{n}",
+                channel="form",
             )
 
         for n in range(3):
@@ -563,9 +565,9 @@ class TestDuplicates:
     def test_signed_in_reader(self, thread, make_user):
         reader = make_user("reader")
         author = services.Author(name="R", email=reader.email, user=reader)
-        services.comment_post(thread=thread, author=author, body="Mine.")
+        services.comment_post(thread=thread, author=author, body="Mine.", channel="form")
         with pytest.raises(CommentRejected):
-            services.comment_post(thread=thread, author=author, body="Mine.")
+            services.comment_post(thread=thread, author=author, body="Mine.", channel="form")
 
     def test_anonymous_guest_by_ip(self, site, post):
         site.require_name_email = False
@@ -643,12 +645,14 @@ class TestFirstComment:
     def test_signed_in_reader(self, thread, make_user, moderator):
         reader = make_user("reader")
         author = services.Author(name="R", email=reader.email, user=reader)
-        first = services.comment_post(thread=thread, author=author, body="One").comment
+        first = services.comment_post(
+            thread=thread, author=author, body="One", channel="form"
+        ).comment
         assert first.status == S.PENDING
         moderation.comment_moderate(first, "approve", actor=moderator)
-        assert services.comment_post(thread=thread, author=author, body="Two").comment.status == (
-            S.APPROVED
-        )
+        assert services.comment_post(
+            thread=thread, author=author, body="Two", channel="form"
+        ).comment.status == (S.APPROVED)
 
     def test_off_by_default(self, site, post):
         site.hold_first_comment = False
@@ -776,5 +780,6 @@ class TestRequireNameEmail:
             thread=thread,
             author=services.Author(name="Reader R", email=reader.email, user=reader),
             body="hi",
+            channel="form",
         ).comment
         assert comment.author_name == "Reader R" and comment.user == reader

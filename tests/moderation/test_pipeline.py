@@ -131,7 +131,7 @@ def test_spam_score_is_none_without_the_filter(stubs):
 def _post(thread, body="A comment.", **kw):
     return services.comment_post(
         thread=thread, author=services.Author(name="Aynur", email="aynur@example.org"), body=body,
-        **kw,
+        **kw, channel="form",
     )  # fmt: skip
 
 

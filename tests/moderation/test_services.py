@@ -25,7 +25,9 @@ def comment_in(post):
     def _make(status, body="A comment to moderate.", **kw):
         comment = post(body, moderate=False, **kw)
         if status != S.APPROVED:
-            comment = comment_services.comment_set_status(comment, status, reason="set up")
+            comment = comment_services.comment_set_status(
+                comment, status, reason="set up", channel="moderation"
+            )
         return Comment.objects.get(pk=comment.pk)
 
     return _make
@@ -199,7 +201,10 @@ def test_delete_forever_without_replies(comment_in, thread, site, moderator):
     entry = only_audit(action="delete")
     assert entry.comment is None and entry.comment_ref == pk
     assert entry.site == site and entry.actor == moderator
-    assert entry.before["body"] == "Gone for good" and entry.before["status"] == S.APPROVED
+    # The log keeps that it was deleted and from which status; the erase scrubbed the
+    # text and the author from the snapshot (it used to keep them forever).
+    assert entry.before["status"] == S.APPROVED and entry.before["erased"] is True
+    assert "body" not in entry.before and "author_email" not in entry.before
     assert entry.after == {"deleted": pk}
 
 
@@ -234,7 +239,8 @@ def test_delete_forever_with_replies_leaves_an_erased_placeholder(
     assert new_count == count - 1 and new_version > version
     entry = only_audit(action="delete")
     assert entry.comment_id == parent.pk and entry.after == {"erased": True}
-    assert entry.before["body"] == "Erase me"
+    assert entry.before["status"] == S.APPROVED and "body" not in entry.before
+    assert "Erase me" not in str(list(AuditEntry.objects.values_list("before", "after")))
     page = Client().get(article.get_absolute_url()).content.decode()
     assert "This comment is not available." in page and "A reply that stays" in page
     assert "Erase me" not in page
@@ -271,8 +277,11 @@ def test_moderator_reply_is_published_at_once(comment_in, thread, site, moderato
 
 def test_each_reader_counts_once(comment_in):
     comment = comment_in(S.APPROVED)
-    assert services.comment_flag(comment, reporter_key="reader-1", reason="rude") is True
-    assert services.comment_flag(comment, reporter_key="reader-1") is False
+    assert (
+        services.comment_flag(comment, reporter_key="reader-1", reason="rude", channel="form")
+        is True
+    )
+    assert services.comment_flag(comment, reporter_key="reader-1", channel="form") is False
     comment.refresh_from_db()
     assert comment.flag_count == 1 and comment.status == S.APPROVED
     assert Flag.objects.get().reason == "rude"
@@ -283,12 +292,12 @@ def test_nth_distinct_report_holds_the_comment(comment_in, thread, site):
     site.save()
     comment = comment_in(S.APPROVED)
     for n in range(2):
-        services.comment_flag(comment, reporter_key=f"reader-{n}")
+        services.comment_flag(comment, reporter_key=f"reader-{n}", channel="form")
     comment.refresh_from_db()
     assert comment.status == S.APPROVED and not AuditEntry.objects.exists()
     _, version = thread_state(thread)
 
-    services.comment_flag(comment, reporter_key="reader-2")
+    services.comment_flag(comment, reporter_key="reader-2", channel="form")
 
     comment.refresh_from_db()
     assert comment.status == S.PENDING
@@ -299,7 +308,7 @@ def test_nth_distinct_report_holds_the_comment(comment_in, thread, site):
     assert (entry.before["status"], entry.after["status"]) == (S.APPROVED, S.PENDING)
     assert entry.note == "3 reports"
     # More reports count, but the comment is already waiting for a moderator.
-    services.comment_flag(comment, reporter_key="reader-3")
+    services.comment_flag(comment, reporter_key="reader-3", channel="form")
     comment.refresh_from_db()
     assert comment.flag_count == 4
     assert AuditEntry.objects.filter(action="flagged").count() == 1
@@ -309,7 +318,7 @@ def test_threshold_of_one(comment_in, site):
     site.flag_threshold = 1
     site.save()
     comment = comment_in(S.APPROVED)
-    services.comment_flag(comment, reporter_key="r")
+    services.comment_flag(comment, reporter_key="r", channel="form")
     comment.refresh_from_db()
     assert comment.moderation_reason == "held: 1 reader reports"
 
@@ -318,12 +327,12 @@ def test_a_moderator_approval_after_reports_sticks(comment_in, site, moderator):
     site.flag_threshold = 1
     site.save()
     comment = comment_in(S.APPROVED)
-    services.comment_flag(comment, reporter_key="r1")
+    services.comment_flag(comment, reporter_key="r1", channel="form")
     services.comment_moderate(comment, "approve", actor=moderator)
     comment.refresh_from_db()
     assert comment.status == S.APPROVED
     # The reporter cannot hold it again; a new reader's report does.
-    assert services.comment_flag(comment, reporter_key="r1") is False
+    assert services.comment_flag(comment, reporter_key="r1", channel="form") is False
     comment.refresh_from_db()
     assert comment.status == S.APPROVED
 

@@ -343,6 +343,7 @@ def comment_on(thread, body):
         author=services.Author(name="Reader", email=f"r{Comment.objects.count()}@example.org"),
         body=body,
         moderate=False,
+        channel="form",
     ).comment
 
 

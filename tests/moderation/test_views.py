@@ -46,7 +46,9 @@ def held(post, site):
 
     def _held(body="Held for review.", **kw):
         comment = post(body, moderate=False, **kw)
-        return comment_services.comment_set_status(comment, S.PENDING, reason="held: test")
+        return comment_services.comment_set_status(
+            comment, S.PENDING, reason="held: test", channel="moderation"
+        )
 
     return _held
 
@@ -59,8 +61,11 @@ def on_b(thread_b):
         author=comment_services.Author(name="Bob", email="bob@example.org"),
         body="A comment on site B.",
         moderate=False,
+        channel="form",
     ).comment
-    return comment_services.comment_set_status(comment, S.PENDING, reason="held: b")
+    return comment_services.comment_set_status(
+        comment, S.PENDING, reason="held: b", channel="moderation"
+    )
 
 
 # --- Who may enter ------------------------------------------------------------------------
@@ -179,8 +184,12 @@ def test_log_shows_only_their_sites(mod_client, make_user, held, on_b):
 def one_of_each(post, held):
     approved = post("Approved one", moderate=False)
     pending = held("Pending one")
-    spam = comment_services.comment_set_status(post("Spam one", moderate=False), S.SPAM)
-    trash = comment_services.comment_set_status(post("Trash one", moderate=False), S.TRASH)
+    spam = comment_services.comment_set_status(
+        post("Spam one", moderate=False), S.SPAM, channel="moderation"
+    )
+    trash = comment_services.comment_set_status(
+        post("Trash one", moderate=False), S.TRASH, channel="moderation"
+    )
     return {"approved": approved, "pending": pending, "spam": spam, "trash": trash}
 
 
@@ -215,8 +224,10 @@ def test_filters(mod_client, post, site, held, make_user):
             thread=other_thread,
             author=comment_services.Author(name="Leyla", email=reader.email, user=reader),
             body="From Leyla",
+            channel="form",
         ).comment,
         S.PENDING,
+        channel="moderation",
     )
     every = {by_aynur.pk, by_tural.pk, by_leyla.pk}
     assert shown_ids(mod_client.get(QUEUE)) == every
@@ -267,9 +278,11 @@ def test_history_of_a_guest_without_email_is_by_ip(mod_client, post, site):
 def test_history_of_a_signed_in_reader(mod_client, thread, make_user):
     reader = make_user("leyla")
     author = comment_services.Author(name="Leyla", email=reader.email, user=reader)
-    comment_services.comment_post(thread=thread, author=author, body="One")
-    held = comment_services.comment_post(thread=thread, author=author, body="Two").comment
-    comment_services.comment_set_status(held, S.PENDING)
+    comment_services.comment_post(thread=thread, author=author, body="One", channel="form")
+    held = comment_services.comment_post(
+        thread=thread, author=author, body="Two", channel="form"
+    ).comment
+    comment_services.comment_set_status(held, S.PENDING, channel="moderation")
     (row,) = mod_client.get(QUEUE).context["rows"]
     assert row["history"] == {"approved": 1, "pending": 1}
     assert "account leyla" in html(mod_client.get(QUEUE))

@@ -103,7 +103,7 @@ def test_unknown_parent_is_a_form_error(client, article, guest_form, parent):
 def test_parent_from_another_thread_is_refused(client, article, site, guest_form):
     other = services.thread_get_or_create(site=site, key="/elsewhere/")
     foreign = services.comment_post(
-        thread=other, author=services.Author(name="A", email="a@b.org"), body="x"
+        thread=other, author=services.Author(name="A", email="a@b.org"), body="x", channel="form"
     ).comment
     response = client.post(article.get_absolute_url(), guest_form(parent=str(foreign.pk)))
     assert response.status_code == 400

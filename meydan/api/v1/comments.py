@@ -99,28 +99,29 @@ def comment_create(request, data: CommentCreateIn):
 
 
 def _author_comment(request, comment_id: int):
+    """The comment its author (account, or guest's edit token) may change, and who
+    that author is signed in as (None for a guest)."""
     token = request.headers.get("X-Meydan-Edit-Token")
     commenter = api_commenter(request)
-    return access.access_comment_for_author(
-        comment_id, user=commenter.user if commenter else None, token=token
-    )
+    user = commenter.user if commenter else None
+    return access.access_comment_for_author(comment_id, user=user, token=token), user
 
 
 @router.patch("/comments/{comment_id}", response={200: CommentOut, **ERRORS})
 def comment_update(request, comment_id: int, data: CommentEditIn):
     """PATCH /api/v1/comments/{id} — the author edits their comment within the edit window."""
-    comment = _author_comment(request, comment_id)
+    comment, actor = _author_comment(request, comment_id)
     _check_origin(request, comment.thread.site)
-    comment = services.comment_edit_by_author(comment, body=data.body)
+    comment = services.comment_edit_by_author(comment, body=data.body, channel="api", actor=actor)
     return {**comment_dict(comment), "source": comment.body}
 
 
 @router.delete("/comments/{comment_id}", response={204: None, **ERRORS})
 def comment_delete(request, comment_id: int):
     """DELETE /api/v1/comments/{id} — the author deletes their comment within the edit window."""
-    comment = _author_comment(request, comment_id)
+    comment, actor = _author_comment(request, comment_id)
     _check_origin(request, comment.thread.site)
-    services.comment_withdraw(comment)
+    services.comment_withdraw(comment, channel="api", actor=actor)
     return Status(204, None)
 
 
@@ -173,4 +174,5 @@ def comment_flag(request, comment_id: int, data: FlagIn):
         if commenter is not None
         else keyed_hash("reporter", client_ip(request) or "")
     )
-    return {"counted": flag(comment, reporter_key=reporter, reason=data.reason)}
+    counted = flag(comment, reporter_key=reporter, reason=data.reason, channel="api")
+    return {"counted": counted}

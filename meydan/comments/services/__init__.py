@@ -13,18 +13,20 @@ from meydan.comments.services.editing import comment_edit, comment_edit_by_autho
 from meydan.comments.services.posting import Author, PostResult, comment_post
 from meydan.comments.services.removal import (
     DELETED_USER_NAME,
+    comment_erase,
+    comment_report_counted,
     comment_set_status,
     comment_withdraw,
     comments_anonymise_for_user,
     comments_remove_for_user,
 )
 from meydan.comments.services.threads import (
-    thread_changed,
+    thread_bump,
     thread_for_posting,
     thread_get_or_create,
     thread_update,
-    threads_changed,
-    threads_changed_for_site,
+    threads_bump,
+    threads_bump_for_site,
 )
 
 __all__ = [
@@ -33,15 +35,17 @@ __all__ = [
     "PostResult",
     "comment_edit",
     "comment_edit_by_author",
+    "comment_erase",
     "comment_post",
+    "comment_report_counted",
     "comment_set_status",
     "comment_withdraw",
     "comments_anonymise_for_user",
     "comments_remove_for_user",
-    "thread_changed",
+    "thread_bump",
     "thread_for_posting",
     "thread_get_or_create",
     "thread_update",
-    "threads_changed",
-    "threads_changed_for_site",
+    "threads_bump",
+    "threads_bump_for_site",
 ]

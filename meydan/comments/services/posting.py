@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from meydan.accounts.avatars import avatar_key
 from meydan.comments import validation
+from meydan.comments.events import Channel, announce, comment_posted
 from meydan.comments.models import Comment, Thread
 from meydan.comments.rendering import render_markdown
 from meydan.comments.services.threads import thread_comment_added
-from meydan.comments.signals import comment_held, comment_published
 from meydan.comments.tree import child_path
 from meydan.core import sqlrows
 from meydan.core.errors import (
@@ -108,7 +108,7 @@ def comment_post(
     ip: str | None = None,
     created: datetime | None = None,
     moderate: bool = True,
-    channel: str = "form",
+    channel: Channel | str,
     honeypot: str = "",
     form_token: str | None = None,
 ) -> PostResult:
@@ -127,7 +127,7 @@ def comment_post(
       its site in this request (threads.thread_for_posting), not a cached one.
     - A reply deeper than the site's nesting limit is attached at the limit
       (its `replied_to` still names the comment the author answered).
-    - comment_published / comment_held are sent only after commit.
+    - comment_posted is announced after commit, whatever the status.
     """
     site = thread.site
     if moderate and not thread.accepts_comments:
@@ -203,8 +203,7 @@ def comment_post(
         thread.last_seq = seq
         published = status == Comment.Status.APPROVED
         thread_comment_added(thread, seq=seq, published_at=comment.created if published else None)
-        signal = comment_published if published else comment_held
-        transaction.on_commit(lambda: signal.send(sender=Comment, comment=comment))
+        announce(comment_posted, Comment, comment=comment, channel=channel, actor=author.user)
     return PostResult(comment=comment, reason=verdict.reason if verdict else "")
 
 

@@ -4,84 +4,158 @@ from django.db import transaction
 from django.db.models import F
 
 from meydan.accounts.avatars import avatar_key
+from meydan.comments import erasure
+from meydan.comments.events import Channel, announce, comment_erased, comment_status_changed
 from meydan.comments.models import Comment
-from meydan.comments.services.threads import thread_changed, threads_changed
-from meydan.comments.signals import comment_published
+from meydan.comments.services.threads import thread_bump
+
+S = Comment.Status
 
 
-def comment_set_status(comment: Comment, status: str, *, reason: str = "") -> Comment:
-    """Move a comment to `status`, keeping the thread's published count and version right."""
+def _move(locked: Comment, status: str, reason: str) -> str:
+    """Set a locked comment's status, keeping its thread's published count and
+    version right. Returns the status it had."""
+    before = locked.status
+    if before == status:
+        return before
+    locked.status = status
+    locked.moderation_reason = reason
+    fields = ["status", "moderation_reason"]
+    if status == S.APPROVED and locked.shadow:
+        locked.shadow = False  # approved by a moderator: shown to everyone, not only its author
+        fields.append("shadow")
+    locked.save(update_fields=fields)
+    delta = int(status == S.APPROVED) - int(before == S.APPROVED)
+    thread_bump(locked.thread, comment_count=F("comment_count") + delta)
+    return before
+
+
+def comment_set_status(
+    comment: Comment, status: str, *, reason: str = "", channel: Channel | str, actor=None
+) -> Comment:
+    """Move a comment to `status`; announces comment_status_changed after commit."""
     with transaction.atomic():
-        locked = Comment.objects.select_for_update().get(pk=comment.pk)
-        if locked.status == status:
-            return locked
-        was_public = locked.status == Comment.Status.APPROVED
-        locked.status = status
-        locked.moderation_reason = reason
-        locked.save(update_fields=["status", "moderation_reason"])
-        delta = int(status == Comment.Status.APPROVED) - int(was_public)
-        thread_changed(comment.thread, comment_count=F("comment_count") + delta)
-        if status == Comment.Status.APPROVED:
-            transaction.on_commit(lambda: comment_published.send(sender=Comment, comment=locked))
+        locked = Comment.objects.select_related("thread").select_for_update().get(pk=comment.pk)
+        before = _move(locked, status, reason)
+        if before != status:
+            announce(
+                comment_status_changed,
+                Comment,
+                comment=locked,
+                before=before,
+                after=status,
+                reason=reason,
+                channel=channel,
+                actor=actor,
+            )
     return locked
+
+
+def comment_report_counted(comment: Comment) -> Comment:
+    """Count one more reader's report against a comment (moderation.services.
+    comment_flag, which keeps the reports themselves). Returns it with its
+    current flag_count and status."""
+    Comment.objects.filter(pk=comment.pk).update(flag_count=F("flag_count") + 1)
+    comment.refresh_from_db(fields=["flag_count", "status"])
+    return comment
 
 
 DELETED_USER_NAME = "deleted user"
 
 
-def _unidentified() -> dict:
-    """The author fields of a comment whose author left: nothing that identifies them."""
+def _unidentified(name: str) -> dict:
+    """The author fields of a comment whose author is erased: nothing that identifies them."""
     return {
         "user": None,
-        "author_name": DELETED_USER_NAME,
+        "author_name": name,
         "author_email": "",
         "author_url": "",
         "author_provider": "",
         "author_picture": "",
-        "avatar_key": avatar_key(name=DELETED_USER_NAME),
+        "avatar_key": avatar_key(name=name),
         "ip_hash": "",
     }
 
 
-def comments_anonymise_for_user(user) -> int:
-    """Keep a leaving reader's comments, shown as by "deleted user" with nothing
-    that identifies them (name, email, website, picture, account link)."""
+def comment_erase(
+    comment: Comment,
+    *,
+    reason: str,
+    channel: Channel | str,
+    actor=None,
+    keep_text: bool = False,
+    delete_row: bool = False,
+    name: str = DELETED_USER_NAME,
+) -> Comment | None:
+    """Erase what a comment says and who wrote it — the one erase every caller uses
+    (an author withdrawing, a moderator's "delete forever", an account leaving).
+
+    - The author's identity (name, e-mail, website, picture, account, IP hash) is
+      wiped; the text too unless `keep_text` (a leaving reader who keeps their
+      comments, shown as by "deleted user"). `name` is what the row then says of its
+      author ("deleted user"; a moderator's delete leaves it empty).
+    - Every registered copy (comments.erasure: audit snapshots, reports, spam memory)
+      is scrubbed in the same transaction.
+    - Unless the text is kept, the comment leaves the page (trash). With
+      `delete_row` its row is deleted when nobody replied to it; otherwise it stays
+      as a placeholder so replies keep their place. Returns None when deleted.
+    - Announces comment_erased after commit.
+    """
     with transaction.atomic():
-        comments = Comment.objects.filter(user=user)
-        thread_ids = list(comments.values_list("thread_id", flat=True))
-        changed = comments.update(**_unidentified())
-        threads_changed(thread_ids)
-    return changed
+        locked = Comment.objects.select_related("thread").select_for_update().get(pk=comment.pk)
+        thread = locked.thread
+        erasure.scrub(locked, text=not keep_text)
+        fields = _unidentified(name)
+        if not keep_text:
+            _move(locked, S.TRASH, reason)
+            fields |= {"body": "", "body_html": "", "shadow": False, "flag_count": 0}
+        Comment.objects.filter(pk=locked.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        row_kept = not (delete_row and not keep_text and not locked.replies.exists())
+        if not row_kept:
+            Comment.objects.filter(pk=locked.pk).delete()
+        thread_bump(thread)
+        announce(
+            comment_erased,
+            Comment,
+            comment_id=comment.pk,
+            thread_id=thread.pk,
+            site_id=thread.site_id,
+            text_kept=keep_text,
+            row_kept=row_kept,
+            reason=reason,
+            channel=channel,
+            actor=actor,
+        )
+    return locked if row_kept else None
 
 
-def comments_remove_for_user(user) -> int:
+def comments_anonymise_for_user(user, *, channel: Channel | str, actor=None) -> int:
+    """Keep a leaving reader's comments, shown as by "deleted user" with nothing
+    that identifies them (name, e-mail, website, picture, account link)."""
+    return _erase_all_of(user, keep_text=True, channel=channel, actor=actor)
+
+
+def comments_remove_for_user(user, *, channel: Channel | str, actor=None) -> int:
     """Erase a leaving reader's comments: text and identity are wiped and the
     comments leave the page; replies by others stay, under a placeholder."""
+    return _erase_all_of(user, keep_text=False, channel=channel, actor=actor)
+
+
+def _erase_all_of(user, *, keep_text: bool, channel, actor) -> int:
+    reason = "author left, comments kept" if keep_text else "removed by its author"
     with transaction.atomic():
-        changed = 0
-        from meydan.moderation.spam import spam_forget
-
-        for comment in Comment.objects.filter(user=user).select_for_update():
-            spam_forget(comment)
-            comment_set_status(comment, Comment.Status.TRASH, reason="removed by its author")
-            changed += 1
-        comments = Comment.objects.filter(user=user)
-        thread_ids = list(comments.values_list("thread_id", flat=True))
-        comments.update(body="", body_html="", **_unidentified())
-        threads_changed(thread_ids)
-    return changed
+        ids = list(Comment.objects.filter(user=user).order_by("pk").values_list("pk", flat=True))
+        for comment in Comment.objects.filter(pk__in=ids).order_by("pk"):
+            comment_erase(comment, reason=reason, keep_text=keep_text, channel=channel, actor=actor)
+    return len(ids)
 
 
-def comment_withdraw(comment: Comment) -> Comment:
+def comment_withdraw(comment: Comment, *, channel: Channel | str, actor=None) -> Comment:
     """The author deletes their own comment (checked through comments.access).
 
-    Its text is erased; replies by others stay, under a placeholder.
+    Its text and author are erased; the row stays, so replies by others keep their
+    place under a placeholder and the author's link answers "gone".
     """
-    from meydan.moderation.spam import spam_forget
-
-    with transaction.atomic():
-        spam_forget(comment)
-        comment = comment_set_status(comment, Comment.Status.TRASH, reason="deleted by its author")
-        Comment.objects.filter(pk=comment.pk).update(body="", body_html="")
-        comment.body = comment.body_html = ""
-    return comment
+    return comment_erase(comment, reason="deleted by its author", channel=channel, actor=actor)

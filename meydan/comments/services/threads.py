@@ -4,6 +4,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from meydan.comments import caching
+from meydan.comments.events import Channel, announce, thread_changed
 from meydan.comments.models import Thread
 from meydan.core import sqlrows
 from meydan.sites.models import Site
@@ -64,7 +65,7 @@ def _policy_sql() -> str:
     )
 
 
-def thread_changed(thread: Thread, **updates) -> None:
+def thread_bump(thread: Thread, **updates) -> None:
     """Bump a thread's version (with any other column `updates`) in the current
     transaction; the read caches keyed on it are dropped after commit."""
     Thread.objects.filter(pk=thread.pk).update(version=F("version") + 1, **updates)
@@ -73,7 +74,7 @@ def thread_changed(thread: Thread, **updates) -> None:
 
 
 def thread_comment_added(thread: Thread, *, seq: int, published_at=None) -> None:
-    """thread_changed for a new comment (comment_post, in its transaction): the
+    """thread_bump for a new comment (comment_post, in its transaction): the
     sequence moves to `seq`; a published comment also counts and dates the thread.
     Hand-written (see core.sqlrows), as it runs for every comment posted."""
     params: list = [seq]
@@ -95,8 +96,8 @@ def _comment_added_sql(published: bool) -> str:
     return f"UPDATE {sqlrows.table(Thread)} SET {', '.join(sets)} WHERE {q('id')} = %s"  # noqa: S608 - names from the models, values as parameters
 
 
-def threads_changed(thread_ids) -> None:
-    """thread_changed for many threads known by id only."""
+def threads_bump(thread_ids) -> None:
+    """thread_bump for many threads known by id only."""
     ids = sorted(set(thread_ids))
     if not ids:
         return
@@ -108,11 +109,12 @@ def threads_changed(thread_ids) -> None:
 THREAD_EDITABLE = ("is_open", "title", "url", "key")
 
 
-def thread_update(thread: Thread, **fields) -> Thread:
+def thread_update(thread: Thread, *, channel: Channel | str, actor=None, **fields) -> Thread:
     """Change a thread's own fields (open/closed, title, address) — the admin's door.
 
     Bumps the version, so cached pages and API answers change at once; a new key
-    also forgets the page-to-thread lookup of the old and the new key."""
+    also forgets the page-to-thread lookup of the old and the new key. Announces
+    thread_changed after commit."""
     unknown = set(fields) - set(THREAD_EDITABLE)
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
@@ -120,15 +122,24 @@ def thread_update(thread: Thread, **fields) -> Thread:
     with transaction.atomic():
         for name, value in fields.items():
             setattr(thread, name, value)
-        thread_changed(thread, **fields)
-    if old_key and old_key != thread.key:  # thread_changed forgets the new key's state
-        transaction.on_commit(lambda: caching.page_state_forget(thread.site_id, old_key))
+        thread_bump(thread, **fields)
+        if old_key and old_key != thread.key:  # thread_bump forgets the new key's state
+            transaction.on_commit(lambda: caching.page_state_forget(thread.site_id, old_key))
+        if fields:
+            announce(
+                thread_changed,
+                Thread,
+                thread=thread,
+                fields=sorted(fields),
+                channel=channel,
+                actor=actor,
+            )
     thread.refresh_from_db(fields=["version"])
     return thread
 
 
-def threads_changed_for_site(site_id: int) -> None:
-    """thread_changed for every thread of a site (its policy changed: page size,
+def threads_bump_for_site(site_id: int) -> None:
+    """thread_bump for every thread of a site (its policy changed: page size,
     order, open or not): one UPDATE by site, not a list of ids (a big site has more
     threads than a statement may have parameters)."""
     threads = Thread.objects.filter(site_id=site_id)

@@ -102,7 +102,10 @@ def test_a_trained_filter_adds_the_author_and_new_words(posting, site, settings)
 def test_nothing_is_queried_after_the_commit(site, thread, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         services.comment_post(
-            thread=thread, author=services.Author(name="A", email="a@example.org"), body="Hi"
+            thread=thread,
+            author=services.Author(name="A", email="a@example.org"),
+            body="Hi",
+            channel="form",
         )
     with CaptureQueriesContext(connection) as captured:
         for callback in callbacks:

@@ -41,7 +41,10 @@ def keep_connection():
 def world(site, thread, django_capture_on_commit_callbacks, keep_connection):
     with django_capture_on_commit_callbacks(execute=True):
         services.comment_post(
-            thread=thread, author=services.Author(name="A", email="a@b.org"), body="hello"
+            thread=thread,
+            author=services.Author(name="A", email="a@b.org"),
+            body="hello",
+            channel="form",
         )
     return site
 

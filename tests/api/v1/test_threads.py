@@ -93,7 +93,9 @@ def test_warm_read_needs_no_query_and_writes_show_at_once(
     assert fresh["ETag"] != old_etag and fresh.json()["count"] == 2
     # A moderation change is seen too.
     with django_capture_on_commit_callbacks(execute=True):
-        services.comment_set_status(Comment.objects.first(), Comment.Status.SPAM)
+        services.comment_set_status(
+            Comment.objects.first(), Comment.Status.SPAM, channel="moderation"
+        )
     assert read(api, site).json()["count"] == 1
 
 
@@ -116,7 +118,7 @@ def test_removed_parent_is_a_placeholder(
     parent = post("soon gone")
     post("still here", parent=parent)
     with django_capture_on_commit_callbacks(execute=True):
-        services.comment_set_status(parent, Comment.Status.TRASH)
+        services.comment_set_status(parent, Comment.Status.TRASH, channel="moderation")
     comments = read(api, site).json()["comments"]
     assert [(c["status"], c["html"]) for c in comments] == [
         ("removed", ""),

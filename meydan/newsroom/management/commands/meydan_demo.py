@@ -110,6 +110,7 @@ class Command(BaseCommand):
                 body=text,
                 parent_id=ids[parent_ref] if parent_ref else None,
                 created=PUBLISHED + timedelta(minutes=minutes),
+                channel="command",
                 moderate=False,
             )
             ids[ref] = result.comment.pk
