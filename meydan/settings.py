@@ -358,7 +358,7 @@ def env_seconds_or_off(name: str, default: int) -> int:
     return env_int(name, default)
 
 
-# The moderation pipeline: checks run in this order (see meydan/moderation/pipeline.py).
+# The moderation checks run in this order (the contract: meydan/comments/moderation.py).
 MEYDAN_MODERATION_CHECKS = env_list(
     "MEYDAN_MODERATION_CHECKS",
     [

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from meydan.comments import validation
-from meydan.moderation.checks.form_guard import form_token_issue
+from meydan.comments.form_token import form_token_issue
 
 
 class CommentForm(forms.Form):

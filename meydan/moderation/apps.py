@@ -10,7 +10,8 @@ class ModerationConfig(AppConfig):
         from meydan.comments import erasure
         from meydan.moderation.bans import ban_deleted, ban_saved
         from meydan.moderation.erasure import scrub_comment
-        from meydan.moderation.models import Ban
+        from meydan.moderation.models import Ban, SpamModel
+        from meydan.moderation.spam import model_changed
 
         # Audit snapshots, reports and spam memory go with an erased comment.
         erasure.register("moderation", scrub_comment)
@@ -18,3 +19,6 @@ class ModerationConfig(AppConfig):
         # Keep the per-site "has bans" flag right (see moderation.bans).
         post_save.connect(ban_saved, sender=Ban, dispatch_uid="meydan-ban-saved")
         post_delete.connect(ban_deleted, sender=Ban, dispatch_uid="meydan-ban-deleted")
+        # Forget the shared cache's copy of a site's spam filter totals (moderation.spam).
+        post_save.connect(model_changed, sender=SpamModel, dispatch_uid="meydan-spam-saved")
+        post_delete.connect(model_changed, sender=SpamModel, dispatch_uid="meydan-spam-deleted")

@@ -20,7 +20,7 @@ teaches itself its mistakes.
 
 Size: at most MEYDAN_SPAM_MAX_TOKENS distinct tokens per site (50,000 by
 default); beyond that the rarest (then oldest) are pruned back to 90 % of it.
-Scoring reads one SpamModel row (posting loads it with the thread) and the
+Scoring reads one SpamModel row (kept in the shared cache until it changes) and the
 comment's own tokens (at most spamfilter.MAX_TOKENS_PER_MESSAGE) through the
 (model, token) unique index, so it costs the same for a model of 500 tokens or
 50,000; token counts already read for the model's current version come from
@@ -36,10 +36,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F
 
-from meydan.comments.models import Comment, Thread
+from meydan.comments.models import Comment
+from meydan.comments.queries import is_first_comment
 from meydan.core import sqlrows
 from meydan.moderation import spamfilter
 from meydan.moderation.models import SpamLearned, SpamModel, SpamToken
@@ -89,23 +91,39 @@ def spam_score(site, fields) -> float | None:
     return _score(model, spamfilter.features(message_for(site, fields)))
 
 
-_LOADED = "_meydan_spam_model_loaded"
+MODEL_CACHE_SECONDS = 60
 
 
-def spam_model_loaded(site, model: SpamModel | None) -> None:
-    """Hand over the site's model row (or None: it has none), read together with
-    `site` in the caller's query, so that scoring needs no query of its own. Only
-    for a site object read in this request (comments.services.thread_for_posting):
-    the row is trusted as it is."""
-    setattr(site, _LOADED, (model,))
+def _model_cache_key(site_id: int) -> str:
+    return f"meydan:spam-model:{site_id}"
 
 
 def _model_of(site) -> SpamModel | None:
-    """The site's model row: the one handed over by spam_model_loaded, else read now."""
-    loaded = getattr(site, _LOADED, None)
-    if loaded is not None:
-        return loaded[0]
-    return SpamModel.objects.filter(site=site).first()
+    """The site's model row (its totals; None: it has none).
+
+    With a cache every worker shares (MEYDAN_SHARED_CACHE), the row is kept there
+    between posts, so scoring a post needs no query for it; every change to the
+    row forgets it (`model_changed`, at once and again after the commit, so a post
+    racing the change cannot put the old row back). Without one, another worker's
+    learning could not reach this process's copy: the row is read each time (one
+    query by the site's unique index), as moderation.bans does for the same reason.
+    """
+    if not settings.MEYDAN_SHARED_CACHE:
+        return SpamModel.objects.filter(site_id=site.pk).first()
+    key = _model_cache_key(site.pk)
+    loaded = cache.get(key)
+    if loaded is None:
+        loaded = (SpamModel.objects.filter(site_id=site.pk).first(),)
+        cache.set(key, loaded, MODEL_CACHE_SECONDS)
+    return loaded[0]
+
+
+def model_changed(sender, instance, **kwargs) -> None:
+    """post_save / post_delete of SpamModel (connected in moderation.apps, so the
+    admin, the shell and fixtures count too): forget the cached row."""
+    key = _model_cache_key(instance.site_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 # Token counts this process has read, for one version of each site's model: the
@@ -188,53 +206,6 @@ def message_for(site, fields) -> spamfilter.Message:
     return replace(message, first_comment=first)
 
 
-def is_first_comment(site, *, user_id=None, email="", before=None, exclude_pk=None) -> bool | None:
-    """True if the author (account, else e-mail) has no approved comment on the
-    site (before `before`); None when there is no way to tell who they are."""
-    if before is None and exclude_pk is None:
-        return _is_first_new_comment(site.pk, user_id, email)
-    approved = Comment.objects.filter(thread__site=site, status=Comment.Status.APPROVED)
-    if user_id is not None:
-        approved = approved.filter(user_id=user_id)
-    elif email:
-        approved = approved.filter(user=None, author_email__iexact=email)
-    else:
-        return None
-    if before is not None:
-        approved = approved.filter(created__lt=before)
-    if exclude_pk is not None:
-        approved = approved.exclude(pk=exclude_pk)
-    return not approved.exists()
-
-
-def _is_first_new_comment(site_id: int, user_id, email: str) -> bool | None:
-    """is_first_comment for a comment being posted. Hand-written: it runs for every
-    comment posted once the filter is trained (see core.sqlrows)."""
-    if user_id is not None:
-        by, value = "user", user_id
-    elif email:
-        by, value = "email", email
-    else:
-        return None
-    return not sqlrows.exists(
-        sqlrows.statement(_approved_by_sql, by), [site_id, Comment.Status.APPROVED, value]
-    )
-
-
-def _approved_by_sql(by: str) -> str:
-    q = sqlrows.quote
-    author = {
-        "user": f"c.{q('user_id')} = %s",
-        # As the ORM's iexact: case-insensitive for ASCII on SQLite, fully on PostgreSQL.
-        "email": f"c.{q('user_id')} IS NULL AND UPPER(c.{q('author_email')}) = UPPER(%s)",
-    }[by]
-    return (
-        f"SELECT 1 FROM {sqlrows.table(Comment)} c JOIN {sqlrows.table(Thread)} t "  # noqa: S608 - names from the models, values as parameters
-        f"ON t.{q('id')} = c.{q('thread_id')} WHERE t.{q('site_id')} = %s "
-        f"AND c.{q('status')} = %s AND {author} LIMIT 1"
-    )
-
-
 # --- Learning ----------------------------------------------------------------
 
 
@@ -286,7 +257,8 @@ def spam_forget(comment) -> None:
 
 def spam_reset(site) -> None:
     """Start this site's filter over from nothing."""
-    SpamModel.objects.filter(site=site).delete()
+    for model in SpamModel.objects.filter(site=site):
+        model.delete()  # one row; deleted one by one so that post_delete forgets it
 
 
 def _locked_model(site) -> SpamModel:

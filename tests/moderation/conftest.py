@@ -13,7 +13,7 @@ from django.core import signing
 from django.test import Client
 
 from meydan.comments import services
-from meydan.moderation.checks.form_guard import SALT
+from meydan.comments.form_token import SALT
 from meydan.sites.models import Site
 
 ORIGIN = "https://blog.example.org"

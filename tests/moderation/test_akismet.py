@@ -7,8 +7,8 @@ import pytest
 import requests
 
 from meydan.comments.models import Comment
+from meydan.comments.moderation import Draft
 from meydan.moderation.checks.akismet import AkismetCheck
-from meydan.moderation.pipeline import Draft
 
 pytestmark = pytest.mark.django_db
 

@@ -13,12 +13,12 @@ from django.test import Client
 from django.utils import timezone
 
 from meydan.comments import services
+from meydan.comments.form_token import SALT, form_token_age, form_token_issue
 from meydan.comments.models import Comment, Thread
 from meydan.core.errors import CommentRejected, InvalidComment, RateLimited, ThreadClosed
 from meydan.core.privacy import ip_hash
 from meydan.moderation import services as moderation
 from meydan.moderation.checks import rate_limit
-from meydan.moderation.checks.form_guard import SALT, form_token_age, form_token_issue
 from meydan.moderation.checks.links import count_links
 from meydan.moderation.models import Ban
 from tests.moderation.conftest import aged_token

@@ -4,9 +4,9 @@ comments by e-mail through an index, not by reading the whole comments table."""
 import pytest
 from django.db import connection
 
+from meydan.comments import queries
 from meydan.comments.models import Comment
 from meydan.core import sqlrows
-from meydan.moderation import spam
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,8 @@ def plan(sql: str, params: list) -> str:
 
 def test_a_guest_is_looked_up_by_email_through_an_index(site, post):
     post("an earlier comment", email="Aynur@Example.org")
-    sql = sqlrows.statement(spam._approved_by_sql, "email")
+    sql = sqlrows.statement(queries._approved_by_sql, "email")
     text = plan(sql, [site.pk, Comment.Status.APPROVED, "aynur@example.org"])
     assert "comment_author_email_ci" in text, text
-    assert spam.is_first_comment(site, email="AYNUR@example.org") is False
-    assert spam.is_first_comment(site, email="someone.else@example.org") is True
+    assert queries.is_first_comment(site, email="AYNUR@example.org") is False
+    assert queries.is_first_comment(site, email="someone.else@example.org") is True

@@ -5,12 +5,11 @@ import itertools
 
 import pytest
 
+from meydan.comments import moderation as pipeline
 from meydan.comments import services
 from meydan.comments.models import Comment
+from meydan.comments.moderation import Decision, Draft, Verdict
 from meydan.core.errors import CommentRejected, RateLimited
-from meydan.moderation import pipeline
-from meydan.moderation.pipeline import Draft
-from meydan.moderation.verdicts import Decision, Verdict
 
 # Three stub checks whose opinions a test sets in PLAN; CALLS records which ran.
 # They are module-level because the pipeline caches check instances per path list.
@@ -76,7 +75,7 @@ def _verdict(decision, index):
 @pytest.mark.parametrize("decisions", list(itertools.product(OPTIONS, repeat=3)))
 def test_strictest_verdict_wins_and_reject_stops(stubs, decisions):
     stubs[:] = [_verdict(d, i) for i, d in enumerate(decisions)]
-    verdict = pipeline.run(_draft())
+    verdict = pipeline.moderate(_draft())
 
     # The checks that ran: all of them, or up to and including the first reject.
     ran = list(range(3))
@@ -97,24 +96,24 @@ def test_strictest_verdict_wins_and_reject_stops(stubs, decisions):
 
 def test_no_checks_approves(settings):
     settings.MEYDAN_MODERATION_CHECKS = []
-    assert pipeline.run(_draft()) == Verdict.approve()
+    assert pipeline.moderate(_draft()) == Verdict.approve()
 
 
 def test_message_shadow_and_retry_after_come_with_the_winner(stubs):
     stubs[0] = Verdict(Decision.SPAM, "shadow-banned", shadow=True)
     stubs[1] = Verdict(Decision.REJECT, "too fast", message="Wait", retry_after=7)
-    verdict = pipeline.run(_draft())
+    verdict = pipeline.moderate(_draft())
     assert (verdict.reason, verdict.message, verdict.retry_after) == ("too fast", "Wait", 7)
     assert verdict.shadow is False
     stubs[1] = Verdict(Decision.HOLD, "held: 3 links")
-    verdict = pipeline.run(_draft())
+    verdict = pipeline.moderate(_draft())
     assert verdict.decision == Decision.SPAM and verdict.shadow is True
 
 
 def test_spam_score_is_kept_whatever_the_decision(stubs):
     stubs[0] = Verdict(Decision.HOLD, "held: 2 links")
     stubs[2] = Verdict(Decision.APPROVE, "", spam_score=0.12)
-    verdict = pipeline.run(_draft())
+    verdict = pipeline.moderate(_draft())
     assert verdict.decision == Decision.HOLD
     assert verdict.reason == "held: 2 links"
     assert verdict.spam_score == 0.12
@@ -122,7 +121,7 @@ def test_spam_score_is_kept_whatever_the_decision(stubs):
 
 def test_spam_score_is_none_without_the_filter(stubs):
     stubs[0] = Verdict(Decision.HOLD, "held")
-    assert pipeline.run(_draft()).spam_score is None
+    assert pipeline.moderate(_draft()).spam_score is None
 
 
 # --- Through comment_post: what each verdict does to the stored comment -------------------

@@ -10,12 +10,11 @@ from django.test.utils import CaptureQueriesContext
 
 from meydan.comments import services
 from meydan.comments.models import Comment
+from meydan.comments.moderation import Decision, Draft
 from meydan.moderation import spam
 from meydan.moderation.checks import spam as spam_check
 from meydan.moderation.checks.spam import SpamFilterCheck
 from meydan.moderation.models import SpamLearned, SpamModel, SpamToken
-from meydan.moderation.pipeline import Draft
-from meydan.moderation.verdicts import Decision
 
 SPAM_TEMPLATES = [
     "Check out my channel and SUBSCRIBE!!! http://promo{n}.cheap-views.biz",
@@ -347,18 +346,31 @@ def comment_on(thread, body):
     ).comment
 
 
-def test_posting_scores_with_the_model_read_with_the_thread(site, thread, teach):
+def test_posting_scores_with_the_model_from_the_shared_cache(site, thread, teach, settings):
+    settings.MEYDAN_SHARED_CACHE = True
     teach()
     found = services.thread_for_posting(site=site, key=thread.key)
     body = "FREE followers click here >> best-offer77.xyz <<"
+    first = spam.spam_score(found.site, draft(found.site, found, body))  # reads the row once
     with CaptureQueriesContext(connection) as captured:
         loaded = spam.spam_score(found.site, draft(found.site, found, body))
     assert not any("moderation_spammodel" in q["sql"] for q in captured.captured_queries)
-    assert loaded == spam.spam_score(site, draft(site, thread, body))
+    assert loaded == first == spam.spam_score(site, draft(site, thread, body))
 
 
-def test_posting_on_a_site_without_a_model_reads_none(site, thread):
+def test_a_moderators_decision_reaches_the_next_score(site, thread, teach, settings):
+    settings.MEYDAN_SHARED_CACHE = True
+    teach()
+    body = "FREE followers click here >> best-offer77.xyz <<"
+    before = spam.spam_score(site, draft(site, thread, body))
+    spam.spam_learn(comment_on(thread, body), is_spam=False)  # forgets the cached row
+    assert spam.spam_score(site, draft(site, thread, body)) < before
+
+
+def test_posting_on_a_site_without_a_model_reads_none(site, thread, settings):
+    settings.MEYDAN_SHARED_CACHE = True
     found = services.thread_for_posting(site=site, key=thread.key)
+    assert spam.spam_score(found.site, draft(found.site, found, "hello")) is None
     with CaptureQueriesContext(connection) as captured:
         assert spam.spam_score(found.site, draft(found.site, found, "hello")) is None
     assert captured.captured_queries == []

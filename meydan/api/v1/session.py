@@ -13,9 +13,9 @@ from meydan.accounts.tokens import signin_claim_redeem, widget_token_revoke, wid
 from meydan.api.auth import api_commenter
 from meydan.api.v1.lookup import site_for_slug
 from meydan.api.v1.schemas import READ_ERRORS, WRITE_ERRORS
+from meydan.comments.form_token import form_token_issue
 from meydan.core.errors import SigninNotReady
 from meydan.core.ratelimit import rate_limit
-from meydan.moderation.checks.form_guard import form_token_issue
 
 router = Router(tags=["session"])
 

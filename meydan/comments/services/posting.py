@@ -11,6 +11,8 @@ from meydan.accounts.avatars import avatar_key
 from meydan.comments import validation
 from meydan.comments.events import Channel, announce, comment_posted
 from meydan.comments.models import Comment, Thread
+from meydan.comments.moderation import Decision, Draft
+from meydan.comments.moderation import moderate as moderation_verdict
 from meydan.comments.rendering import render_markdown
 from meydan.comments.services.threads import thread_comment_added
 from meydan.comments.tree import child_path
@@ -23,8 +25,6 @@ from meydan.core.errors import (
     ThreadClosed,
 )
 from meydan.core.privacy import ip_hash as hash_ip
-from meydan.moderation import pipeline
-from meydan.moderation.verdicts import Decision
 from meydan.sites.models import Site
 
 
@@ -118,8 +118,8 @@ def comment_post(
     - Raises InvalidComment (per-field messages), ThreadClosed, ParentNotFound,
       CommentRejected or RateLimited (with the message for the author), and then
       nothing is stored.
-    - Runs the moderation pipeline unless `moderate` is False (importers and the
-      demo seeder, which bring already-moderated comments).
+    - Runs the moderation checks (comments.moderation) unless `moderate` is False
+      (importers and the demo seeder, which bring already-moderated comments).
     - One transaction: the thread row is locked, the comment inserted with its tree
       path, the thread's version, sequence and published count bumped together
       (one UPDATE).
@@ -136,8 +136,8 @@ def comment_post(
     hashed_ip = hash_ip(ip)
     verdict = None
     if moderate:
-        verdict = pipeline.run(
-            pipeline.Draft(
+        verdict = moderation_verdict(
+            Draft(
                 site=site,
                 thread=thread,
                 body=body,

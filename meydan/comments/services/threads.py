@@ -26,9 +26,8 @@ def thread_for_posting(*, site: Site, key: str, url: str = "", title: str = "") 
     """The thread for `key` on `site` (created if absent), ready for comment_post.
 
     One query when the thread exists: the thread with its site's current row (the
-    discussion policy every moderation check reads, never a cached copy) and the
-    site's spam filter totals (moderation.spam reads them from here instead of a
-    query of its own). `site` only names the site.
+    discussion policy every moderation check reads, never a cached copy). `site`
+    only names the site.
     """
     found = _thread_with_policy(site.pk, key)
     if found is None:
@@ -38,29 +37,21 @@ def thread_for_posting(*, site: Site, key: str, url: str = "", title: str = "") 
 
 
 def _thread_with_policy(site_id: int, key: str) -> Thread | None:
-    from meydan.moderation.models import SpamModel
-    from meydan.moderation.spam import spam_model_loaded
-
     row = sqlrows.fetch_one(sqlrows.statement(_policy_sql), [site_id, key])
     if row is None:
         return None
     thread_end = sqlrows.width(Thread)
-    site_end = thread_end + sqlrows.width(Site)
     thread = sqlrows.instance(Thread, row[:thread_end])
-    thread.site = sqlrows.instance(Site, row[thread_end:site_end])
-    spam_model_loaded(thread.site, sqlrows.instance(SpamModel, row[site_end:]))
+    thread.site = sqlrows.instance(Site, row[thread_end:])
     return thread
 
 
 def _policy_sql() -> str:
-    from meydan.moderation.models import SpamModel
-
     q = sqlrows.quote
     return (
-        f"SELECT {sqlrows.columns(Thread, 't')}, {sqlrows.columns(Site, 's')}, "  # noqa: S608 - names from the models, values as parameters
-        f"{sqlrows.columns(SpamModel, 'm')} FROM {sqlrows.table(Thread)} t "
+        f"SELECT {sqlrows.columns(Thread, 't')}, {sqlrows.columns(Site, 's')} "  # noqa: S608 - names from the models, values as parameters
+        f"FROM {sqlrows.table(Thread)} t "
         f"JOIN {sqlrows.table(Site)} s ON s.{q('id')} = t.{q('site_id')} "
-        f"LEFT JOIN {sqlrows.table(SpamModel)} m ON m.{q('site_id')} = s.{q('id')} "
         f"WHERE t.{q('site_id')} = %s AND t.{q('key')} = %s"
     )
 

@@ -13,7 +13,7 @@ import logging
 import requests
 from django.conf import settings
 
-from meydan.moderation.verdicts import Decision, Verdict
+from meydan.comments.moderation import Decision, Verdict
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 4

@@ -3,7 +3,7 @@ a plain message — or, for a shadow ban, saved so that only the author sees it.
 
 from django.utils.translation import gettext as _
 
-from meydan.moderation.verdicts import Decision, Verdict
+from meydan.comments.moderation import Decision, Verdict
 
 
 class BanCheck:

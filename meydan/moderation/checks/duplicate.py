@@ -3,8 +3,8 @@ or a bot repeating itself)."""
 
 from django.utils.translation import gettext as _
 
+from meydan.comments.moderation import Decision, Verdict
 from meydan.core import sqlrows
-from meydan.moderation.verdicts import Decision, Verdict
 
 
 class DuplicateCheck:

@@ -1,7 +1,7 @@
 """Hold unless the author already has an approved comment on this site (WordPress:
 "Comment author must have a previously approved comment")."""
 
-from meydan.moderation.verdicts import Decision, Verdict
+from meydan.comments.moderation import Decision, Verdict
 
 
 class FirstCommentCheck:

@@ -2,33 +2,11 @@
 than MEYDAN_MIN_FORM_SECONDS, older than MEYDAN_MAX_FORM_SECONDS, or whose signed
 timestamp is missing or forged. A person who was just slow gets "please try again"."""
 
-import time
-
 from django.conf import settings
-from django.core import signing
 from django.utils.translation import gettext as _
 
-from meydan.moderation.verdicts import Decision, Verdict
-
-SALT = "meydan.moderation.form-token"
-
-
-def form_token_issue() -> str:
-    """A signed timestamp for a comment form (HTML form field or API `form_token`)."""
-    return signing.dumps(int(time.time() * 1000), salt=SALT)
-
-
-def form_token_age(token: str | None) -> float | None:
-    """Seconds since the token was issued, or None when it is missing or forged."""
-    if not token:
-        return None
-    try:
-        issued = signing.loads(token, salt=SALT)
-    except signing.BadSignature:
-        return None
-    if not isinstance(issued, int):
-        return None
-    return time.time() - issued / 1000
+from meydan.comments.form_token import form_token_age
+from meydan.comments.moderation import Decision, Verdict
 
 
 class FormGuardCheck:

@@ -3,7 +3,7 @@
 
 from django.utils.translation import gettext as _
 
-from meydan.moderation.verdicts import Decision, Verdict
+from meydan.comments.moderation import Decision, Verdict
 
 
 class HoldAllCheck:

@@ -2,7 +2,7 @@
 
 import re
 
-from meydan.moderation.verdicts import Decision, Verdict
+from meydan.comments.moderation import Decision, Verdict
 
 # Markdown links, autolinks and bare URLs; each counted once per occurrence.
 LINK = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]]+", re.IGNORECASE)

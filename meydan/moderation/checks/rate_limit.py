@@ -4,8 +4,8 @@ per site, counted by meydan.core.ratelimit (the one rate-limit API)."""
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from meydan.comments.moderation import Decision, Verdict
 from meydan.core.ratelimit import hit
-from meydan.moderation.verdicts import Decision, Verdict
 
 __all__ = ["RateLimitCheck", "hit"]
 

@@ -12,8 +12,8 @@ import math
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from meydan.comments.moderation import Decision, Verdict
 from meydan.moderation.spam import spam_score
-from meydan.moderation.verdicts import Decision, Verdict
 
 DEFAULT_THRESHOLD_SPAM = 0.97
 DEFAULT_THRESHOLD_HOLD = 0.80

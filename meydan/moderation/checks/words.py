@@ -3,7 +3,7 @@ Keys"): matched, case-insensitively, in the text, name, email, website and IP ha
 
 from django.utils.translation import gettext as _
 
-from meydan.moderation.verdicts import Decision, Verdict
+from meydan.comments.moderation import Decision, Verdict
 
 
 def _words(text: str) -> list[str]:

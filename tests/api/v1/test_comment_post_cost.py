@@ -28,7 +28,10 @@ def statements(captured) -> list[str]:
 
 def tables(sqls) -> list[str]:
     """Which table each statement starts with, e.g. 'SELECT comments_thread'."""
-    names = ["comments_thread", "comments_comment", "moderation_ban", "moderation_spamtoken"]
+    names = [
+        "comments_thread", "comments_comment", "moderation_ban", "moderation_spamtoken",
+        "moderation_spammodel",
+    ]  # fmt: skip
     out = []
     for sql in sqls:
         verb = sql.split()[0]
@@ -54,14 +57,17 @@ def posting(api, site, new_comment):
     return _post
 
 
-def test_a_comment_costs_six_statements_without_a_shared_cache(posting, settings):
+def test_a_comment_costs_seven_statements_without_a_shared_cache(posting, settings):
     settings.MEYDAN_SHARED_CACHE = False
     response, sqls = posting(body="A second comment.")
     assert response.status_code == 201
     assert tables(sqls) == [
-        "SELECT comments_thread",  # the thread, its site's policy, the spam filter's totals
+        "SELECT comments_thread",  # the thread and its site's policy
         "SELECT moderation_ban",  # has the site any ban? (no flag can be trusted)
         "SELECT comments_comment",  # the same text from the same author?
+        # The spam filter's totals: they rode on the thread's query until the comment
+        # domain stopped reading moderation's tables; a shared cache keeps them.
+        "SELECT moderation_spammodel",
         "SELECT comments_thread",  # lock the thread's row
         "INSERT comments_comment",
         "UPDATE comments_thread",  # version, sequence, count, date: one statement
@@ -82,7 +88,7 @@ def test_a_reply_adds_only_the_parent(posting, settings):
     response, sqls = posting(body="A reply.", parent=parent.pk)
     assert response.status_code == 201
     assert tables(sqls).count("SELECT comments_comment") == 2, sqls
-    assert len(sqls) == 7, sqls
+    assert len(sqls) == 8, sqls  # 7 for a comment without a shared cache, + the parent
 
 
 def test_a_trained_filter_adds_the_author_and_new_words(posting, site, settings):
@@ -92,10 +98,14 @@ def test_a_trained_filter_adds_the_author_and_new_words(posting, site, settings)
     response, sqls = posting(body="Words the filter has not seen yet.")
     assert response.status_code == 201
     assert tables(sqls).count("SELECT moderation_spamtoken") == 1, sqls
-    assert len(sqls) == 7, sqls  # + first comment by this author?, + the words' counts
+    # + first comment by this author?, + the words' counts, + the filter's totals,
+    # read into the shared cache once after they changed (here: created)
+    assert tables(sqls).count("SELECT moderation_spammodel") == 1, sqls
+    assert len(sqls) == 8, sqls
     response, sqls = posting(body="Words the filter has not seen.")
     assert response.status_code == 201
     assert "SELECT moderation_spamtoken" not in tables(sqls), sqls  # all known to this process
+    assert "SELECT moderation_spammodel" not in tables(sqls), sqls  # from the shared cache
     assert len(sqls) == 6, sqls
 
 
