@@ -129,7 +129,7 @@ class Workload:
     def __init__(self, site):
         import seed  # the shared seed.py (bench/isso/seed.py)
 
-        from meydan.accounts.avatars import avatar_key
+        from meydan.comments.avatars import avatar_key
         from meydan.comments.rendering import render_markdown
         from meydan.comments.services.posting import Author, validated
         from meydan.core.privacy import ip_hash

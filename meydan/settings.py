@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "meydan.sites",
     "meydan.comments",
     "meydan.moderation",
+    "meydan.section",
     "meydan.api",
     "meydan.embed",
     "meydan.newsroom",

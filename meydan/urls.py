@@ -5,9 +5,9 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from meydan.api.v1.urls import api as api_v1
-from meydan.comments import views as comment_views
 from meydan.embed import views as embed_views
 from meydan.moderation import views as moderation_views
+from meydan.section import views as section_views
 
 handler400 = "meydan.core.views.bad_request"
 handler403 = "meydan.core.views.permission_denied"
@@ -25,7 +25,7 @@ urlpatterns = [
     path("embed.js", embed_views.embed_js, name="embed-js"),
     path("embed.css", embed_views.embed_css, name="embed-css"),
     path("embed/", include("meydan.embed.urls")),
-    path("c/<int:comment_id>", comment_views.permalink, name="comment-permalink"),
+    path("c/<int:comment_id>", section_views.permalink, name="comment-permalink"),
     path("c/<int:comment_id>/report", moderation_views.comment_report, name="comment-report"),
     path("moderation/", include("meydan.moderation.urls")),
     path("", include("meydan.accounts.urls")),

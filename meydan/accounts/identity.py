@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from meydan.accounts.avatars import avatar_key
 from meydan.accounts.models import Profile
 from meydan.accounts.providers import provider_icon, provider_label_for_id
+from meydan.comments.avatars import avatar_key
 
 SESSION_PROVIDER_KEY = "meydan_signin_provider"
 

@@ -13,12 +13,12 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
 from meydan.accounts import drafts, services
-from meydan.accounts.avatars import identicon_svg
 from meydan.accounts.identity import commenter_for_request
 from meydan.accounts.models import Picture
 from meydan.accounts.providers import provider_label_for_id, signin_options
 from meydan.accounts.redirects import is_same_site_path
 from meydan.accounts.tokens import widget_tokens_for_user
+from meydan.comments.avatars import identicon_svg
 from meydan.comments.models import Comment
 
 _KEY = re.compile(r"^[0-9a-f]{8,64}$")

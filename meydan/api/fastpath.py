@@ -24,10 +24,10 @@ from django.http.request import split_domain_port, validate_host
 from django.utils import translation
 
 from meydan.api.cors import ORIGINS_SECONDS, known_origins
-from meydan.api.v1.lookup import SITE_SECONDS, page_key_for, site_for_slug
 from meydan.api.v1.threads import CACHE_CONTROL, MAX_COUNT_URLS, counts_for, etag_for
 from meydan.comments import caching
 from meydan.core.middleware import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY
+from meydan.sites.lookup import SITE_SECONDS, page_key_for, site_for_slug
 
 logger = logging.getLogger(__name__)
 

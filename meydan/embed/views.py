@@ -22,12 +22,12 @@ from meydan.accounts.tokens import (
     signin_claim_store,
     widget_token_issue,
 )
-from meydan.api.v1.lookup import page_key_for, site_for_slug
 from meydan.comments import queries
-from meydan.comments import views as comment_views
 from meydan.core.errors import MeydanError
 from meydan.core.views import error_page
 from meydan.embed.opener import opener_origin, origin_of
+from meydan.section import views as section_views
+from meydan.sites.lookup import page_key_for, site_for_slug
 from meydan.sites.models import Site
 
 STATIC = Path(__file__).resolve().parent / "static" / "embed"
@@ -234,12 +234,12 @@ def thread_page(request):
         context = {
             "site": site,
             "page_url": url,
-            **comment_views.section_context(request, site=site, thread=thread, form=form),
+            **section_views.section_context(request, site=site, thread=thread, form=form),
         }
         return render(request, "embed/thread.html", context, status=status)
 
     if request.method == "POST":
-        return comment_views.handle_post(
+        return section_views.handle_post(
             request, site=site, key=key, url=url, title="", render_page=render_page
         )
     return render_page()

@@ -2,8 +2,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from meydan.comments import queries
-from meydan.comments import views as comment_views
 from meydan.newsroom.models import Article
+from meydan.section import views as section_views
 from meydan.sites.resolve import site_for_request
 
 
@@ -33,12 +33,12 @@ def article_detail(request, slug: str):
         context = {
             "site": site,
             "article": article,
-            **comment_views.section_context(request, site=site, thread=thread, form=form),
+            **section_views.section_context(request, site=site, thread=thread, form=form),
         }
         return render(request, "newsroom/article.html", context, status=status)
 
     if request.method == "POST":
-        return comment_views.handle_post(
+        return section_views.handle_post(
             request,
             site=site,
             key=key,

@@ -2,11 +2,13 @@
 
 from urllib.parse import urlsplit
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
 from meydan.sites.events import Channel, announce, site_changed
+from meydan.sites.lookup import site_cache_key
 from meydan.sites.models import Site, normalise_origin
 
 
@@ -52,7 +54,12 @@ def site_update(site: Site, *, channel: Channel | str, actor=None) -> Site:
     model says, and announce it after commit (site_changed): cached sites, CORS
     origins and every thread page built under the old policy are forgotten."""
     site.full_clean()
+    old_slug = Site.objects.filter(pk=site.pk).values_list("slug", flat=True).first()
     with transaction.atomic():
         site.save()
+        # The cached site under its old and its new key (a renamed slug's old key
+        # must not keep answering for a minute).
+        keys = [site_cache_key(slug) for slug in {old_slug, site.slug} if slug]
+        transaction.on_commit(lambda: cache.delete_many(keys))
         announce(site_changed, Site, site=site, channel=channel, actor=actor)
     return site

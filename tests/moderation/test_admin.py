@@ -11,9 +11,10 @@ from django.core.cache import cache
 from django.test import Client
 
 from meydan.api.cors import known_origins
-from meydan.api.v1.lookup import site_for_slug
 from meydan.comments.models import Comment, Thread
+from meydan.core.errors import NotFound
 from meydan.moderation.models import AuditEntry, Ban, SpamModel
+from meydan.sites.lookup import site_for_slug
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/comments/comment/"
@@ -124,6 +125,21 @@ def test_site_changes_in_the_admin_show_at_once(
     assert "https://new.example.org" in known_origins()
     assert site_for_slug(site.slug).default_order == "newest"
     cache.clear()
+
+
+def test_a_renamed_site_key_stops_answering_at_once(
+    staff, site, django_capture_on_commit_callbacks
+):
+    old = site.slug
+    site_for_slug(old)  # cached under the old key
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            f"/admin/meydan_sites/site/{site.pk}/change/", site_form(site, slug="renamed")
+        )
+    assert response.status_code == 302, response.content[:2000]
+    with pytest.raises(NotFound):
+        site_for_slug(old)
+    assert site_for_slug("renamed").pk == site.pk
 
 
 def test_a_ban_typed_in_the_admin_matches_and_is_audited(staff, site):

@@ -6,7 +6,6 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from meydan.api.auth import api_commenter
-from meydan.api.v1.lookup import page_key_for, site_for_slug
 from meydan.api.v1.schemas import WRITE_ERRORS, CommentOut
 from meydan.api.v1.serialize import comment_dict
 from meydan.comments import access, services
@@ -14,6 +13,7 @@ from meydan.comments.rendering import render_markdown
 from meydan.core.errors import MeydanError, OriginNotAllowed
 from meydan.core.privacy import client_ip
 from meydan.core.ratelimit import rate_limit
+from meydan.sites.lookup import page_key_for, site_for_slug
 
 router = Router(tags=["comments"])
 

@@ -11,11 +11,11 @@ from pydantic import Field
 from meydan.accounts.providers import signin_options
 from meydan.accounts.tokens import signin_claim_redeem, widget_token_revoke, widget_token_verify
 from meydan.api.auth import api_commenter
-from meydan.api.v1.lookup import site_for_slug
 from meydan.api.v1.schemas import READ_ERRORS, WRITE_ERRORS
 from meydan.comments.form_token import form_token_issue
 from meydan.core.errors import SigninNotReady
 from meydan.core.ratelimit import rate_limit
+from meydan.sites.lookup import site_for_slug
 
 router = Router(tags=["session"])
 

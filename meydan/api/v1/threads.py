@@ -13,12 +13,12 @@ from django.http import HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from meydan.api.v1.lookup import page_key_for, site_for_slug
 from meydan.api.v1.schemas import READ_ERRORS, WRITE_ERRORS, ThreadOut
 from meydan.api.v1.serialize import page_comments
 from meydan.comments import caching, queries
 from meydan.comments.models import Thread
 from meydan.core.errors import MeydanError
+from meydan.sites.lookup import page_key_for, site_for_slug
 
 router = Router(tags=["threads"])
 

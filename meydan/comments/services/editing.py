@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from meydan.accounts.avatars import avatar_key
+from meydan.comments.avatars import avatar_key
 from meydan.comments.events import Channel, announce, comment_edited
 from meydan.comments.models import Comment
 from meydan.comments.rendering import render_markdown

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from meydan.accounts.avatars import avatar_key
 from meydan.comments import validation
+from meydan.comments.avatars import avatar_key
 from meydan.comments.events import Channel, announce, comment_posted
 from meydan.comments.models import Comment, Thread
 from meydan.comments.moderation import Decision, Draft

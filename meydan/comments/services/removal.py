@@ -3,8 +3,8 @@
 from django.db import transaction
 from django.db.models import F
 
-from meydan.accounts.avatars import avatar_key
 from meydan.comments import erasure
+from meydan.comments.avatars import avatar_key
 from meydan.comments.events import Channel, announce, comment_erased, comment_status_changed
 from meydan.comments.models import Comment
 from meydan.comments.services.threads import thread_bump

@@ -24,11 +24,11 @@ from meydan.accounts.identity import commenter_for_request
 from meydan.accounts.providers import signin_options
 from meydan.comments import queries, services
 from meydan.comments.form_token import form_token_issue
-from meydan.comments.forms import CommentForm, GuestCommentForm
 from meydan.comments.models import Comment, Thread
 from meydan.core.errors import InvalidComment, MeydanError
 from meydan.core.privacy import client_ip
 from meydan.core.views import error_page
+from meydan.section.forms import CommentForm, GuestCommentForm
 
 OWN_COMMENTS_SESSION_KEY = "meydan_own_comments"
 OWN_COMMENTS_MAX = 100
