@@ -39,6 +39,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/meydan makemigrations --check --dry-run
 
 # Meydan vs Isso 0.14.0 vs nginx, side by side (bench/bench.py; QUICK=1: a subset, 5 s runs).
