@@ -46,6 +46,18 @@ def env_int(name: str, default: int, minimum: int = 0) -> int:
     return number
 
 
+def env_fraction(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a number between 0 and 1 (like 0.9), not {value!r}"
+        ) from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name, "")
     if not value.strip():
@@ -360,24 +372,27 @@ def env_seconds_or_off(name: str, default: int) -> int:
 
 
 # The moderation checks run in this order (the contract: meydan/comments/moderation.py).
-MEYDAN_MODERATION_CHECKS = env_list(
-    "MEYDAN_MODERATION_CHECKS",
-    [
-        "meydan.moderation.checks.form_guard.FormGuardCheck",
-        "meydan.moderation.checks.bans.BanCheck",
-        "meydan.moderation.checks.rate_limit.RateLimitCheck",
-        "meydan.moderation.checks.words.DisallowedWordsCheck",
-        "meydan.moderation.checks.duplicate.DuplicateCheck",
-        "meydan.moderation.checks.words.ModerationWordsCheck",
-        "meydan.moderation.checks.links.LinksCheck",
-        "meydan.moderation.checks.first_comment.FirstCommentCheck",
-        "meydan.moderation.checks.hold_all.HoldAllCheck",
-        "meydan.moderation.checks.spam.SpamFilterCheck",
-    ],
-)
+# Each is checked at start-up (comments/system_checks.py): it must import and be a
+# Check (comments.moderation.Check); tests/moderation/test_check_contract.py holds
+# every default one to the contract.
+DEFAULT_MODERATION_CHECKS = [
+    "meydan.moderation.checks.form_guard.FormGuardCheck",
+    "meydan.moderation.checks.bans.BanCheck",
+    "meydan.moderation.checks.rate_limit.RateLimitCheck",
+    "meydan.moderation.checks.words.DisallowedWordsCheck",
+    "meydan.moderation.checks.duplicate.DuplicateCheck",
+    "meydan.moderation.checks.words.ModerationWordsCheck",
+    "meydan.moderation.checks.links.LinksCheck",
+    "meydan.moderation.checks.first_comment.FirstCommentCheck",
+    "meydan.moderation.checks.hold_all.HoldAllCheck",
+    "meydan.moderation.checks.spam.SpamFilterCheck",
+]
+MEYDAN_MODERATION_CHECKS = env_list("MEYDAN_MODERATION_CHECKS", list(DEFAULT_MODERATION_CHECKS))
 # The learned spam filter (meydan/moderation/spam.py): local, trained by moderators.
-MEYDAN_SPAM_THRESHOLD_SPAM = float(os.environ.get("MEYDAN_SPAM_THRESHOLD_SPAM") or 0.97)
-MEYDAN_SPAM_THRESHOLD_HOLD = float(os.environ.get("MEYDAN_SPAM_THRESHOLD_HOLD") or 0.80)
+# Scores at or above SPAM go to spam, at or above HOLD wait for a moderator
+# (0 <= HOLD <= SPAM <= 1, checked at start-up: moderation/system_checks.py).
+MEYDAN_SPAM_THRESHOLD_SPAM = env_fraction("MEYDAN_SPAM_THRESHOLD_SPAM", 0.97)
+MEYDAN_SPAM_THRESHOLD_HOLD = env_fraction("MEYDAN_SPAM_THRESHOLD_HOLD", 0.80)
 # Decisions of each kind (spam, not spam) before the filter has an opinion.
 MEYDAN_SPAM_MIN_LEARNED = env_int("MEYDAN_SPAM_MIN_LEARNED", 20, minimum=1)
 MEYDAN_SPAM_MAX_TOKENS = env_int("MEYDAN_SPAM_MAX_TOKENS", 50_000, minimum=1000)

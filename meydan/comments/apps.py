@@ -6,4 +6,4 @@ class CommentsConfig(AppConfig):
     label = "comments"
 
     def ready(self) -> None:
-        from meydan.comments import receivers  # noqa: F401 - connects the receivers
+        from meydan.comments import receivers, system_checks  # noqa: F401 - they register

@@ -8,6 +8,7 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         from meydan.comments import erasure
+        from meydan.moderation import system_checks  # noqa: F401 - registers them
         from meydan.moderation.bans import ban_deleted, ban_saved
         from meydan.moderation.erasure import scrub_comment
         from meydan.moderation.models import Ban, SpamModel
