@@ -13,6 +13,7 @@ from meydan.comments import services as comment_services
 from meydan.comments.events import Channel
 from meydan.comments.models import Comment
 from meydan.core.errors import MeydanError
+from meydan.core.privacy import keyed_hash
 from meydan.moderation import spam
 from meydan.moderation.models import AuditEntry, Ban, Flag
 
@@ -269,6 +270,15 @@ def ban_lift(ban, *, actor) -> None:
             before={"kind": ban.kind, "value": ban.value, "shadow": ban.shadow},
         )
         ban.delete()
+
+
+def reporter_key(*, user=None, ip: str | None = None, session_key: str | None = None) -> str:
+    """Who reports, for "each reader counts once", the same for the HTML page and the
+    API: a signed-in reader by account; a guest by keyed IP hash (never the address),
+    else by their session."""
+    if user is not None and getattr(user, "is_authenticated", False):
+        return f"user:{user.pk}"
+    return keyed_hash("reporter", ip or session_key or "")
 
 
 def comment_flag(

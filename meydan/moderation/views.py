@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from meydan.comments.models import Comment
 from meydan.core.errors import InvalidComment, MeydanError, RateLimited
-from meydan.core.privacy import client_ip, keyed_hash
+from meydan.core.privacy import client_ip
 from meydan.core.ratelimit import rate_limit
 from meydan.core.views import error_page
 from meydan.moderation import access, queries, services
@@ -230,10 +230,8 @@ def comment_report(request, comment_id: int):
         response = error_page(request, 429, _("Please wait a moment"), str(error.message))
         response["Retry-After"] = str(error.retry_after)
         return response
-    reporter = (
-        f"user:{request.user.pk}"
-        if request.user.is_authenticated
-        else keyed_hash("reporter", client_ip(request) or request.session.session_key or "")
+    reporter = services.reporter_key(
+        user=request.user, ip=client_ip(request), session_key=request.session.session_key
     )
     services.comment_flag(
         comment, reporter_key=reporter, reason=request.POST.get("reason", ""), channel="form"

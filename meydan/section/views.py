@@ -25,7 +25,7 @@ from meydan.accounts.providers import signin_options
 from meydan.comments import queries, services
 from meydan.comments.form_token import form_token_issue
 from meydan.comments.models import Comment, Thread
-from meydan.core.errors import InvalidComment, MeydanError
+from meydan.core.errors import InvalidComment, MeydanError, ThreadClosed
 from meydan.core.privacy import client_ip
 from meydan.core.views import error_page
 from meydan.section.forms import CommentForm, GuestCommentForm
@@ -184,40 +184,34 @@ def handle_post(request, *, site, key: str, url: str, title: str, render_page):
             _("The form data was not valid UTF-8 text. Reload the page and try again."),
             content_type="text/plain; charset=utf-8",
         )
-    thread = queries.thread_for_key(site, key)
-    if (
-        thread is not None
-        and not thread.accepts_comments
-        or thread is None
-        and not site.comments_open
-    ):
-        return error_page(
-            request,
-            403,
-            _("Comments are closed"),
-            _("Comments are closed on this page, so your comment was not posted."),
-        )
     commenter = commenter_for_request(request)
     form = (CommentForm if commenter else GuestCommentForm)(request.POST, site=site)
     if not form.is_valid():
         return render_page(form, 400)
     data = form.cleaned_data
-    if commenter:
-        author = commenter.as_author()
-    else:
-        author = services.Author(name=data["name"], email=data["email"], url=data["website"])
-    if thread is None:
-        thread = services.thread_get_or_create(site=site, key=key, url=url, title=title)
     try:
-        result = services.comment_post(
-            thread=thread,
-            author=author,
+        result = services.comment_submit(
+            site=site,
+            key=key,
+            url=url,
+            title=title,
+            commenter=commenter,
+            guest=services.Author(
+                name=data.get("name", ""), email=data.get("email", ""), url=data.get("website", "")
+            ),
             body=data["body"],
             parent_id=data["parent"],
             ip=client_ip(request),
             honeypot=data.get("homepage", ""),
             form_token=data.get("form_token") or None,
             channel="form",
+        )
+    except ThreadClosed:
+        return error_page(
+            request,
+            403,
+            _("Comments are closed"),
+            _("Comments are closed on this page, so your comment was not posted."),
         )
     except InvalidComment as error:
         for field, messages in error.errors.items():

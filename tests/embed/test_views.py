@@ -4,6 +4,7 @@ in test_signin_popup.py)."""
 import pytest
 
 from meydan.comments.models import Comment
+from meydan.sites.models import Site
 
 pytestmark = pytest.mark.django_db
 ORIGIN = "https://blog.example.org"
@@ -30,6 +31,20 @@ def test_no_js_thread_page_reads_and_posts(client, site, guest_form):
     comment = Comment.objects.get()
     assert comment.thread.key == "/2015/06/baku-rally/" and comment.thread.url == url
     assert "Without JavaScript" in client.get(posted["Location"].split("#")[0]).content.decode()
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_the_no_js_page_posts_under_the_policy_as_it_is_now(client, site, guest_form, first):
+    """The iframe finds its site through a cached copy; the post must not be judged
+    by it (the page's first comment used to be, for up to a minute)."""
+    url = f"{ORIGIN}/2015/06/baku-rally/"
+    if not first:
+        client.post(f"/embed/thread/?site={site.slug}&url={url}", guest_form(body="Earlier"))
+    assert client.get("/embed/thread/", {"site": site.slug, "url": url}).status_code == 200
+    Site.objects.filter(pk=site.pk).update(hold_all=True)  # behind the cache's back
+    posted = client.post(f"/embed/thread/?site={site.slug}&url={url}", guest_form(body="Held?"))
+    assert posted.status_code == 302
+    assert Comment.objects.get(body="Held?").status == Comment.Status.PENDING
 
 
 @pytest.mark.parametrize(

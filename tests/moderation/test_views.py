@@ -610,6 +610,15 @@ def test_report_counts_once_per_reader(client, post, make_user):
     assert comment.flag_count == 3
 
 
+def test_a_reader_counts_once_whichever_door_they_report_through(client, api, post):
+    comment = post("Reported twice")
+    client.post(f"/c/{comment.pk}/report", {"reason": "insult"})
+    again = api.post(f"/comments/{comment.pk}/flag", {"reason": "insult"})
+    assert again.json() == {"counted": False}  # the same address, through the API
+    comment.refresh_from_db()
+    assert comment.flag_count == 1
+
+
 def test_reports_hold_the_comment_at_the_threshold(post, site, mod_client):
     site.flag_threshold = 2
     site.save()

@@ -9,10 +9,13 @@ from meydan.api.auth import api_commenter
 from meydan.api.v1.schemas import WRITE_ERRORS, CommentOut
 from meydan.api.v1.serialize import comment_dict
 from meydan.comments import access, services
+from meydan.comments.models import Comment
 from meydan.comments.rendering import render_markdown
-from meydan.core.errors import MeydanError, OriginNotAllowed
+from meydan.core.errors import MeydanError, NotFound, OriginNotAllowed
 from meydan.core.privacy import client_ip
 from meydan.core.ratelimit import rate_limit
+from meydan.moderation.services import comment_flag as flag
+from meydan.moderation.services import reporter_key
 from meydan.sites.lookup import page_key_for, site_for_slug
 
 router = Router(tags=["comments"])
@@ -73,14 +76,13 @@ def comment_create(request, data: CommentCreateIn):
     _check_origin(request, site)
     key, url = page_key_for(site, data.url)
     commenter = api_commenter(request, site)
-    if commenter is not None:
-        author = commenter.as_author()
-    else:
-        author = services.Author(name=data.name, email=data.email, url=data.website)
-    thread = services.thread_for_posting(site=site, key=key, url=url, title=data.title)
-    result = services.comment_post(
-        thread=thread,
-        author=author,
+    result = services.comment_submit(
+        site=site,
+        key=key,
+        url=url,
+        title=data.title,
+        commenter=commenter,
+        guest=services.Author(name=data.name, email=data.email, url=data.website),
         body=data.body,
         parent_id=data.parent,
         ip=client_ip(request),
@@ -155,10 +157,6 @@ class FlagOut(Schema):
 def comment_flag(request, comment_id: int, data: FlagIn):
     """POST /api/v1/comments/{id}/flag — a reader reports a comment to the moderators."""
     rate_limit(request, "report")
-    from meydan.comments.models import Comment
-    from meydan.core.errors import NotFound
-    from meydan.core.privacy import keyed_hash
-    from meydan.moderation.services import comment_flag as flag
 
     comment = (
         Comment.objects.select_related("thread__site")
@@ -169,10 +167,6 @@ def comment_flag(request, comment_id: int, data: FlagIn):
         raise NotFound()
     _check_origin(request, comment.thread.site)
     commenter = api_commenter(request)
-    reporter = (
-        f"user:{commenter.user.pk}"
-        if commenter is not None
-        else keyed_hash("reporter", client_ip(request) or "")
-    )
+    reporter = reporter_key(user=commenter.user if commenter else None, ip=client_ip(request))
     counted = flag(comment, reporter_key=reporter, reason=data.reason, channel="api")
     return {"counted": counted}

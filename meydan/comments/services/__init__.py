@@ -10,7 +10,7 @@ nothing here imports views.
 """
 
 from meydan.comments.services.editing import comment_edit, comment_edit_by_author
-from meydan.comments.services.posting import Author, PostResult, comment_post
+from meydan.comments.services.posting import Author, PostResult, comment_post, comment_submit
 from meydan.comments.services.removal import (
     DELETED_USER_NAME,
     comment_erase,
@@ -38,6 +38,7 @@ __all__ = [
     "comment_erase",
     "comment_post",
     "comment_report_counted",
+    "comment_submit",
     "comment_set_status",
     "comment_withdraw",
     "comments_anonymise_for_user",

@@ -14,7 +14,7 @@ from meydan.comments.models import Comment, Thread
 from meydan.comments.moderation import Decision, Draft
 from meydan.comments.moderation import moderate as moderation_verdict
 from meydan.comments.rendering import render_markdown
-from meydan.comments.services.threads import thread_comment_added
+from meydan.comments.services.threads import thread_comment_added, thread_for_posting
 from meydan.comments.tree import child_path
 from meydan.core import sqlrows
 from meydan.core.errors import (
@@ -205,6 +205,46 @@ def comment_post(
         thread_comment_added(thread, seq=seq, published_at=comment.created if published else None)
         announce(comment_posted, Comment, comment=comment, channel=channel, actor=author.user)
     return PostResult(comment=comment, reason=verdict.reason if verdict else "")
+
+
+def comment_submit(
+    *,
+    site: Site,
+    key: str,
+    url: str = "",
+    title: str = "",
+    commenter=None,
+    guest: Author,
+    body: str,
+    parent_id: int | None = None,
+    ip: str | None = None,
+    channel: Channel | str,
+    honeypot: str = "",
+    form_token: str | None = None,
+) -> PostResult:
+    """The one posting flow of the front doors (the HTML section, the API and the
+    widget): they differ only in how they parse the request and answer it.
+
+    - `site` only names the site (a cached copy will do): the thread is loaded with
+      its site's current row (services.threads.thread_for_posting), created if it
+      is the page's first comment, so every check reads the policy as it is now.
+    - Who posts: a signed-in `commenter` (anything with `as_author()`: the session's
+      or the widget token's) posts under their account's name, whatever the form
+      says; otherwise the `guest` details as typed.
+    - Then comment_post: closed threads, validation, moderation, saving — and its
+      errors, raised as they are.
+    """
+    thread = thread_for_posting(site=site, key=key, url=url, title=title)
+    return comment_post(
+        thread=thread,
+        author=commenter.as_author() if commenter is not None else guest,
+        body=body,
+        parent_id=parent_id,
+        ip=ip,
+        channel=channel,
+        honeypot=honeypot,
+        form_token=form_token,
+    )
 
 
 def _locked_thread_state(thread: Thread) -> tuple[bool, int]:
