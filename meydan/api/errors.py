@@ -3,10 +3,15 @@ per-field messages where they apply.
 
     {"error": {"code": "invalid", "message": "…", "fields": {"email": ["…"]}}}
 
-Codes are the closed list in meydan.core.errors plus the HTTP-level ones below.
+Codes are a closed list: the domain's errors (meydan.core.errors) and the HTTP-level
+ones below, together ERROR_CODES. The OpenAPI document lists them as the enum of
+`error.code` with what each means, and the schema test (tests/api/v1/test_openapi.py)
+fails on a response with a code outside it.
 """
 
 from django.http import JsonResponse
+
+from meydan.core.errors import domain_errors
 
 HTTP_CODES = {
     400: "bad_request",
@@ -16,6 +21,23 @@ HTTP_CODES = {
     415: "unsupported_media_type",
     422: "invalid",
 }
+_HTTP_MEANINGS = {
+    "bad_request": "The request could not be read (bad JSON, bad encoding, a malformed address).",
+    "method_not_allowed": "This path does not take that HTTP method.",
+    "too_large": "The request body is larger than this site accepts.",
+    "unsupported_media_type": "Send JSON (Content-Type: application/json).",
+}
+
+
+def _codes() -> dict[str, tuple[int, str]]:
+    codes = {kind.code: (kind.status, str(kind.message)) for kind in domain_errors()}
+    for status, code in HTTP_CODES.items():
+        codes.setdefault(code, (status, _HTTP_MEANINGS.get(code, "")))
+    return codes
+
+
+# code -> (usual HTTP status, what it means)
+ERROR_CODES: dict[str, tuple[int, str]] = _codes()
 
 
 def error_response(

@@ -92,3 +92,13 @@ class UrlNotOnSite(MeydanError):
     code = "url_not_on_site"
     status = 400
     message = _("This URL is not on a page of this site (its origin is not registered).")
+
+
+def domain_errors() -> list[type[MeydanError]]:
+    """Every error above, the base first: the list the API documents (api/errors.py)."""
+    found, queue = [], [MeydanError]
+    while queue:
+        kind = queue.pop(0)
+        found.append(kind)
+        queue.extend(kind.__subclasses__())
+    return found

@@ -6,9 +6,19 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from meydan.api.errors import ERROR_CODES
+
+ErrorCode = Literal[tuple(ERROR_CODES)]  # the closed list (meydan/api/errors.py)
+
 
 class ErrorBody(Schema):
-    code: str = Field(examples=["invalid"])
+    code: ErrorCode = Field(
+        examples=["invalid"],
+        description="A stable machine code, one of:\n\n"
+        + "\n".join(
+            f"- `{code}` ({status}): {meaning}" for code, (status, meaning) in ERROR_CODES.items()
+        ),
+    )
     message: str
     fields: dict[str, list[str]] | None = None
 
