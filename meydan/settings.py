@@ -1,6 +1,6 @@
 """Meydan's settings: one module, everything that differs per deployment from env vars.
 
-Env vars (all optional):
+Env vars (all optional; the README's "Configuration" lists every one). The main ones:
   DATABASE_URL            e.g. postgres://user@host:5432/db; default SQLite under var/
   MEYDAN_SECRET_KEY       default: generated once and kept in var/secret_key (mode 600)
   MEYDAN_DEBUG            "1"/"true" to turn debug on (off by default)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from meydan.accounts.models import Profile
-from meydan.accounts.providers import provider_icon, provider_label_for_id
+from meydan.accounts.providers import provider_label_for_id
 from meydan.comments.avatars import avatar_key
 
 SESSION_PROVIDER_KEY = "meydan_signin_provider"
@@ -49,10 +49,6 @@ class Commenter:
             provider=self.provider_id,
             picture=self.picture_key,
         )
-
-    @property
-    def icon(self) -> str:
-        return provider_icon(self.provider_id) if self.provider_id else ""
 
 
 def profile_for_user(user) -> Profile:

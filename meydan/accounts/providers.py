@@ -1,4 +1,6 @@
-"""How each sign-in provider is named and read (pure mapping over allauth's data)."""
+"""How each sign-in provider is named and read: labels and icons, the profile
+read from allauth's data, and the sign-in options of this installation (from
+allauth's settings and its database-backed apps, cached briefly)."""
 
 from dataclasses import dataclass
 
@@ -53,12 +55,11 @@ def provider_icon(provider_id: str) -> str:
 class ProviderProfile:
     name: str
     picture_url: str
-    email: str
-    email_verified: bool
 
 
 def profile_from_social_account(account) -> ProviderProfile:
-    """Display name, picture and email from a SocialAccount's provider data."""
+    """Display name and picture from a SocialAccount's provider data. (The address
+    and whether it is verified are allauth's: EmailAddress, filled by its adapters.)"""
     raw = account.extra_data or {}
     # OpenID Connect keeps {"userinfo": …, "id_token": …}; X wraps its profile in "data".
     data: dict = {}
@@ -92,15 +93,9 @@ def profile_from_social_account(account) -> ProviderProfile:
             if isinstance(value, dict):  # Facebook: {"data": {"url": ...}}
                 picture = str((value.get("data") or {}).get("url", ""))
                 break
-    email = str(data.get("email") or "")
-    # Only "email_verified" speaks of the address; X's and Facebook's "verified"
-    # is about the account.
-    verified = data.get("email_verified", False)
     return ProviderProfile(
         name=(name or "Reader")[:100],
         picture_url=picture if picture.startswith(("https://", "http://")) else "",
-        email=email,
-        email_verified=verified is True or str(verified).lower() == "true",
     )
 
 

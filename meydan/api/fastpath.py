@@ -2,7 +2,7 @@
 cycle.
 
 A reader's `GET /api/v1/threads` is answered from the cached thread state and the
-cached page bytes; building an HttpRequest, running fourteen middleware and
+cached page bytes; building an HttpRequest, running the whole middleware stack and
 django-ninja's query validation cost five times more than the answer itself
 (bench/profile_request.py; numbers in docs/scaling.md). This WSGI wrapper answers
 those requests itself when everything it needs is at hand, with the same status,

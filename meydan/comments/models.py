@@ -137,9 +137,5 @@ class Comment(models.Model):
         return f"{self.author_name}: {self.body[:60]}"
 
     @property
-    def is_public(self) -> bool:
-        return self.status == self.Status.APPROVED
-
-    @property
     def anchor(self) -> str:
         return f"comment-{self.pk}"

@@ -1,8 +1,8 @@
 """Security headers that Django 5.2 has no setting for.
 
 Django 5.2 has no Content-Security-Policy support (it arrives in 6.0). Our policy is
-one constant string — no nonces, because no page of ours has inline script — so a
-five-line middleware is simpler than adding django-csp for it.
+one constant string — no nonces, because no page of ours has inline script — so
+setting it here, with the other headers, is simpler than adding django-csp for it.
 """
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -1,4 +1,13 @@
-"""The learned spam filter's per-site model (see moderation.spam and moderation.spamfilter).
+"""What moderation keeps: the learned spam filter's per-site model, bans, readers'
+reports and the audit log.
+
+Ban: an account, e-mail address or IP hash barred from a site (or, shadow, shown its
+own comments only), until it expires. Flag: one reader's report of a comment (each
+reader counts once). AuditEntry: one moderation action — who, when, what, the
+comment's state before and after; when a comment is erased its snapshots lose its
+text and author (moderation.erasure), the entry stays.
+
+The spam filter (see moderation.spam and moderation.spamfilter):
 
 One SpamModel row per site holds the totals; SpamToken holds two counts per
 token, so scoring a comment reads only that comment's tokens (one indexed query)

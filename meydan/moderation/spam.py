@@ -46,17 +46,15 @@ from meydan.core import sqlrows
 from meydan.moderation import spamfilter
 from meydan.moderation.models import SpamLearned, SpamModel, SpamToken
 
-DEFAULT_MIN_LEARNED = 20
-DEFAULT_MAX_TOKENS = 50_000
 _CHUNK = 500  # tokens per IN (...) query
 
 
 def min_learned() -> int:
-    return getattr(settings, "MEYDAN_SPAM_MIN_LEARNED", DEFAULT_MIN_LEARNED)
+    return settings.MEYDAN_SPAM_MIN_LEARNED
 
 
 def max_tokens() -> int:
-    return getattr(settings, "MEYDAN_SPAM_MAX_TOKENS", DEFAULT_MAX_TOKENS)
+    return settings.MEYDAN_SPAM_MAX_TOKENS
 
 
 def is_ready(model: SpamModel | None) -> bool:
@@ -66,7 +64,7 @@ def is_ready(model: SpamModel | None) -> bool:
 
 
 def spam_training(site) -> dict:
-    """For the moderation screens: how much the filter has learned on this site."""
+    """How much the filter has learned on this site (the moderation queue shows it)."""
     model = SpamModel.objects.filter(site=site).first()
     return {
         "spam": model.spam_docs if model else 0,

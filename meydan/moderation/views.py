@@ -23,6 +23,7 @@ from meydan.core.views import error_page
 from meydan.moderation import access, queries, services
 from meydan.moderation.forms import BanForm, EditForm, ReplyForm
 from meydan.moderation.models import AuditEntry, Ban
+from meydan.moderation.spam import spam_training
 
 
 def moderator_required(view):
@@ -77,6 +78,8 @@ def queue(request):
         request,
         "moderation/queue.html",
         {
+            # What each site's spam filter has learned from these moderators so far.
+            "training": [(s, spam_training(s)) for s in sites],
             "tab": tab,
             "tabs": [
                 ("pending", _("Pending")),

@@ -70,7 +70,7 @@ class Site(models.Model):
         blank=True,
         help_text=_("One origin per line (https://blog.example.org) that may embed comments."),
     )
-    # Discussion policy (the moderation issue extends this).
+    # Discussion policy: what the moderation checks and the comment section read.
     comments_open = models.BooleanField(_("comments open on new threads"), default=True)
     hold_all = models.BooleanField(
         _("hold every comment for approval"),

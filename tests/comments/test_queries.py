@@ -10,7 +10,7 @@ def texts(page):
     return [node.comment.body if node.comment else None for node in page.nodes]
 
 
-def test_page_is_tree_order_in_one_query(thread, post):
+def test_page_is_tree_order_in_two_queries(thread, post):
     a = post("a")
     b = post("b")
     a1 = post("a1", parent=a)

@@ -3,8 +3,8 @@ and the rules it must keep on other people's pages — no request to any host bu
 Meydan's, no HTML but the server's sanitised comment HTML, nothing a strict
 Content-Security-Policy would block, CSS that stays inside `.meydan`.
 
-These read the files as served (there is no build step); the browser behaviour is
-exercised by hand as described in meydan/embed/js/README.md.
+These read the files as served (there is no build step); tests/browser/test_widget.py
+drives the widget itself in Chromium.
 """
 
 import importlib.util

@@ -659,3 +659,17 @@ def test_api_flag_from_another_origin(api, post):
     ok = api.post(f"/comments/{comment.pk}/flag", {}, HTTP_ORIGIN="https://blog.example.org")
     assert ok.status_code == 200
     assert Comment.objects.get(pk=comment.pk).flag_count == 1
+
+
+def test_the_queue_says_what_the_spam_filter_has_learned(mod_client, post, settings):
+    settings.MEYDAN_SPAM_MIN_LEARNED = 2
+    page = mod_client.get("/moderation/").content.decode()
+    assert "learned from 0 spam and 0 genuine comments" in page
+    assert "once it has 2 of each" in page
+    for n in range(2):
+        mod_client.post("/moderation/act/", {"action": "spam", "ids": [post(f"Buy {n}").pk]})
+        mod_client.post("/moderation/act/", {"action": "approve", "ids": [post(f"Fine {n}").pk]})
+    page = mod_client.get("/moderation/").content.decode()
+    assert (
+        "learned from 2 spam and 2 genuine comments you judged; it scores every new comment" in page
+    )

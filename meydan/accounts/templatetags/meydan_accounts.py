@@ -12,11 +12,6 @@ def provider_name(provider) -> str:
     return provider_label(provider)
 
 
-@register.filter
-def provider_icon_name(provider_id: str) -> str:
-    return provider_icon(provider_id)
-
-
 @register.simple_tag
 def provider_icon_url(provider_id: str) -> str:
     return static(f"accounts/icons/{provider_icon(provider_id)}.svg")

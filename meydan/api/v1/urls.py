@@ -86,6 +86,3 @@ def _http_error(request, error: HttpError):
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request, error):
     return error_response(413, "too_large", "What you sent is larger than this site accepts.")
-
-
-urlpatterns = api.urls

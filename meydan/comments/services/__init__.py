@@ -1,12 +1,16 @@
 """Every write to threads and comments.
 
-Callers — the newsroom form view, the API, importers, the demo seeder, a shell —
-go through these functions; none of them creates Comment rows directly.
+Every front door — the server-rendered section, the API and widget, the moderation
+workspace, the Django admin, management commands, later importers — goes through
+these functions: nothing else creates, changes or deletes Comment and Thread rows.
+Each change is announced after commit by the one function that makes it
+(comments.events).
 
-Modules: threads (thread rows and their version), posting (comment_post),
-editing (changing a comment's text), removal (status changes, withdrawal,
-erasure). Imports point one way: posting, editing and removal use threads;
-nothing here imports views.
+Modules: threads (thread rows and their version), posting (comment_submit, the
+front doors' flow, and comment_post), editing (changing a comment's text), removal
+(status changes, reports counted, and comment_erase, the one erase). Imports point
+one way: posting, editing and removal use threads; nothing here imports a front
+door or a plug-in (make lint checks it).
 """
 
 from meydan.comments.services.editing import comment_edit, comment_edit_by_author

@@ -1,8 +1,9 @@
 """Optional: ask Akismet (a cloud service run by Automattic) whether a comment is spam.
 
-OFF by default, and not in MEYDAN_MODERATION_CHECKS unless the operator adds it:
-it SENDS EACH COMMENT TO A THIRD PARTY — its text, the author's name, email and
-website, and the reader's IP address. Enable it only if your readers have been told.
+OFF by default: settings.py adds it to MEYDAN_MODERATION_CHECKS only when
+MEYDAN_AKISMET_KEY is set (or the operator lists it), because it SENDS EACH COMMENT
+TO A THIRD PARTY — its text, the author's name, email and website, and the reader's
+IP address. Enable it only if your readers have been told.
 Settings: MEYDAN_AKISMET_KEY, MEYDAN_AKISMET_SITE_URL (the blog URL registered with
 Akismet). Akismet answering "true" puts the comment in spam; an error or a timeout
 gives no opinion (the comment is not blocked because a third party is down).
@@ -21,12 +22,11 @@ TIMEOUT_SECONDS = 4
 
 class AkismetCheck:
     def check(self, draft) -> Verdict | None:
-        key = getattr(settings, "MEYDAN_AKISMET_KEY", "")
+        key = settings.MEYDAN_AKISMET_KEY
         if not key:
             return None
         data = {
-            "blog": getattr(settings, "MEYDAN_AKISMET_SITE_URL", "")
-            or f"https://{draft.site.domain}",
+            "blog": settings.MEYDAN_AKISMET_SITE_URL or f"https://{draft.site.domain}",
             "user_ip": draft.client_ip or "",
             "permalink": draft.page_url,
             "comment_type": "reply" if draft.parent_id else "comment",

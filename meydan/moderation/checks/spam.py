@@ -15,20 +15,11 @@ from django.utils.translation import gettext as _
 from meydan.comments.moderation import Decision, Verdict
 from meydan.moderation.spam import spam_score
 
-DEFAULT_THRESHOLD_SPAM = 0.97
-DEFAULT_THRESHOLD_HOLD = 0.80
-
 
 def shown(score: float) -> str:
     """Two decimals, rounded down: 0.9999 shows as 0.99, never 1.00, and a score
     just under a threshold never shows as the threshold."""
     return f"{math.floor(score * 100) / 100:.2f}"
-
-
-def _verdict(decision: Decision, reason: str, score: float) -> Verdict:
-    if "spam_score" in Verdict.__dataclass_fields__:
-        return Verdict(decision, reason, spam_score=score)
-    return Verdict(decision, reason)
 
 
 class SpamFilterCheck:
@@ -38,14 +29,11 @@ class SpamFilterCheck:
         score = spam_score(draft.site, draft)
         if score is None:
             return None
-        spam = getattr(settings, "MEYDAN_SPAM_THRESHOLD_SPAM", DEFAULT_THRESHOLD_SPAM)
-        hold = getattr(settings, "MEYDAN_SPAM_THRESHOLD_HOLD", DEFAULT_THRESHOLD_HOLD)
+        spam, hold = settings.MEYDAN_SPAM_THRESHOLD_SPAM, settings.MEYDAN_SPAM_THRESHOLD_HOLD
         if score >= spam:
-            return _verdict(
-                Decision.SPAM, _("spam filter: %(score)s") % {"score": shown(score)}, score
-            )
+            reason = _("spam filter: %(score)s") % {"score": shown(score)}
+            return Verdict(Decision.SPAM, reason, spam_score=score)
         if score >= hold:
-            return _verdict(
-                Decision.HOLD, _("held: spam filter %(score)s") % {"score": shown(score)}, score
-            )
-        return _verdict(Decision.APPROVE, "", score)
+            reason = _("held: spam filter %(score)s") % {"score": shown(score)}
+            return Verdict(Decision.HOLD, reason, spam_score=score)
+        return Verdict(Decision.APPROVE, "", spam_score=score)

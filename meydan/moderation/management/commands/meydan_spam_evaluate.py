@@ -19,7 +19,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from meydan.moderation import spamfilter
-from meydan.moderation.checks.spam import DEFAULT_THRESHOLD_HOLD, DEFAULT_THRESHOLD_SPAM
 
 DEFAULT_CORPUS = (
     Path(__file__).resolve().parents[4] / "tests" / "fixtures" / "spam" / "youtube-spam-collection"
@@ -165,9 +164,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, corpus, folds, seed, limit, spam_threshold, hold_threshold, **opts):
         if spam_threshold is None:
-            spam_threshold = getattr(settings, "MEYDAN_SPAM_THRESHOLD_SPAM", DEFAULT_THRESHOLD_SPAM)
+            spam_threshold = settings.MEYDAN_SPAM_THRESHOLD_SPAM
         if hold_threshold is None:
-            hold_threshold = getattr(settings, "MEYDAN_SPAM_THRESHOLD_HOLD", DEFAULT_THRESHOLD_HOLD)
+            hold_threshold = settings.MEYDAN_SPAM_THRESHOLD_HOLD
         thresholds = [("spam", spam_threshold), ("hold", hold_threshold)]
         examples = load_corpus(corpus, limit)
         labels = [e.is_spam for e in examples]

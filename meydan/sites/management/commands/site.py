@@ -25,7 +25,7 @@ class Command(BaseCommand):
         add = sub.add_parser("add", help="register a site and print its embed snippet")
         add.add_argument("--name", required=True)
         add.add_argument("--origin", action="append", required=True, dest="origins")
-        add.add_argument("--base-url", default=getattr(settings, "MEYDAN_PUBLIC_URL", ""))
+        add.add_argument("--base-url", default=settings.MEYDAN_PUBLIC_URL)
         sub.add_parser("list", help="list sites")
         remove = sub.add_parser("remove", help="delete a site and all its comments")
         remove.add_argument("slug")
