@@ -8,7 +8,7 @@ The client IP is trusted from X-Forwarded-For only through the configured number
 of proxies (meydan.core.privacy.client_ip), so spoofing it does not help, and it is
 counted as a keyed hash, never stored.
 
-Posting has its own check in the moderation pipeline (per reader, per identity,
+Posting has its own moderation check (per reader, per identity,
 per site: moderation/checks/rate_limit.py). The other writes a stranger can make
 call `rate_limit(request, ACTION)`; each action's limit is a setting
 (`MEYDAN_RATELIMIT_REPORTS`, `_PREVIEWS`, `_SIGNIN_CLAIMS`).
