@@ -97,17 +97,18 @@ def _model_cache_key(site_id: int) -> str:
 
 
 def _model_of(site) -> SpamModel | None:
-    """The site's model row (its totals; None: it has none).
+    """The site's model row (its totals; None: it has none), kept in the cache
+    between posts, so scoring a post needs no query for it. Every change to the row
+    forgets it (`model_changed`, at once and again after the commit, so a post
+    racing the change cannot put the old row back).
 
-    With a cache every worker shares (MEYDAN_SHARED_CACHE), the row is kept there
-    between posts, so scoring a post needs no query for it; every change to the
-    row forgets it (`model_changed`, at once and again after the commit, so a post
-    racing the change cannot put the old row back). Without one, another worker's
-    learning could not reach this process's copy: the row is read each time (one
-    query by the site's unique index), as moderation.bans does for the same reason.
+    With a cache every worker shares (Redis) that is the whole story. With a cache
+    of this process only (the default), another worker keeps its copy for up to
+    MODEL_CACHE_SECONDS after a moderator's decision: it scores with the totals
+    from before that decision, which moves a score by a fraction of one decision's
+    weight. (Bans cannot wait like that, so moderation.bans asks the database
+    unless the cache is shared.)
     """
-    if not settings.MEYDAN_SHARED_CACHE:
-        return SpamModel.objects.filter(site_id=site.pk).first()
     key = _model_cache_key(site.pk)
     loaded = cache.get(key)
     if loaded is None:
