@@ -45,8 +45,12 @@ def site_get_or_create(*, domain: str, name: str, origins: list[str] | None = No
 
 
 def site_remove(site: Site) -> None:
-    """Delete a site with all its threads and comments."""
-    site.delete()
+    """Delete a site with all its threads and comments (and, by cascade, everything
+    moderation kept about them). Its key stops answering at once."""
+    key = site_cache_key(site.slug)
+    with transaction.atomic():
+        site.delete()
+        transaction.on_commit(lambda: cache.delete(key))
 
 
 def site_update(site: Site, *, channel: Channel | str, actor=None) -> Site:

@@ -1,6 +1,10 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from meydan.comments.models import Comment
+from meydan.core.errors import NotFound
+from meydan.moderation.models import AuditEntry
+from meydan.sites.lookup import site_for_slug
 from meydan.sites.models import Site
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +39,16 @@ def test_remove(capsys, site):
         call_command("site", "remove", "nope", "--yes")
     call_command("site", "remove", site.slug, "--yes")
     assert not Site.objects.exists()
+
+
+def test_a_removed_site_stops_answering_at_once(site, post, django_capture_on_commit_callbacks):
+    post("A comment on a site about to go.")
+    site_for_slug(site.slug)  # cached
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("site", "remove", site.slug, "--yes")
+    with pytest.raises(NotFound):
+        site_for_slug(site.slug)
+    assert not Comment.objects.exists() and not AuditEntry.objects.exists()
 
 
 def test_second_site_with_same_name_gets_its_own_key():
