@@ -28,6 +28,9 @@ run: demo
 	@echo ""
 	@echo "  Meydan is serving the demo site on http://$(HOST):$(PORT)/"
 	@echo ""
+	@# The worker sends email (and any other background work) beside the server; both
+	@# stop together on Ctrl-C.
+	$(BIN)/meydan worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/meydan serve --host $(HOST) --port $(PORT)
 
 test: install

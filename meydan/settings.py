@@ -19,6 +19,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from meydan.core.mailurl import MailUrlError, email_settings
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -110,10 +112,13 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "allauth.mfa",
     "ninja",  # serves the API docs page (Swagger UI) from our own static files
+    "django_tasks",
+    "django_tasks_db",
     "meydan.core",
     "meydan.sites",
     "meydan.comments",
     "meydan.moderation",
+    "meydan.notifications",
     "meydan.section",
     "meydan.api",
     "meydan.embed",
@@ -180,6 +185,25 @@ _CACHE_URL = os.environ.get("MEYDAN_CACHE_URL", "")
 MEYDAN_SHARED_CACHE = env_bool(
     "MEYDAN_SHARED_CACHE", _CACHE_URL.startswith(("redis://", "rediss://"))
 )
+# Mail: one URL (meydan/core/mailurl.py), sent by the worker, never in a request.
+try:
+    globals().update(email_settings(os.environ.get("MEYDAN_EMAIL_URL", ""), var_dir=VAR_DIR))
+except MailUrlError as error:
+    raise ImproperlyConfigured(str(error)) from None
+DEFAULT_FROM_EMAIL = os.environ.get("MEYDAN_EMAIL_FROM") or "Meydan <comments@localhost>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The first wait before trying a message again after a temporary failure; it doubles.
+MEYDAN_MAIL_RETRY_SECONDS = env_int("MEYDAN_MAIL_RETRY_SECONDS", 60, minimum=1)
+
+# Background work (Django's tasks API, through the django-tasks backport): queued in
+# the database by default and run by `meydan worker`, which `make run` starts too.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("MEYDAN_TASKS_BACKEND") or "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "email"],
+    }
+}
+
 if _CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
