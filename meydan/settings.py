@@ -436,6 +436,8 @@ MEYDAN_RATELIMIT_SITE_COMMENTS = env_rate("MEYDAN_RATELIMIT_SITE_COMMENTS", "600
 MEYDAN_RATELIMIT_REPORTS = env_rate("MEYDAN_RATELIMIT_REPORTS", "10/h")
 MEYDAN_RATELIMIT_PREVIEWS = env_rate("MEYDAN_RATELIMIT_PREVIEWS", "60/m")
 MEYDAN_RATELIMIT_SIGNIN_CLAIMS = env_rate("MEYDAN_RATELIMIT_SIGNIN_CLAIMS", "120/m")
+# Subscription confirmations per address: one a day, so no stranger's inbox can be flooded.
+MEYDAN_RATELIMIT_CONFIRMATIONS = env_rate("MEYDAN_RATELIMIT_CONFIRMATIONS", "1/d")
 # A comment form must be at least this old (signed timestamp) — bots post at once.
 MEYDAN_MIN_FORM_SECONDS = env_seconds_or_off("MEYDAN_MIN_FORM_SECONDS", 3)
 MEYDAN_MAX_FORM_SECONDS = env_int("MEYDAN_MAX_FORM_SECONDS", 2 * 86400, minimum=60)

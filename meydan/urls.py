@@ -28,6 +28,7 @@ urlpatterns = [
     path("c/<int:comment_id>", section_views.permalink, name="comment-permalink"),
     path("c/<int:comment_id>/report", moderation_views.comment_report, name="comment-report"),
     path("moderation/", include("meydan.moderation.urls")),
+    path("email/", include("meydan.notifications.urls")),
     path("", include("meydan.accounts.urls")),
     path("", include("meydan.newsroom.urls")),
 ]

@@ -8,3 +8,12 @@ class NotificationsConfig(AppConfig):
 
     name = "meydan.notifications"
     label = "notifications"
+
+    def ready(self) -> None:
+        from meydan.comments import events
+        from meydan.notifications import notify
+
+        events.comment_posted.connect(notify.comment_posted, dispatch_uid="meydan-notify-posted")
+        events.comment_status_changed.connect(
+            notify.comment_status_changed, dispatch_uid="meydan-notify-approved"
+        )

@@ -1,6 +1,7 @@
 """What the mail queue keeps: each message's delivery, and the addresses that must
 not be mailed again (a permanent failure, or a complaint)."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -43,3 +44,54 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class Subscription(models.Model):
+    """A reader's wish to hear of new comments on a thread, of replies to their own
+    comments there, or of a site's new posts. Nothing is sent to it before it is
+    confirmed (double opt-in), except the one confirmation message."""
+
+    class Kind(models.TextChoices):
+        THREAD = "thread", _("every new comment on this page")
+        REPLIES = "replies", _("replies to my comments on this page")
+        POSTS = "posts", _("new posts on this site")
+
+    site = models.ForeignKey("meydan_sites.Site", on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(
+        "comments.Thread", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    email = models.EmailField(_("address"), max_length=254)  # lower-cased
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    language = models.CharField(max_length=16, blank=True)
+    confirmed = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "site", "thread", "kind"], name="subscription_once"
+            ),
+            models.UniqueConstraint(
+                fields=["email", "site", "kind"],
+                condition=models.Q(thread=None),
+                name="site_subscription_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["thread", "kind"], name="subscription_thread_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.kind}"
+
+
+class Notified(models.Model):
+    """A comment whose notifications went out, so that a comment approved, trashed
+    and approved again is announced once."""
+
+    comment_id = models.BigIntegerField(primary_key=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"comment {self.comment_id} announced"

@@ -32,6 +32,20 @@ class CommentForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
+    # Email notifications (meydan.notifications): off unless ticked; a guest confirms
+    # by email first.
+    notify_comments = forms.BooleanField(
+        label=_("Notify me of follow-up comments by email"), required=False
+    )
+    notify_scope = forms.ChoiceField(
+        label=_("Which comments"),
+        choices=[("thread", _("all new comments")), ("replies", _("only replies to me"))],
+        initial="thread",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    notify_posts = forms.BooleanField(label=_("Notify me of new posts by email"), required=False)
+
     def __init__(self, *args, site, **kwargs):
         super().__init__(*args, **kwargs)
         self.site = site
@@ -43,6 +57,9 @@ class CommentForm(forms.Form):
         return validation.clean_body(
             self.cleaned_data.get("body", ""), self.site.max_comment_length
         )
+
+    def clean_notify_scope(self):
+        return self.cleaned_data.get("notify_scope") or "thread"
 
     def clean_parent(self):
         value = (self.cleaned_data.get("parent") or "").strip()

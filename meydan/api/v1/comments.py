@@ -1,7 +1,10 @@
 """Comments: post, edit and delete one's own, preview."""
 
 from datetime import datetime
+from typing import Literal
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -16,6 +19,7 @@ from meydan.core.privacy import client_ip
 from meydan.core.ratelimit import rate_limit
 from meydan.moderation.services import comment_flag as flag
 from meydan.moderation.services import reporter_key
+from meydan.notifications.services import subscribe
 from meydan.sites.lookup import page_key_for, site_for_slug
 
 router = Router(tags=["comments"])
@@ -40,6 +44,12 @@ class CommentCreateIn(Schema):
         None, max_length=200, description="From GET /sites/{key}: when the form was shown"
     )
     homepage: str = Field("", max_length=1000, description="Leave empty (a spam trap)")
+    notify: Literal["", "thread", "replies"] = Field(
+        "",
+        description="Email the author of new comments on this page ('thread') or of replies "
+        "to their comments ('replies'); a guest confirms by email first",
+    )
+    notify_posts: bool = Field(False, description="Email the author of this site's new posts")
 
 
 class CommentCreatedOut(Schema):
@@ -53,6 +63,19 @@ class CommentCreatedOut(Schema):
 
 class CommentEditIn(Schema):
     body: str = Field(max_length=MAX_BODY)
+
+
+def _subscribe(site, thread, email, commenter, data) -> None:
+    """The form's notification boxes; a guest gets one confirmation message."""
+    user = commenter.user if commenter is not None else None
+    kinds = [kind for kind in (data.notify, "posts" if data.notify_posts else "") if kind]
+    try:
+        subscribe(
+            site=site, thread=thread, kinds=kinds, email=email, user=user,
+            language=get_language() or "",
+        )  # fmt: skip
+    except ValidationError:
+        pass  # not one address: the comment stands, there is nobody to write to
 
 
 def _check_origin(request, site) -> None:
@@ -91,6 +114,9 @@ def comment_create(request, data: CommentCreateIn):
         form_token=data.form_token,
     )
     comment = result.comment
+    email = commenter.user.email if commenter is not None else data.email
+    if email and (data.notify or data.notify_posts):
+        _subscribe(site, comment.thread, email, commenter, data)
     body = {
         "comment": {**comment_dict(comment), "source": comment.body},
         "published": result.published,

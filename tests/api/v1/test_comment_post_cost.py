@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from meydan.comments import caching, services
 from meydan.comments.models import Comment, Thread
 from meydan.moderation.models import SpamModel
+from meydan.notifications.services import site_has_subscriptions
 from meydan.sites.models import Site
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +110,13 @@ def test_a_trained_filter_adds_the_author_and_new_words(posting, site, settings)
     assert len(sqls) == 6, sqls
 
 
-def test_nothing_is_queried_after_the_commit(site, thread, django_capture_on_commit_callbacks):
+def test_nothing_is_queried_after_the_commit(
+    site, thread, settings, django_capture_on_commit_callbacks
+):
+    # With a shared cache, whether anyone follows the site is a flag there (read
+    # once); without one, see the next test.
+    settings.MEYDAN_SHARED_CACHE = True
+    assert not site_has_subscriptions(site.pk)
     with django_capture_on_commit_callbacks() as callbacks:
         services.comment_post(
             thread=thread,
@@ -121,6 +128,23 @@ def test_nothing_is_queried_after_the_commit(site, thread, django_capture_on_com
         for callback in callbacks:
             callback()
     assert captured.captured_queries == []
+
+
+def test_without_a_shared_cache_the_only_query_after_the_commit_asks_for_subscribers(
+    site, thread, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.comment_post(
+            thread=thread,
+            author=services.Author(name="A", email="a@example.org"),
+            body="Hi",
+            channel="form",
+        )
+    with CaptureQueriesContext(connection) as captured:
+        for callback in callbacks:
+            callback()
+    [query] = captured.captured_queries
+    assert 'FROM "notifications_subscription"' in query["sql"] and "LIMIT 1" in query["sql"]
 
 
 def test_the_thread_state_is_forgotten_after_a_post(site, thread, post, settings):

@@ -1,0 +1,126 @@
+"""Telling subscribers of a new comment: the event receivers (in the request, after
+commit: they only enqueue) and the task the worker runs (it finds the recipients,
+renders and queues one message each)."""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from meydan.comments.events import Channel
+from meydan.comments.models import Comment
+from meydan.notifications.mail import clean_header_text, mail_enqueue
+from meydan.notifications.models import Notified, Subscription
+from meydan.notifications.services import (
+    absolute,
+    manage_token,
+    site_has_subscriptions,
+    unsubscribe_token,
+)
+
+
+def comment_posted(sender, comment, channel, actor, **kwargs):
+    """comment_posted: a published comment is announced to its thread's subscribers
+    (imports are not: they are old news)."""
+    if comment.status == Comment.Status.APPROVED and channel != Channel.IMPORT:
+        _announce(comment)
+
+
+def comment_status_changed(sender, comment, before, after, channel, actor, **kwargs):
+    """A held comment a moderator approves is announced then (once: see Notified)."""
+    if after == Comment.Status.APPROVED and before in (Comment.Status.PENDING, Comment.Status.SPAM):
+        _announce(comment)
+
+
+def _announce(comment: Comment) -> None:
+    if site_has_subscriptions(comment.thread.site_id):
+        notify_comment.enqueue(comment.pk)
+
+
+def _message_id(kind: str, pk: int) -> str:
+    host = settings.MEYDAN_PUBLIC_URL.split("://", 1)[-1].split("/", 1)[0] or "meydan"
+    return f"<{kind}-{pk}@{host.split(':', 1)[0]}>"
+
+
+@task()
+def notify_comment(comment_id: int) -> int:
+    """Queue one message for each confirmed subscriber of the comment's thread (and
+    each reader who asked for replies to the comment it answers), its author left
+    out; a reader subscribed both ways gets one. Returns how many were queued."""
+    comment = (
+        Comment.objects.select_related("thread__site", "replied_to").filter(pk=comment_id).first()
+    )
+    if comment is None or comment.status != Comment.Status.APPROVED:
+        return 0
+    try:
+        with transaction.atomic():
+            Notified.objects.create(comment_id=comment.pk)
+    except IntegrityError:
+        return 0  # announced already
+    thread = comment.thread
+    author = (comment.author_email or "").lower()
+    recipients: dict[str, tuple[Subscription, bool]] = {}
+    parent = comment.replied_to
+    parent_email = (parent.author_email or "").lower() if parent is not None else ""
+    confirmed = Subscription.objects.filter(thread=thread, confirmed__isnull=False)
+    for subscription in confirmed.filter(kind=Subscription.Kind.THREAD).iterator():
+        recipients[subscription.email] = (subscription, False)
+    if parent_email:
+        for subscription in confirmed.filter(kind=Subscription.Kind.REPLIES, email=parent_email):
+            recipients[subscription.email] = (subscription, True)
+    recipients.pop(author, None)
+    for subscription, is_reply in recipients.values():
+        _send(comment, subscription, is_reply=is_reply)
+    return len(recipients)
+
+
+def _send(comment: Comment, subscription: Subscription, *, is_reply: bool) -> None:
+    thread = comment.thread
+    link = absolute(reverse("comment-permalink", args=[comment.pk]))
+    unsubscribe = absolute(
+        reverse("notifications:unsubscribe", args=[unsubscribe_token(subscription)])
+    )
+    manage = absolute(reverse("notifications:manage", args=[manage_token(subscription.email)]))
+    with translation.override(subscription.language or None):
+        title = clean_header_text(thread.title or thread.key, limit=100)
+        if is_reply:
+            subject = _("%(name)s replied to your comment on %(title)s")
+        else:
+            subject = _("New comment on %(title)s")
+        subject = subject % {
+            "name": clean_header_text(comment.author_name, limit=60),
+            "title": title,
+        }
+        context = {
+            "comment": comment,
+            "thread": thread,
+            "title": title,
+            "is_reply": is_reply,
+            "link": link,
+            "unsubscribe": unsubscribe,
+            "manage": manage,
+            "subscription": subscription,
+        }
+        site_name = clean_header_text(thread.site.name, limit=60)
+        parent_id = comment.replied_to_id
+        references = [_message_id("thread", thread.pk)]
+        if parent_id:
+            references.append(_message_id("comment", parent_id))
+        mail_enqueue(
+            to=subscription.email,
+            subject=subject,
+            text=render_to_string("notifications/email/comment.txt", context),
+            html=render_to_string("notifications/email/comment.html", context),
+            headers={
+                "Message-ID": _message_id("comment", comment.pk),
+                "In-Reply-To": references[-1],
+                "References": " ".join(references),
+                "List-Unsubscribe": f"<{unsubscribe}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "List-Id": f"{site_name} comments <{thread.site.slug}.meydan>",
+            },
+            kind="reply" if is_reply else "comment",
+        )
