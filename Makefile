@@ -30,6 +30,8 @@ run: demo
 	@echo ""
 	@# The worker sends email (and any other background work) beside the server; both
 	@# stop together on Ctrl-C.
+	@# Links in the demo's emails point at this server unless MEYDAN_PUBLIC_URL says otherwise.
+	export MEYDAN_PUBLIC_URL=$${MEYDAN_PUBLIC_URL:-http://$(HOST):$(PORT)}; \
 	$(BIN)/meydan worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/meydan serve --host $(HOST) --port $(PORT)
 
