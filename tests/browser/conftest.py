@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from meydan.sites.models import Site
 from tests.conftest import chromium_path, require_tool
+from tests.mail import mailbox, smtp_server  # noqa: F401 - fixtures for the mail tests
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls
 # made by the test itself are still synchronous and safe.

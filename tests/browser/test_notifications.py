@@ -1,0 +1,67 @@
+"""Email notifications in real Chromium, with the real worker and a real SMTP server
+on loopback: tick the box in the no-JS form, confirm from the email, be told of a
+reply, see and cancel the subscription on the management page."""
+
+import re
+from urllib.parse import urlparse
+
+import pytest
+from django.core.management import call_command
+
+from meydan.newsroom.models import Article
+from meydan.notifications.models import Subscription
+from tests.browser.conftest import field
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def work():
+    """`meydan worker --batch`, until what the tasks queued has run too."""
+    for _ in range(3):
+        call_command("worker", batch=True, verbosity=0)
+
+
+def link_in(message, kind: str) -> str:
+    return re.search(
+        rf"(http://\S+/email/{kind}/\S+/)", message.get_body(("plain",)).get_content()
+    )[1]
+
+
+def test_subscribe_in_the_form_confirm_by_email_then_manage(
+    browser, live_server, mailbox, settings
+):
+    settings.MEYDAN_PUBLIC_URL = live_server.url
+    call_command("meydan_demo", domain=urlparse(live_server.url).netloc, verbosity=0)
+    article = live_server.url + Article.objects.get().get_absolute_url()
+    page = browser.new_context(java_script_enabled=False).new_page()
+    page.goto(article)
+    field(page, "Comment").fill("Tell me when someone answers.")
+    field(page, "Email").fill("samira@example.org")
+    field(page, "Name").fill("Samira")
+    page.get_by_label("Notify me of follow-up comments by email").check()
+    page.get_by_label("only replies to me").check()
+    page.get_by_role("button", name="Post Comment").click()
+    assert Subscription.objects.get().kind == "replies"
+
+    work()
+    [confirmation] = mailbox.to("samira@example.org")
+    page.goto(link_in(confirmation, "confirm"))
+    page.get_by_role("button", name="Yes, confirm").click()
+    assert page.get_by_role("heading", name="Subscription confirmed").is_visible()
+
+    page.goto(article)
+    mine = page.locator(".comment", has_text="Tell me when someone answers.").first
+    mine.get_by_role("link", name="Reply to Samira").click()
+    field(page, "Comment").fill("I saw it too.")
+    field(page, "Email").fill("tural@example.org")
+    field(page, "Name").fill("Tural")
+    page.get_by_role("button", name="Post Reply").click()
+    work()
+    notification = mailbox.to("samira@example.org")[-1]
+    assert notification["Subject"].startswith("Tural replied to your comment on")
+
+    page.goto(link_in(notification, "manage"))
+    assert page.get_by_text("Replies to my comments on this page").is_visible()
+    page.get_by_role("button", name="Cancel all").click()
+    assert page.get_by_text("1 subscription cancelled.").is_visible()
+    assert not Subscription.objects.exists()
