@@ -24,15 +24,23 @@ from meydan.notifications.services import (
 
 def comment_posted(sender, comment, channel, actor, **kwargs):
     """comment_posted: a published comment is announced to its thread's subscribers
-    (imports are not: they are old news)."""
-    if comment.status == Comment.Status.APPROVED and channel != Channel.IMPORT:
+    (imports are not: they are old news); a held one to the site's moderators."""
+    if channel == Channel.IMPORT:
+        return
+    if comment.status == Comment.Status.APPROVED:
         _announce(comment)
+    elif comment.status == Comment.Status.PENDING:
+        notify_moderators.enqueue(comment.pk)
 
 
 def comment_status_changed(sender, comment, before, after, channel, actor, **kwargs):
-    """A held comment a moderator approves is announced then (once: see Notified)."""
+    """A held comment a moderator approves is announced then (once: see Notified);
+    a published one that readers' reports put back in the queue is a moderator's
+    business."""
     if after == Comment.Status.APPROVED and before in (Comment.Status.PENDING, Comment.Status.SPAM):
         _announce(comment)
+    elif after == Comment.Status.PENDING and channel != Channel.MODERATION and actor is None:
+        notify_moderators.enqueue(comment.pk)
 
 
 def _announce(comment: Comment) -> None:
@@ -124,3 +132,30 @@ def _send(comment: Comment, subscription: Subscription, *, is_reply: bool) -> No
             },
             kind="reply" if is_reply else "comment",
         )
+
+
+@task()
+def notify_moderators(comment_id: int) -> int:
+    """Tell each moderator of the comment's site (with an address, active, and not
+    its author) that it waits in the queue. The link opens the queue, which asks
+    them to sign in: no link in an email approves anything by itself."""
+    comment = Comment.objects.select_related("thread__site").filter(pk=comment_id).first()
+    if comment is None or comment.status != Comment.Status.PENDING:
+        return 0
+    site = comment.thread.site
+    moderators = [
+        user for user in site.moderators.filter(is_active=True).exclude(email="")
+        if user.email.lower() != (comment.author_email or "").lower()
+    ]  # fmt: skip
+    link = absolute(reverse("moderation:queue") + f"?tab=pending&site={site.pk}#row-{comment.pk}")
+    title = clean_header_text(comment.thread.title or comment.thread.key, limit=100)
+    for moderator in moderators:
+        context = {"comment": comment, "title": title, "link": link, "site": site}
+        mail_enqueue(
+            to=moderator.email,
+            subject=_("A comment awaits moderation: %(title)s") % {"title": title},
+            text=render_to_string("notifications/email/held.txt", context),
+            html=render_to_string("notifications/email/held.html", context),
+            kind="held",
+        )
+    return len(moderators)
