@@ -95,3 +95,18 @@ class Notified(models.Model):
 
     def __str__(self) -> str:
         return f"comment {self.comment_id} announced"
+
+
+class PostAnnounced(models.Model):
+    """A site's post that was announced to its "new posts" subscribers (once)."""
+
+    site = models.ForeignKey("meydan_sites.Site", on_delete=models.CASCADE, related_name="+")
+    url = models.CharField(max_length=2000)
+    title = models.CharField(max_length=300)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["site", "url"], name="post_announced_once")]
+
+    def __str__(self) -> str:
+        return self.title

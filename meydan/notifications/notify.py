@@ -13,7 +13,7 @@ from django_tasks import task
 from meydan.comments.events import Channel
 from meydan.comments.models import Comment
 from meydan.notifications.mail import clean_header_text, mail_enqueue
-from meydan.notifications.models import Notified, Subscription
+from meydan.notifications.models import Notified, PostAnnounced, Subscription
 from meydan.notifications.services import (
     absolute,
     manage_token,
@@ -159,3 +159,55 @@ def notify_moderators(comment_id: int) -> int:
             kind="held",
         )
     return len(moderators)
+
+
+def post_published(*, site, url: str, title: str, summary: str = "") -> bool:
+    """Announce a site's new post to its confirmed "new posts" subscribers, once per
+    address of the post (the newsroom when an article is published; a site that
+    embeds Meydan through POST /api/v1/sites/{key}/posts). Returns False when it was
+    announced before. The messages are queued by the worker."""
+    try:
+        with transaction.atomic():
+            PostAnnounced.objects.create(site=site, url=url[:2000], title=title[:300])
+    except IntegrityError:
+        return False
+    transaction.on_commit(
+        lambda: notify_post.enqueue(site.pk, url[:2000], title[:300], summary[:500])
+    )
+    return True
+
+
+@task()
+def notify_post(site_id: int, url: str, title: str, summary: str) -> int:
+    from meydan.sites.models import Site
+
+    site = Site.objects.filter(pk=site_id).first()
+    if site is None:
+        return 0
+    subscribers = Subscription.objects.filter(
+        site=site, kind=Subscription.Kind.POSTS, confirmed__isnull=False
+    )
+    count = 0
+    for subscription in subscribers.iterator():
+        unsubscribe = absolute(
+            reverse("notifications:unsubscribe", args=[unsubscribe_token(subscription)])
+        )
+        manage = absolute(reverse("notifications:manage", args=[manage_token(subscription.email)]))
+        with translation.override(subscription.language or None):
+            clean_title = clean_header_text(title, limit=100)
+            context = {"site": site, "title": clean_title, "summary": summary, "url": url,
+                       "unsubscribe": unsubscribe, "manage": manage}  # fmt: skip
+            mail_enqueue(
+                to=subscription.email,
+                subject=_("New on %(site)s: %(title)s")
+                % {"site": clean_header_text(site.name, limit=60), "title": clean_title},
+                text=render_to_string("notifications/email/post.txt", context),
+                html=render_to_string("notifications/email/post.html", context),
+                headers={
+                    "List-Unsubscribe": f"<{unsubscribe}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                },
+                kind="post",
+            )
+        count += 1
+    return count

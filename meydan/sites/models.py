@@ -155,6 +155,9 @@ class Site(models.Model):
         validators=[MaxValueValidator(10_080)],
         help_text=_("How long authors may edit or delete their own comments; 0 turns it off."),
     )
+    # The hash of the site's secret token for server-to-server calls (announcing a
+    # new post: POST /api/v1/sites/{key}/posts); the token itself is shown once.
+    post_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     moderators = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,

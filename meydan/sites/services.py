@@ -1,5 +1,8 @@
 """Writes for sites."""
 
+import hashlib
+import hmac
+import secrets
 from urllib.parse import urlsplit
 
 from django.core.cache import cache
@@ -67,3 +70,27 @@ def site_update(site: Site, *, channel: Channel | str, actor=None) -> Site:
         transaction.on_commit(lambda: cache.delete_many(keys))
         announce(site_changed, Site, site=site, channel=channel, actor=actor)
     return site
+
+
+TOKEN_PREFIX = "mst_"  # noqa: S105 - a prefix that names the kind of token, not a secret
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def site_token_rotate(site: Site) -> str:
+    """A new secret token for the site's server-to-server calls; the old one stops
+    working. Only its hash is stored: show the token to the operator once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    Site.objects.filter(pk=site.pk).update(post_token_hash=_token_hash(token))
+    site.post_token_hash = _token_hash(token)
+    cache.delete(site_cache_key(site.slug))  # the old token must stop working at once
+    transaction.on_commit(lambda: cache.delete(site_cache_key(site.slug)))
+    return token
+
+
+def site_token_valid(site: Site, token: str) -> bool:
+    if not site.post_token_hash or not token.startswith(TOKEN_PREFIX):
+        return False
+    return hmac.compare_digest(site.post_token_hash, _token_hash(token))

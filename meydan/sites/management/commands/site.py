@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from meydan.sites.models import Site
-from meydan.sites.services import site_create, site_remove
+from meydan.sites.services import site_create, site_remove, site_token_rotate
 
 SNIPPET = """\
 Paste this where the comments should appear on {name}'s pages:
@@ -27,6 +27,11 @@ class Command(BaseCommand):
         add.add_argument("--origin", action="append", required=True, dest="origins")
         add.add_argument("--base-url", default=settings.MEYDAN_PUBLIC_URL)
         sub.add_parser("list", help="list sites")
+        token = sub.add_parser(
+            "token", help="make a new secret token for announcing posts (the old one stops working)"
+        )
+        token.add_argument("slug")
+        token.add_argument("--base-url", default=settings.MEYDAN_PUBLIC_URL)
         remove = sub.add_parser("remove", help="delete a site and all its comments")
         remove.add_argument("slug")
         remove.add_argument("--yes", action="store_true", help="do not ask")
@@ -42,6 +47,24 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Registered {site.name} as '{site.slug}'."))
         base = (base_url or "http://127.0.0.1:8000").rstrip("/")
         self.stdout.write(SNIPPET.format(name=site.name, base=base, slug=site.slug))
+        self._print_token(site, base)
+
+    def handle_token(self, *, slug, base_url, **options):
+        site = Site.objects.filter(slug=slug).first()
+        if site is None:
+            raise CommandError(f"No site '{slug}'. `meydan site list` shows them.")
+        self._print_token(site, (base_url or "http://127.0.0.1:8000").rstrip("/"))
+
+    def _print_token(self, site, base: str) -> None:
+        token = site_token_rotate(site)
+        self.stdout.write(
+            "\nSecret token for announcing new posts to subscribers (shown once; "
+            f"`meydan site token {site.slug}` makes a new one):\n  {token}\n"
+            "From your server, when a post is published:\n"
+            f"  curl -X POST {base}/api/v1/sites/{site.slug}/posts \\\n"
+            f"    -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\\n"
+            """    -d '{"url": "https://…/the-post/", "title": "The title"}'\n"""
+        )
 
     def handle_list(self, **options):
         sites = Site.objects.order_by("id")
