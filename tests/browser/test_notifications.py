@@ -65,3 +65,31 @@ def test_subscribe_in_the_form_confirm_by_email_then_manage(
     page.get_by_role("button", name="Cancel all").click()
     assert page.get_by_text("1 subscription cancelled.").is_visible()
     assert not Subscription.objects.exists()
+
+
+def test_subscribe_from_the_widget_on_another_origin(
+    strict_browser, new_page, blog, live_server, mailbox, settings, screenshot
+):
+    settings.MEYDAN_PUBLIC_URL = live_server.url
+    page = new_page(on=strict_browser, viewport={"width": 1000, "height": 1100})
+    page.goto(blog)
+    widget = page.locator("#meydan-thread")
+    widget.get_by_text("Leave a Reply").wait_for()
+    field(widget, "Comment").fill("From the widget, tell me of replies.")
+    field(widget, "Email").fill("leyla@example.org")
+    field(widget, "Name").fill("Leyla")
+    widget.get_by_label("Notify me of follow-up comments by email").check()
+    widget.get_by_label("only replies to me").check()
+    widget.get_by_label("Notify me of new posts by email").check()
+    screenshot(page, "widget-notify.png")
+    widget.get_by_role("button", name="Post Comment").click()
+    widget.get_by_text("From the widget, tell me of replies.").last.wait_for()
+    assert sorted(Subscription.objects.values_list("kind", flat=True)) == ["posts", "replies"]
+
+    work()
+    [confirmation] = mailbox.to("leyla@example.org")  # one message for both
+    confirm = new_page(viewport={"width": 900, "height": 700})
+    confirm.goto(link_in(confirmation, "confirm"))
+    confirm.get_by_role("button", name="Yes, confirm").click()
+    confirm.get_by_role("heading", name="Subscription confirmed").wait_for()
+    assert Subscription.objects.filter(confirmed__isnull=False).count() == 2

@@ -488,7 +488,7 @@
 
   /* ---------- the form: "Leave a Reply" ---------- */
 
-  let form, title, errorsBox, statusBox, asBox, guestBox, guestFields, previewBox, previewContent, submitBtn, remember, trap;
+  let form, title, errorsBox, statusBox, asBox, guestBox, guestFields, previewBox, previewContent, submitBtn, remember, trap, notify;
   let replyTo = null;
   let blockedUntil = 0;
   let popup = null;
@@ -565,6 +565,25 @@
         h("label", { for: "meydan-remember", text: "Save my name, email and website in this browser for the next time I comment." })
       )
     );
+    // Email notifications (off unless ticked; a guest confirms by email first).
+    const box = (id, label, extra) => {
+      const input = h("input", { type: extra || "checkbox", id: "meydan-" + id, name: extra ? "meydan-scope" : null });
+      return [input, h("label", { for: "meydan-" + id }, input, " " + label)];
+    };
+    const [comments, commentsLabel] = box("notify", "Notify me of follow-up comments by email");
+    const [all, allLabel] = box("notify-all", "all new comments", "radio");
+    const [mine, mineLabel] = box("notify-replies", "only replies to me", "radio");
+    const [posts, postsLabel] = box("notify-posts", "Notify me of new posts by email");
+    all.checked = true;
+    notify = () => ({ notify: comments.checked ? (mine.checked ? "replies" : "thread") : "", notify_posts: posts.checked });
+    const notifyBox = h(
+      "fieldset",
+      { c: "field field--notify" },
+      h("legend", { c: "visually-hidden", text: "Email notifications" }),
+      h("div", { c: "field--checkbox" }, commentsLabel),
+      h("div", { c: "field__choices", role: "radiogroup", "aria-label": "Which comments" }, allLabel, mineLabel),
+      h("div", { c: "field--checkbox" }, postsLabel)
+    );
     // A spam trap people never see or reach (like the server's form): bots fill it in.
     trap = h("input", { type: "text", id: "meydan-homepage", autocomplete: "off", tabindex: "-1" });
     previewContent = h("div", { c: "comment__content" });
@@ -579,6 +598,7 @@
       statusBox,
       field("body", "Comment", "textarea", { rows: 6, maxlength: cfg.limits.max_length, autocomplete: "off" }, null, true),
       guestFields,
+      notifyBox,
       h("div", { c: "respond__trap", "aria-hidden": "true" }, h("label", { for: "meydan-homepage", text: "Leave this field empty" }), trap),
       h("p", {
         c: "respond__hint",
@@ -796,7 +816,7 @@
       const r = await api(
         "POST",
         "comments",
-        { site: SITE, url: pageUrl, title: pageTitle, parent: replyTo, body, ...guest, form_token: cfg.form_token, homepage: trap.value },
+        { site: SITE, url: pageUrl, title: pageTitle, parent: replyTo, body, ...guest, ...notify(), form_token: cfg.form_token, homepage: trap.value },
         {},
         true
       );
