@@ -194,6 +194,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("MEYDAN_EMAIL_FROM") or "Meydan <comments@lo
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The first wait before trying a message again after a temporary failure; it doubles.
 MEYDAN_MAIL_RETRY_SECONDS = env_int("MEYDAN_MAIL_RETRY_SECONDS", 60, minimum=1)
+# No flood: after a notification, a reader's next ones for that page wait this long
+# and go out as one digest (0: every comment its own message).
+MEYDAN_NOTIFY_DIGEST_SECONDS = env_int("MEYDAN_NOTIFY_DIGEST_SECONDS", 300)
 
 # Background work (Django's tasks API, through the django-tasks backport): queued in
 # the database by default and run by `meydan worker`, which `make run` starts too.
@@ -438,6 +441,9 @@ MEYDAN_RATELIMIT_PREVIEWS = env_rate("MEYDAN_RATELIMIT_PREVIEWS", "60/m")
 MEYDAN_RATELIMIT_SIGNIN_CLAIMS = env_rate("MEYDAN_RATELIMIT_SIGNIN_CLAIMS", "120/m")
 # Subscription confirmations per address: one a day, so no stranger's inbox can be flooded.
 MEYDAN_RATELIMIT_CONFIRMATIONS = env_rate("MEYDAN_RATELIMIT_CONFIRMATIONS", "1/d")
+# Messages the worker sends at most, for the whole installation (N/s, N/m, N/h or off);
+# beyond it the backlog waits and is drained in order.
+MEYDAN_MAIL_RATE = env_rate("MEYDAN_MAIL_RATE", "120/m")
 # A comment form must be at least this old (signed timestamp) — bots post at once.
 MEYDAN_MIN_FORM_SECONDS = env_seconds_or_off("MEYDAN_MIN_FORM_SECONDS", 3)
 MEYDAN_MAX_FORM_SECONDS = env_int("MEYDAN_MAX_FORM_SECONDS", 2 * 86400, minimum=60)

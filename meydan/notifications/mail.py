@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from meydan.core.ratelimit import hit
 from meydan.notifications.models import Delivery, Suppression
 
 MAX_ATTEMPTS = 6
@@ -90,9 +91,19 @@ def deliver(delivery_id: int, message: dict, attempt: int = 1) -> str:
     delivery = Delivery.objects.filter(pk=delivery_id).first()
     if delivery is None or delivery.status in (Delivery.Status.SENT, Delivery.Status.FAILED):
         return "nothing to do"
-    delivery.attempts = attempt
     if Suppression.objects.filter(address__iexact=message["to"]).exists():
+        delivery.attempts = attempt
         return _finish(delivery, Delivery.Status.SUPPRESSED, "address suppressed")
+    rate = settings.MEYDAN_MAIL_RATE
+    wait = hit("mail-send", "all", *rate) if rate else 0
+    if wait:
+        # Over the installation's send rate (a viral article must not get the mail
+        # account suspended): this message waits its turn, without using up a try.
+        deliver.using(run_after=timezone.now() + timedelta(seconds=wait)).enqueue(
+            delivery_id, message, attempt
+        )
+        return f"waiting {wait} s for the send rate"
+    delivery.attempts = attempt
     email = EmailMultiAlternatives(
         subject=message["subject"],
         body=message["text"],

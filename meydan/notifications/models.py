@@ -67,6 +67,10 @@ class Subscription(models.Model):
     )
     language = models.CharField(max_length=16, blank=True)
     confirmed = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    # No flood: after one message, the next MEYDAN_NOTIFY_DIGEST_SECONDS gather into
+    # one digest, due at `digest_due`.
+    last_notified = models.DateTimeField(null=True, blank=True)
+    digest_due = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -110,3 +114,20 @@ class PostAnnounced(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class PendingNotice(models.Model):
+    """A comment a subscriber will hear of in their next digest."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="pending")
+    comment_id = models.BigIntegerField()
+    is_reply = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "comment_id"], name="notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"comment {self.comment_id} for {self.subscription_id}"

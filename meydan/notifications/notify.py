@@ -2,18 +2,20 @@
 commit: they only enqueue) and the task the worker runs (it finds the recipients,
 renders and queues one message each)."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from meydan.comments.events import Channel
 from meydan.comments.models import Comment
 from meydan.notifications.mail import clean_header_text, mail_enqueue
-from meydan.notifications.models import Notified, PostAnnounced, Subscription
+from meydan.notifications.models import Notified, PendingNotice, PostAnnounced, Subscription
 from meydan.notifications.services import (
     absolute,
     manage_token,
@@ -48,9 +50,13 @@ def _announce(comment: Comment) -> None:
         notify_comment.enqueue(comment.pk)
 
 
-def _message_id(kind: str, pk: int) -> str:
+def _host() -> str:
     host = settings.MEYDAN_PUBLIC_URL.split("://", 1)[-1].split("/", 1)[0] or "meydan"
-    return f"<{kind}-{pk}@{host.split(':', 1)[0]}>"
+    return host.split(":", 1)[0]
+
+
+def _message_id(kind: str, pk: int) -> str:
+    return f"<{kind}-{pk}@{_host()}>"
 
 
 @task()
@@ -81,8 +87,90 @@ def notify_comment(comment_id: int) -> int:
             recipients[subscription.email] = (subscription, True)
     recipients.pop(author, None)
     for subscription, is_reply in recipients.values():
-        _send(comment, subscription, is_reply=is_reply)
+        _notify(comment, subscription, is_reply=is_reply)
     return len(recipients)
+
+
+def _notify(comment: Comment, subscription: Subscription, *, is_reply: bool) -> None:
+    """One message now, or — when this reader had one in the last
+    MEYDAN_NOTIFY_DIGEST_SECONDS — a place in the digest due at the window's end."""
+    window = settings.MEYDAN_NOTIFY_DIGEST_SECONDS
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Subscription.objects.select_for_update().filter(pk=subscription.pk).first()
+        if locked is None:
+            return  # unsubscribed meanwhile
+        recent = locked.last_notified and now - locked.last_notified < timedelta(seconds=window)
+        if not window or not recent:
+            locked.last_notified = now
+            locked.save(update_fields=["last_notified"])
+            _send(comment, locked, is_reply=is_reply)
+            return
+        PendingNotice.objects.get_or_create(
+            subscription=locked, comment_id=comment.pk, defaults={"is_reply": is_reply}
+        )
+        if locked.digest_due is None:
+            locked.digest_due = locked.last_notified + timedelta(seconds=window)
+            locked.save(update_fields=["digest_due"])
+            due = locked.digest_due
+            transaction.on_commit(lambda: send_digest.using(run_after=due).enqueue(locked.pk))
+
+
+@task()
+def send_digest(subscription_id: int) -> int:
+    """Everything a reader was not told of during their window, in one message."""
+    with transaction.atomic():
+        subscription = (
+            Subscription.objects.select_for_update().select_related("thread__site", "site")
+            .filter(pk=subscription_id).first()
+        )  # fmt: skip
+        if subscription is None:
+            return 0
+        notices = list(subscription.pending.order_by("comment_id"))
+        subscription.pending.all().delete()
+        subscription.digest_due = None
+        subscription.last_notified = timezone.now()
+        subscription.save(update_fields=["digest_due", "last_notified"])
+        comments = list(
+            Comment.objects.select_related("thread__site")
+            .filter(pk__in=[n.comment_id for n in notices], status=Comment.Status.APPROVED)
+            .order_by("pk")
+        )
+        if len(comments) == 1:
+            is_reply = next(n.is_reply for n in notices if n.comment_id == comments[0].pk)
+            _send(comments[0], subscription, is_reply=is_reply)
+        elif comments:
+            _send_digest(subscription, comments)
+    return len(comments)
+
+
+def _send_digest(subscription: Subscription, comments: list[Comment]) -> None:
+    thread = comments[0].thread
+    unsubscribe = absolute(
+        reverse("notifications:unsubscribe", args=[unsubscribe_token(subscription)])
+    )
+    manage = absolute(reverse("notifications:manage", args=[manage_token(subscription.email)]))
+    with translation.override(subscription.language or None):
+        title = clean_header_text(thread.title or thread.key, limit=100)
+        items = [
+            {"comment": c, "link": absolute(reverse("comment-permalink", args=[c.pk]))}
+            for c in comments
+        ]
+        context = {"title": title, "items": items, "unsubscribe": unsubscribe, "manage": manage}
+        mail_enqueue(
+            to=subscription.email,
+            subject=_("%(n)d new comments on %(title)s") % {"n": len(comments), "title": title},
+            text=render_to_string("notifications/email/digest.txt", context),
+            html=render_to_string("notifications/email/digest.html", context),
+            headers={
+                "Message-ID": f"<digest-{subscription.pk}-{comments[-1].pk}@{_host()}>",
+                "In-Reply-To": _message_id("thread", thread.pk),
+                "References": _message_id("thread", thread.pk),
+                "List-Unsubscribe": f"<{unsubscribe}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+            kind="digest",
+        )
 
 
 def _send(comment: Comment, subscription: Subscription, *, is_reply: bool) -> None:

@@ -28,12 +28,12 @@ def link_in(message, kind: str) -> str:
 
 
 def test_subscribe_in_the_form_confirm_by_email_then_manage(
-    browser, live_server, mailbox, settings
+    new_page, live_server, mailbox, settings
 ):
     settings.MEYDAN_PUBLIC_URL = live_server.url
     call_command("meydan_demo", domain=urlparse(live_server.url).netloc, verbosity=0)
     article = live_server.url + Article.objects.get().get_absolute_url()
-    page = browser.new_context(java_script_enabled=False).new_page()
+    page = new_page(java_script_enabled=False)
     page.goto(article)
     field(page, "Comment").fill("Tell me when someone answers.")
     field(page, "Email").fill("samira@example.org")

@@ -21,3 +21,9 @@ def work(django_capture_on_commit_callbacks):
                 break
 
     return _work
+
+
+@pytest.fixture(autouse=True)
+def _one_message_per_comment(settings):
+    """Each comment its own message, unless a test is about digests."""
+    settings.MEYDAN_NOTIFY_DIGEST_SECONDS = 0

@@ -6,9 +6,11 @@ import time
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from meydan.notifications.mail import clean_header_text, mail_enqueue
@@ -163,3 +165,23 @@ def test_staff_see_deliveries_and_the_servers_answer(
     assert admin_client.get("/admin/notifications/delivery/add/").status_code == 403
     page = admin_client.get("/admin/notifications/suppression/").content.decode()
     assert "gone@example.org" in page
+
+
+def test_the_send_rate_holds_the_backlog_and_drains_it_in_order(
+    mailbox, work, settings, django_capture_on_commit_callbacks
+):
+    settings.MEYDAN_MAIL_RATE = (2, 60)
+    for n in range(5):
+        queue(django_capture_on_commit_callbacks, to=f"reader{n}@example.org")
+    work()
+    assert [m["To"] for m in mailbox.messages] == ["reader0@example.org", "reader1@example.org"]
+    waiting = Delivery.objects.filter(status="queued")
+    assert waiting.count() == 3 and all(d.attempts == 0 for d in waiting)
+    assert DBTaskResult.objects.filter(status="READY", run_after__isnull=False).count() == 3
+    # A minute later (the rate's window has passed), the rest go, oldest first.
+    cache.clear()
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    work()
+    assert [m["To"] for m in mailbox.messages][2:] == [
+        "reader2@example.org", "reader3@example.org",
+    ]  # fmt: skip

@@ -10,6 +10,8 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.test import Client
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from meydan.comments import services as comment_services
 from meydan.comments.models import Comment
@@ -258,3 +260,30 @@ def test_subscribing_through_the_api(mailbox, work, site, django_capture_on_comm
         headers={"Origin": "https://blog.example.org"},
     )  # fmt: skip
     assert bad.status_code == 422
+
+
+def test_fifty_replies_in_five_minutes_are_one_message_then_one_digest(
+    mailbox, work, page_post, thread, site, settings
+):
+    settings.MEYDAN_NOTIFY_DIGEST_SECONDS = 300
+    subscription = services.subscribe(
+        site=site, thread=thread, kinds=["thread"], email="reader@example.org"
+    )[0]
+    services.subscription_confirm(subscription)
+    work()
+    mailbox.messages.clear()
+    for n in range(50):
+        page_post(
+            client=Client(), body=f"Reply number {n}", name=f"Reader {n}", email=f"r{n}@example.org"
+        )
+    work()
+    [first] = mailbox.to("reader@example.org")  # the first at once, the rest wait
+    assert "Reply number 0" in first.get_body(("plain",)).get_content()
+    # The window ends: one digest with the other 49.
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    work()
+    [_, digest] = mailbox.to("reader@example.org")
+    assert digest["Subject"] == "49 new comments on Thousands rally in Baku"
+    text = digest.get_body(("plain",)).get_content()
+    assert all(f"Reply number {n}\n" in text.replace("\r\n", "\n") for n in range(1, 50))
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
