@@ -200,12 +200,20 @@ MEYDAN_NOTIFY_DIGEST_SECONDS = env_int("MEYDAN_NOTIFY_DIGEST_SECONDS", 300)
 
 # Background work (Django's tasks API, through the django-tasks backport): queued in
 # the database by default and run by `meydan worker`, which `make run` starts too.
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("MEYDAN_TASKS_BACKEND") or "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "email"],
-    }
-}
+# With MEYDAN_TASKS_URL=redis://… the queue is Redis (RQ, through django-tasks-rq) and
+# `meydan worker` runs an RQ worker with its scheduler (retries wait their turn there).
+MEYDAN_TASK_QUEUES = ["default", "email"]
+_TASKS_URL = os.environ.get("MEYDAN_TASKS_URL", "")
+if _TASKS_URL.startswith(("redis://", "rediss://")):
+    INSTALLED_APPS.append("django_rq")  # its rqworker command
+    RQ_QUEUES = {name: {"URL": _TASKS_URL} for name in MEYDAN_TASK_QUEUES}
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+    _TASKS_BACKEND = "django_tasks_rq.RQBackend"
+elif _TASKS_URL:
+    raise ImproperlyConfigured("MEYDAN_TASKS_URL must be a redis:// URL or empty")
+else:
+    _TASKS_BACKEND = "django_tasks_db.DatabaseBackend"
+TASKS = {"default": {"BACKEND": _TASKS_BACKEND, "QUEUES": MEYDAN_TASK_QUEUES}}
 
 if _CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
