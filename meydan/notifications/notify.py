@@ -50,6 +50,13 @@ def _announce(comment: Comment) -> None:
         notify_comment.enqueue(comment.pk)
 
 
+def _links(subscription: Subscription) -> tuple[str, str]:
+    """The two links in every message: unsubscribe from this, and manage all."""
+    unsubscribe = reverse("notifications:unsubscribe", args=[unsubscribe_token(subscription)])
+    manage = reverse("notifications:manage", args=[manage_token(subscription.email)])
+    return absolute(unsubscribe), absolute(manage)
+
+
 def _host() -> str:
     host = settings.MEYDAN_PUBLIC_URL.split("://", 1)[-1].split("/", 1)[0] or "meydan"
     return host.split(":", 1)[0]
@@ -146,10 +153,7 @@ def send_digest(subscription_id: int) -> int:
 
 def _send_digest(subscription: Subscription, comments: list[Comment]) -> None:
     thread = comments[0].thread
-    unsubscribe = absolute(
-        reverse("notifications:unsubscribe", args=[unsubscribe_token(subscription)])
-    )
-    manage = absolute(reverse("notifications:manage", args=[manage_token(subscription.email)]))
+    unsubscribe, manage = _links(subscription)
     with translation.override(subscription.language or None):
         title = clean_header_text(thread.title or thread.key, limit=100)
         items = [
@@ -176,10 +180,7 @@ def _send_digest(subscription: Subscription, comments: list[Comment]) -> None:
 def _send(comment: Comment, subscription: Subscription, *, is_reply: bool) -> None:
     thread = comment.thread
     link = absolute(reverse("comment-permalink", args=[comment.pk]))
-    unsubscribe = absolute(
-        reverse("notifications:unsubscribe", args=[unsubscribe_token(subscription)])
-    )
-    manage = absolute(reverse("notifications:manage", args=[manage_token(subscription.email)]))
+    unsubscribe, manage = _links(subscription)
     with translation.override(subscription.language or None):
         title = clean_header_text(thread.title or thread.key, limit=100)
         if is_reply:
@@ -277,10 +278,7 @@ def notify_post(site_id: int, url: str, title: str, summary: str) -> int:
     )
     count = 0
     for subscription in subscribers.iterator():
-        unsubscribe = absolute(
-            reverse("notifications:unsubscribe", args=[unsubscribe_token(subscription)])
-        )
-        manage = absolute(reverse("notifications:manage", args=[manage_token(subscription.email)]))
+        unsubscribe, manage = _links(subscription)
         with translation.override(subscription.language or None):
             clean_title = clean_header_text(title, limit=100)
             context = {"site": site, "title": clean_title, "summary": summary, "url": url,

@@ -160,6 +160,23 @@ def subscribe(
     return subscriptions
 
 
+def subscribe_from_form(*, site, thread, email: str, user, comments: str, posts: bool) -> None:
+    """The comment form's notification boxes (the HTML section and the API alike):
+    `comments` is "thread", "replies" or "" (not ticked). Nothing happens without an
+    address; a comment already posted is never undone because its address is not
+    one we can write to."""
+    kinds = [kind for kind in (comments, "posts" if posts else "") if kind]
+    if not email or not kinds:
+        return
+    try:
+        subscribe(
+            site=site, thread=thread, kinds=kinds, email=email, user=user,
+            language=translation.get_language() or "",
+        )  # fmt: skip
+    except ValidationError:
+        return
+
+
 def _send_confirmation(subscriptions: list[Subscription]) -> None:
     first = subscriptions[0]
     with translation.override(first.language or None):

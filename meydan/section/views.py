@@ -10,7 +10,6 @@ from urllib.parse import parse_qsl
 
 from django.core import signing
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -29,7 +28,7 @@ from meydan.comments.models import Comment, Thread
 from meydan.core.errors import InvalidComment, MeydanError, ThreadClosed
 from meydan.core.privacy import client_ip
 from meydan.core.views import error_page
-from meydan.notifications.services import subscribe
+from meydan.notifications.services import subscribe_from_form
 from meydan.section.forms import CommentForm, GuestCommentForm
 
 OWN_COMMENTS_SESSION_KEY = "meydan_own_comments"
@@ -234,13 +233,12 @@ def handle_post(request, *, site, key: str, url: str, title: str, render_page):
 
     comment = result.comment
     _remember_own(request, comment.pk)
-    _subscribe(
-        request,
+    subscribe_from_form(
         site=site,
         thread=comment.thread,
         email=data.get("email") or getattr(commenter.user if commenter else None, "email", ""),
         user=commenter.user if commenter else None,
-        comments=data.get("notify_scope") if data.get("notify_comments") else None,
+        comments=data.get("notify_scope") if data.get("notify_comments") else "",
         posts=data.get("notify_posts", False),
     )
     response = HttpResponseRedirect(_comment_location(comment, request=request, on_this_page=True))
@@ -259,23 +257,6 @@ def handle_post(request, *, site, key: str, url: str, title: str, render_page):
     elif REMEMBER_COOKIE in request.COOKIES:
         response.delete_cookie(REMEMBER_COOKIE, samesite="Lax")
     return response
-
-
-def _subscribe(request, *, site, thread, email, user, comments, posts) -> None:
-    """The form's notification boxes (meydan.notifications): a guest is sent one
-    confirmation message; nothing is subscribed without an address."""
-    if not email:
-        return
-    kinds = [kind for kind in (comments, "posts" if posts else None) if kind]
-    if not kinds:
-        return
-    try:
-        subscribe(
-            site=site, thread=thread, kinds=kinds, email=email, user=user,
-            language=get_language() or "",
-        )  # fmt: skip
-    except ValidationError:
-        return  # not one address: the comment stands, there is nobody to write to
 
 
 def _comment_location(comment: Comment, *, request, on_this_page: bool = False) -> str:

@@ -3,8 +3,6 @@
 from datetime import datetime
 from typing import Literal
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -19,7 +17,7 @@ from meydan.core.privacy import client_ip
 from meydan.core.ratelimit import rate_limit
 from meydan.moderation.services import comment_flag as flag
 from meydan.moderation.services import reporter_key
-from meydan.notifications.services import subscribe
+from meydan.notifications.services import subscribe_from_form
 from meydan.sites.lookup import page_key_for, site_for_slug
 
 router = Router(tags=["comments"])
@@ -65,19 +63,6 @@ class CommentEditIn(Schema):
     body: str = Field(max_length=MAX_BODY)
 
 
-def _subscribe(site, thread, email, commenter, data) -> None:
-    """The form's notification boxes; a guest gets one confirmation message."""
-    user = commenter.user if commenter is not None else None
-    kinds = [kind for kind in (data.notify, "posts" if data.notify_posts else "") if kind]
-    try:
-        subscribe(
-            site=site, thread=thread, kinds=kinds, email=email, user=user,
-            language=get_language() or "",
-        )  # fmt: skip
-    except ValidationError:
-        pass  # not one address: the comment stands, there is nobody to write to
-
-
 def _check_origin(request, site) -> None:
     """A browser on another origin may post only for a site that registered it."""
     origin = request.headers.get("Origin")
@@ -114,9 +99,14 @@ def comment_create(request, data: CommentCreateIn):
         form_token=data.form_token,
     )
     comment = result.comment
-    email = commenter.user.email if commenter is not None else data.email
-    if email and (data.notify or data.notify_posts):
-        _subscribe(site, comment.thread, email, commenter, data)
+    subscribe_from_form(
+        site=site,
+        thread=comment.thread,
+        email=commenter.user.email if commenter is not None else data.email,
+        user=commenter.user if commenter is not None else None,
+        comments=data.notify,
+        posts=data.notify_posts,
+    )
     body = {
         "comment": {**comment_dict(comment), "source": comment.body},
         "published": result.published,
