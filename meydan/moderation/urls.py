@@ -10,4 +10,5 @@ urlpatterns = [
     path("comments/<int:comment_id>/reply/", views.reply, name="reply"),
     path("bans/", views.bans, name="bans"),
     path("log/", views.log, name="log"),
+    path("mail/", views.mail_choice, name="mail"),
 ]

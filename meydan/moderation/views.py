@@ -24,6 +24,7 @@ from meydan.moderation import access, queries, services
 from meydan.moderation.forms import BanForm, EditForm, ReplyForm
 from meydan.moderation.models import AuditEntry, Ban
 from meydan.moderation.spam import spam_training
+from meydan.notifications.models import ModeratorMail
 
 
 def moderator_required(view):
@@ -78,6 +79,9 @@ def queue(request):
         request,
         "moderation/queue.html",
         {
+            "mail": ModeratorMail.objects.filter(user=request.user).first()
+            or ModeratorMail(user=request.user),
+            "mail_choices": ModeratorMail.Choice.choices,
             # What each site's spam filter has learned from these moderators so far.
             "training": [(s, spam_training(s)) for s in sites],
             "tab": tab,
@@ -241,3 +245,18 @@ def comment_report(request, comment_id: int):
     )
     messages.success(request, _("Thank you. A moderator will look at this comment."))
     return HttpResponseRedirect(reverse("comment-permalink", args=[comment.pk]))
+
+
+@moderator_required
+@require_http_methods(["POST"])
+def mail_choice(request):
+    """POST /moderation/mail/ — how this moderator hears of comments that wait."""
+    choice = request.POST.get("held", "")
+    if choice not in ModeratorMail.Choice.values:
+        messages.error(request, _("Choose how to hear of comments that wait."))
+    else:
+        ModeratorMail.objects.update_or_create(user=request.user, defaults={"held": choice})
+        messages.success(
+            request, _("Saved: %(choice)s.") % {"choice": ModeratorMail.Choice(choice).label}
+        )
+    return HttpResponseRedirect(_back(request))

@@ -131,3 +131,37 @@ class PendingNotice(models.Model):
 
     def __str__(self) -> str:
         return f"comment {self.comment_id} for {self.subscription_id}"
+
+
+class ModeratorMail(models.Model):
+    """How a moderator wants to hear of comments that wait for them."""
+
+    class Choice(models.TextChoices):
+        EACH = "each", _("one email per comment")
+        DIGEST = "digest", _("one email an hour at most, listing them")
+        OFF = "off", _("no email")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    held = models.CharField(max_length=8, choices=Choice.choices, default=Choice.EACH)
+    digest_due = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.held}"
+
+
+class HeldNotice(models.Model):
+    """A held comment a moderator will hear of in their next digest."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    comment_id = models.BigIntegerField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "comment_id"], name="held_notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"comment {self.comment_id} for moderator {self.user_id}"

@@ -15,7 +15,14 @@ from django_tasks import task
 from meydan.comments.events import Channel
 from meydan.comments.models import Comment
 from meydan.notifications.mail import clean_header_text, mail_enqueue
-from meydan.notifications.models import Notified, PendingNotice, PostAnnounced, Subscription
+from meydan.notifications.models import (
+    HeldNotice,
+    ModeratorMail,
+    Notified,
+    PendingNotice,
+    PostAnnounced,
+    Subscription,
+)
 from meydan.notifications.services import (
     absolute,
     manage_token,
@@ -223,11 +230,15 @@ def _send(comment: Comment, subscription: Subscription, *, is_reply: bool) -> No
         )
 
 
+MODERATOR_DIGEST = timedelta(hours=1)
+
+
 @task()
 def notify_moderators(comment_id: int) -> int:
     """Tell each moderator of the comment's site (with an address, active, and not
-    its author) that it waits in the queue. The link opens the queue, which asks
-    them to sign in: no link in an email approves anything by itself."""
+    its author) that it waits in the queue: at once, or in their hourly digest, as
+    each chose (ModeratorMail). The link opens the queue, which asks them to sign
+    in: no link in an email approves anything by itself."""
     comment = Comment.objects.select_related("thread__site").filter(pk=comment_id).first()
     if comment is None or comment.status != Comment.Status.PENDING:
         return 0
@@ -236,9 +247,19 @@ def notify_moderators(comment_id: int) -> int:
         user for user in site.moderators.filter(is_active=True).exclude(email="")
         if user.email.lower() != (comment.author_email or "").lower()
     ]  # fmt: skip
-    link = absolute(reverse("moderation:queue") + f"?tab=pending&site={site.pk}#row-{comment.pk}")
-    title = clean_header_text(comment.thread.title or comment.thread.key, limit=100)
+    choices = dict(ModeratorMail.objects.filter(user__in=moderators).values_list("user_id", "held"))
+    told = 0
     for moderator in moderators:
+        choice = choices.get(moderator.pk, ModeratorMail.Choice.EACH)
+        if choice == ModeratorMail.Choice.OFF:
+            continue
+        if choice == ModeratorMail.Choice.DIGEST:
+            _hold_for_digest(moderator, comment)
+            continue
+        link = absolute(
+            reverse("moderation:queue") + f"?tab=pending&site={site.pk}#row-{comment.pk}"
+        )
+        title = clean_header_text(comment.thread.title or comment.thread.key, limit=100)
         context = {"comment": comment, "title": title, "link": link, "site": site}
         mail_enqueue(
             to=moderator.email,
@@ -247,7 +268,62 @@ def notify_moderators(comment_id: int) -> int:
             html=render_to_string("notifications/email/held.html", context),
             kind="held",
         )
-    return len(moderators)
+        told += 1
+    return told
+
+
+def _hold_for_digest(moderator, comment: Comment) -> None:
+    with transaction.atomic():
+        HeldNotice.objects.get_or_create(user=moderator, comment_id=comment.pk)
+        mail, _created = ModeratorMail.objects.select_for_update().get_or_create(user=moderator)
+        if mail.digest_due is None:
+            mail.digest_due = timezone.now() + MODERATOR_DIGEST
+            mail.save(update_fields=["digest_due"])
+            due, user_id = mail.digest_due, moderator.pk
+            transaction.on_commit(
+                lambda: send_moderator_digest.using(run_after=due).enqueue(user_id)
+            )
+
+
+@task()
+def send_moderator_digest(user_id: int) -> int:
+    """The comments that still wait, of those a moderator was not told of at once."""
+    from django.contrib.auth import get_user_model
+
+    with transaction.atomic():
+        mail = ModeratorMail.objects.select_for_update().filter(user_id=user_id).first()
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        notices = HeldNotice.objects.filter(user_id=user_id)
+        ids = list(notices.values_list("comment_id", flat=True))
+        notices.delete()
+        if mail is not None:
+            mail.digest_due = None
+            mail.save(update_fields=["digest_due"])
+        waiting = list(
+            Comment.objects.select_related("thread__site")
+            .filter(pk__in=ids, status=Comment.Status.PENDING)
+            .order_by("pk")
+        )
+        if user is None or not user.email or not waiting:
+            return 0
+        items = [
+            {
+                "comment": c,
+                "link": absolute(
+                    reverse("moderation:queue") + f"?tab=pending&site={c.thread.site_id}#row-{c.pk}"
+                ),
+            }
+            for c in waiting
+        ]
+        context = {"items": items, "queue": absolute(reverse("moderation:queue") + "?tab=pending")}
+        mail_enqueue(
+            to=user.email,
+            subject=_("%(n)d comments await moderation") % {"n": len(waiting)},
+            text=render_to_string("notifications/email/held_digest.txt", context),
+            html=render_to_string("notifications/email/held_digest.html", context),
+            kind="held-digest",
+        )
+    return len(waiting)
 
 
 def post_published(*, site, url: str, title: str, summary: str = "") -> bool:

@@ -6,8 +6,11 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from meydan.comments import services as comment_services
+from meydan.comments.models import Comment
 from meydan.moderation import services as moderation
 
 pytestmark = pytest.mark.django_db
@@ -61,5 +64,46 @@ def test_reports_that_hold_a_comment_tell_the_moderators(
     assert [m["To"] for m in mailbox.messages] == ["editor@example.org"]
     with django_capture_on_commit_callbacks(execute=True):
         moderation.comment_moderate(comment, "unapprove", actor=editor)  # their own action
+    work()
+    assert len(mailbox.messages) == 1
+
+
+def hold(site, thread, body, django_capture_on_commit_callbacks):
+    fresh = comment_services.thread_for_posting(site=site, key=thread.key)
+    with django_capture_on_commit_callbacks(execute=True):
+        return comment_services.comment_post(
+            thread=fresh, author=comment_services.Author(name="Tural", email="t@example.org"),
+            body=body, channel="form",
+        ).comment  # fmt: skip
+
+
+def test_a_moderator_chooses_an_hourly_digest_or_no_mail(
+    mailbox, work, site, thread, editor, django_capture_on_commit_callbacks
+):
+    site.hold_all = True
+    site.save()
+    client = Client()
+    client.force_login(editor)
+    page = client.get("/moderation/").content.decode()
+    assert "Email me about comments that wait" in page
+    response = client.post("/moderation/mail/", {"held": "digest"})
+    assert response.status_code == 302
+    assert client.post("/moderation/mail/", {"held": "sometimes"}).status_code == 302  # refused
+    first = hold(site, thread, "First held", django_capture_on_commit_callbacks)
+    second = hold(site, thread, "Second held", django_capture_on_commit_callbacks)
+    hold(site, thread, "Third, approved before the digest", django_capture_on_commit_callbacks)
+    work()
+    assert mailbox.messages == []  # waiting for the hour
+    third = Comment.objects.get(body__startswith="Third")
+    moderation.comment_moderate(third, "approve", actor=editor)
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    work()
+    [digest] = mailbox.messages
+    assert digest["Subject"] == "2 comments await moderation"
+    text = digest.get_body(("plain",)).get_content()
+    assert "First held" in text and "Second held" in text and "Third" not in text
+    assert f"#row-{first.pk}" in text and f"#row-{second.pk}" in text
+    client.post("/moderation/mail/", {"held": "off"})
+    hold(site, thread, "Fourth", django_capture_on_commit_callbacks)
     work()
     assert len(mailbox.messages) == 1
