@@ -93,3 +93,7 @@ def test_subscribe_from_the_widget_on_another_origin(
     confirm.get_by_role("button", name="Yes, confirm").click()
     confirm.get_by_role("heading", name="Subscription confirmed").wait_for()
     assert Subscription.objects.filter(confirmed__isnull=False).count() == 2
+    confirm.get_by_role("link", name="See all subscriptions of this address").click()
+    confirm.get_by_role("heading", name="Your subscriptions").wait_for()
+    assert confirm.get_by_text("Replies to my comments on this page").is_visible()
+    assert confirm.get_by_text("New posts on this site").is_visible()
