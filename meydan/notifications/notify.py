@@ -135,7 +135,8 @@ def send_digest(subscription_id: int) -> int:
     """Everything a reader was not told of during their window, in one message."""
     with transaction.atomic():
         subscription = (
-            Subscription.objects.select_for_update().select_related("thread__site", "site")
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("thread__site", "site")
             .filter(pk=subscription_id).first()
         )  # fmt: skip
         if subscription is None:

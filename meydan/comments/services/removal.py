@@ -35,7 +35,11 @@ def comment_set_status(
 ) -> Comment:
     """Move a comment to `status`; announces comment_status_changed after commit."""
     with transaction.atomic():
-        locked = Comment.objects.select_related("thread").select_for_update().get(pk=comment.pk)
+        locked = (
+            Comment.objects.select_related("thread")
+            .select_for_update(of=("self",))
+            .get(pk=comment.pk)
+        )
         before = _move(locked, status, reason)
         if before != status:
             announce(
@@ -102,7 +106,11 @@ def comment_erase(
     - Announces comment_erased after commit.
     """
     with transaction.atomic():
-        locked = Comment.objects.select_related("thread").select_for_update().get(pk=comment.pk)
+        locked = (
+            Comment.objects.select_related("thread")
+            .select_for_update(of=("self",))
+            .get(pk=comment.pk)
+        )
         thread = locked.thread
         erasure.scrub(locked, text=not keep_text)
         fields = _unidentified(name)
