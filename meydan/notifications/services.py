@@ -60,6 +60,14 @@ def subscription_for_token(token: str) -> Subscription | None:
     return Subscription.objects.select_related("site", "thread").filter(pk=pk).first()
 
 
+def unsubscribe_token_valid(token: str) -> bool:
+    """The token is one we signed (whether or not its subscription still exists)."""
+    try:
+        return isinstance(signing.loads(token, salt=_UNSUBSCRIBE), int)
+    except signing.BadSignature:
+        return False
+
+
 def subscriptions_to_confirm(token: str) -> list[Subscription]:
     """What a confirmation link asks to confirm; [] when forged, altered, older than
     CONFIRM_DAYS or gone."""

@@ -59,7 +59,9 @@ def unsubscribe(request, token: str):
     """GET shows a button; POST (the button, or a mail client's one-click) cancels."""
     subscription = services.subscription_for_token(token)
     if subscription is None:
-        if request.method == "POST":  # cancelled already: the reader's wish holds
+        if request.method == "POST" and services.unsubscribe_token_valid(token):
+            # Our link, used again (a mail client retrying its one-click POST):
+            # it is cancelled already, and the reader's wish holds.
             return render(request, "notifications/unsubscribed.html", {"subscription": None})
         return _bad_link(request)
     if request.method == "POST":
