@@ -1,18 +1,41 @@
 """The newsroom announces its own articles to readers who asked for new posts."""
 
+from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from meydan.notifications.notify import post_published
 from meydan.notifications.services import absolute
 
 
 def article_saved(sender, instance, **kwargs):
-    """An article that is on the site (published, not dated in the future) is
-    announced once; saving it again announces nothing."""
-    if instance.is_published and instance.published <= timezone.now():
-        post_published(
-            site=instance.site,
-            url=absolute(instance.get_absolute_url()),
-            title=instance.title,
-            summary=instance.standfirst,
-        )
+    """An article on the site is announced once: at once when it is published now,
+    or, dated in the future, when its time comes (a task due then looks again, so an
+    article unpublished or re-dated meanwhile is not announced early)."""
+    if not instance.is_published:
+        return
+    if instance.published <= timezone.now():
+        _announce(instance)
+    else:
+        pk, due = instance.pk, instance.published
+        transaction.on_commit(lambda: announce_article.using(run_after=due).enqueue(pk))
+
+
+def _announce(article) -> None:
+    post_published(
+        site=article.site,
+        url=absolute(article.get_absolute_url()),
+        title=article.title,
+        summary=article.standfirst,
+    )
+
+
+@task()
+def announce_article(article_id: int) -> bool:
+    from meydan.newsroom.models import Article
+
+    article = Article.objects.select_related("site").filter(pk=article_id).first()
+    if article is None or not article.is_published or article.published > timezone.now():
+        return False  # gone, unpublished, or moved later (its new date has its own task)
+    _announce(article)
+    return True

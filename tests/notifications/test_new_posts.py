@@ -81,3 +81,25 @@ def test_the_site_api_announces_with_the_secret_token(
     assert f"{ORIGIN}/2026/12/new-post/" in message.get_body(("plain",)).get_content()
     call_command("site", "token", site.slug, stdout=StringIO())  # rotated: the old one stops
     assert announce(f"Bearer {token}", url=f"{ORIGIN}/other/").status_code == 401
+
+
+def test_an_article_dated_in_the_future_is_announced_when_its_time_comes(
+    site, follower, mailbox, work, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Article.objects.create(
+            site=site, title="Embargoed", slug="embargoed", body="x",
+            published=timezone.now() + timedelta(hours=2),
+        )  # fmt: skip
+    work()
+    assert mailbox.messages == []  # not yet
+    Article.objects.filter(slug="embargoed").update(published=timezone.now())
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    work()
+    [message] = mailbox.messages
+    assert message["Subject"] == "New on Caspian Ledger: Embargoed"
