@@ -234,6 +234,12 @@ def _send(comment: Comment, subscription: Subscription, *, is_reply: bool) -> No
 MODERATOR_DIGEST = timedelta(hours=1)
 
 
+def _in_queue(comment: Comment) -> str:
+    """The comment in the moderation queue (the queue asks for a signed-in moderator)."""
+    path = reverse("moderation:queue")
+    return absolute(f"{path}?tab=pending&site={comment.thread.site_id}#row-{comment.pk}")
+
+
 @task()
 def notify_moderators(comment_id: int) -> int:
     """Tell each moderator of the comment's site (with an address, active, and not
@@ -257,9 +263,7 @@ def notify_moderators(comment_id: int) -> int:
         if choice == ModeratorMail.Choice.DIGEST:
             _hold_for_digest(moderator, comment)
             continue
-        link = absolute(
-            reverse("moderation:queue") + f"?tab=pending&site={site.pk}#row-{comment.pk}"
-        )
+        link = _in_queue(comment)
         title = clean_header_text(comment.thread.title or comment.thread.key, limit=100)
         context = {"comment": comment, "title": title, "link": link, "site": site}
         mail_enqueue(
@@ -307,15 +311,7 @@ def send_moderator_digest(user_id: int) -> int:
         )
         if user is None or not user.email or not waiting:
             return 0
-        items = [
-            {
-                "comment": c,
-                "link": absolute(
-                    reverse("moderation:queue") + f"?tab=pending&site={c.thread.site_id}#row-{c.pk}"
-                ),
-            }
-            for c in waiting
-        ]
+        items = [{"comment": c, "link": _in_queue(c)} for c in waiting]
         context = {"items": items, "queue": absolute(reverse("moderation:queue") + "?tab=pending")}
         mail_enqueue(
             to=user.email,

@@ -49,23 +49,26 @@ def manage_token(email: str) -> str:
     return signing.dumps(email.lower(), salt=_MANAGE)
 
 
-def subscription_for_token(token: str) -> Subscription | None:
-    """The subscription an unsubscribe token names, or None (forged, altered, gone)."""
+def _unsubscribe_pk(token: str) -> int | None:
+    """The subscription id an unsubscribe token of ours names, or None."""
     try:
         pk = signing.loads(token, salt=_UNSUBSCRIBE)
     except signing.BadSignature:
         return None
-    if not isinstance(pk, int):
+    return pk if isinstance(pk, int) else None
+
+
+def subscription_for_token(token: str) -> Subscription | None:
+    """The subscription an unsubscribe token names, or None (forged, altered, gone)."""
+    pk = _unsubscribe_pk(token)
+    if pk is None:
         return None
     return Subscription.objects.select_related("site", "thread").filter(pk=pk).first()
 
 
 def unsubscribe_token_valid(token: str) -> bool:
     """The token is one we signed (whether or not its subscription still exists)."""
-    try:
-        return isinstance(signing.loads(token, salt=_UNSUBSCRIBE), int)
-    except signing.BadSignature:
-        return False
+    return _unsubscribe_pk(token) is not None
 
 
 def subscriptions_to_confirm(token: str) -> list[Subscription]:
