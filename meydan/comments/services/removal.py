@@ -153,11 +153,14 @@ def comments_remove_for_user(user, *, channel: Channel | str, actor=None) -> int
 
 def _erase_all_of(user, *, keep_text: bool, channel, actor) -> int:
     reason = "author left, comments kept" if keep_text else "removed by its author"
+    count = 0
     with transaction.atomic():
-        ids = list(Comment.objects.filter(user=user).order_by("pk").values_list("pk", flat=True))
-        for comment in Comment.objects.filter(pk__in=ids).order_by("pk"):
+        # One erase per comment (each scrubs its copies and is announced); the list is
+        # read once, not re-read by a list of ids (a prolific reader has thousands).
+        for comment in list(Comment.objects.filter(user=user).order_by("pk")):
             comment_erase(comment, reason=reason, keep_text=keep_text, channel=channel, actor=actor)
-    return len(ids)
+            count += 1
+    return count
 
 
 def comment_withdraw(comment: Comment, *, channel: Channel | str, actor=None) -> Comment:
