@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "meydan.comments",
     "meydan.moderation",
     "meydan.notifications",
+    "meydan.interchange",
     "meydan.section",
     "meydan.api",
     "meydan.embed",

@@ -37,6 +37,13 @@ comment_erased(comment_id, thread_id, site_id, text_kept, row_kept, reason, chan
     replied). No receiver gets the erased text or author: there are none left, and
     copies other apps kept were scrubbed in the same transaction (comments.erasure).
 
+comments_imported(thread, comment_ids, batch, channel, actor)
+    Comments another system had already moderated were brought into `thread`
+    (services.importing.comments_import): one event per thread and batch of an
+    import, not one per comment, and always on the `import` channel, so that nobody
+    is notified of a ten-year-old comment. `batch` is the importer's batch (or None).
+    An import undone is announced as comment_erased per comment (row_kept False).
+
 thread_changed(thread, fields, channel, actor)
     A thread's own fields changed — open or closed, title, address
     (services.threads.thread_update). `fields` names them. Changes to a thread's
@@ -56,6 +63,7 @@ comment_posted = Signal()
 comment_status_changed = Signal()
 comment_edited = Signal()
 comment_erased = Signal()
+comments_imported = Signal()
 thread_changed = Signal()
 
 EVENTS = (
@@ -63,6 +71,7 @@ EVENTS = (
     comment_status_changed,
     comment_edited,
     comment_erased,
+    comments_imported,
     thread_changed,
     site_changed,
 )
@@ -75,6 +84,7 @@ __all__ = [
     "comment_erased",
     "comment_posted",
     "comment_status_changed",
+    "comments_imported",
     "site_changed",
     "thread_changed",
 ]

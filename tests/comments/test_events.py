@@ -23,6 +23,7 @@ NAMES = {
     events.comment_status_changed: "comment_status_changed",
     events.comment_edited: "comment_edited",
     events.comment_erased: "comment_erased",
+    events.comments_imported: "comments_imported",
     events.thread_changed: "thread_changed",
     events.site_changed: "site_changed",
 }

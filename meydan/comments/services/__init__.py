@@ -14,6 +14,12 @@ door or a plug-in (make lint checks it).
 """
 
 from meydan.comments.services.editing import comment_edit, comment_edit_by_author
+from meydan.comments.services.importing import (
+    ImportDraft,
+    Placed,
+    comments_import,
+    comments_unimport,
+)
 from meydan.comments.services.posting import Author, PostResult, comment_post, comment_submit
 from meydan.comments.services.removal import (
     DELETED_USER_NAME,
@@ -26,6 +32,7 @@ from meydan.comments.services.removal import (
 )
 from meydan.comments.services.threads import (
     thread_bump,
+    thread_delete_if_empty,
     thread_for_posting,
     thread_get_or_create,
     thread_update,
@@ -36,6 +43,8 @@ from meydan.comments.services.threads import (
 __all__ = [
     "DELETED_USER_NAME",
     "Author",
+    "ImportDraft",
+    "Placed",
     "PostResult",
     "comment_edit",
     "comment_edit_by_author",
@@ -45,9 +54,12 @@ __all__ = [
     "comment_submit",
     "comment_set_status",
     "comment_withdraw",
+    "comments_import",
+    "comments_unimport",
     "comments_anonymise_for_user",
     "comments_remove_for_user",
     "thread_bump",
+    "thread_delete_if_empty",
     "thread_for_posting",
     "thread_get_or_create",
     "thread_update",

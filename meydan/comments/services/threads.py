@@ -10,12 +10,19 @@ from meydan.core import sqlrows
 from meydan.sites.models import Site
 
 
-def thread_get_or_create(*, site: Site, key: str, url: str = "", title: str = "") -> Thread:
-    """The thread for `key` on `site`, created (open per the site's policy) if absent."""
+def thread_get_or_create(
+    *, site: Site, key: str, url: str = "", title: str = "", is_open: bool | None = None
+) -> Thread:
+    """The thread for `key` on `site`, created if absent: open per the site's policy,
+    or as `is_open` says (an import brings a page's own setting)."""
     thread, created = Thread.objects.get_or_create(
         site=site,
         key=key,
-        defaults={"url": url or key, "title": title[:300], "is_open": site.comments_open},
+        defaults={
+            "url": url or key,
+            "title": title[:300],
+            "is_open": site.comments_open if is_open is None else is_open,
+        },
     )
     if created:
         transaction.on_commit(lambda: caching.page_state_forget(site.pk, key))
@@ -137,3 +144,16 @@ def threads_bump_for_site(site_id: int) -> None:
     threads.update(version=F("version") + 1)
     pages = list(threads.values_list("site_id", "key"))
     transaction.on_commit(lambda: caching.thread_state_forget(pages))
+
+
+def thread_delete_if_empty(thread: Thread) -> bool:
+    """Delete a thread that has no comment left (an import undone takes back the
+    threads it made); False, and nothing changes, when it has any."""
+    with transaction.atomic():
+        if thread.comments.exists():
+            return False
+        Thread.objects.filter(pk=thread.pk).delete()
+        page = (thread.site_id, thread.key)
+        transaction.on_commit(lambda: caching.thread_state_forget([page]))
+        transaction.on_commit(lambda: caching.page_state_forget(*page))
+    return True

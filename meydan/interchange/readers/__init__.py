@@ -1,0 +1,28 @@
+"""The formats an import reads, one module each (see records.py for what they
+yield). Recognised from the content, in this order."""
+
+from importlib import import_module
+
+from meydan.interchange.records import ImportFileError
+
+FORMATS = ("wordpress", "disqus", "meydan", "commento", "remark42", "isso")
+
+
+def reader_for(name: str):
+    if name not in FORMATS:
+        raise ImportFileError(f"Unknown format {name!r}: use one of {', '.join(FORMATS)}")
+    return import_module(f"meydan.interchange.readers.{name}")
+
+
+def detect(path) -> str:
+    """The format of the file at `path`, from what it holds."""
+    try:
+        for name in FORMATS:
+            if reader_for(name).sniff(path):
+                return name
+    except OSError as error:
+        raise ImportFileError(f"The file cannot be read: {error.strerror}") from None
+    raise ImportFileError(
+        "The file's format is not one Meydan imports (WordPress WXR, Disqus XML, an Isso "
+        "database, a Commento or Remark42 export, Meydan JSON); give --format if it is one"
+    )

@@ -1,0 +1,67 @@
+"""Meydan's JSON (docs/interchange-format.md): lossless, and byte-identical after
+export → import into an empty database → export. One comment a line, so a diff of
+two exports reads as a list of changed comments."""
+
+import json
+
+from meydan.interchange.readers.meydan import FORMAT_TAG, VERSION
+from meydan.interchange.writers import comments_of, instance, stable_ids, threads_of, utc
+
+
+def _dump(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def write(site, out, *, thread_key=None) -> int:
+    count = 0
+    me = instance()
+    out.write(
+        (
+            "{\n"
+            f'  "format": "{FORMAT_TAG}",\n'
+            f'  "version": {VERSION},\n'
+            '  "source": "meydan",\n'
+            f'  "site": {_dump({"key": site.slug, "name": site.name})},\n'
+            '  "threads": ['
+        ).encode()
+    )
+    first_thread = True
+    for thread in threads_of(site, thread_key):
+        ids = stable_ids(thread)
+        head = {
+            "key": thread.key,
+            "url": thread.url or thread.key,
+            "title": thread.title,
+            "open": thread.is_open,
+        }
+        out.write((("\n" if first_thread else ",\n") + "    " + _dump(head)[:-1]).encode())
+        out.write(b', "comments": [')
+        first_thread = False
+        first = True
+        for comment in comments_of(thread):
+
+            def stable(pk, ids=ids):
+                return ids.get(pk) or f"{me}-{pk}"
+
+            answered = comment.replied_to_id or comment.parent_id
+            record = {
+                "id": stable(comment.pk),
+                "parent": stable(answered) if answered else None,
+                "created": utc(comment.created),
+                "edited": utc(comment.edited),
+                "status": comment.status,
+                "author": {
+                    "name": comment.author_name,
+                    "email": comment.author_email,
+                    "website": comment.author_url,
+                    "provider": comment.author_provider,
+                },
+                "body": comment.body,
+                "reason": comment.moderation_reason,
+            }
+            out.write((("\n" if first else ",\n") + "      " + _dump(record)).encode())
+            first = False
+            count += 1
+        out.write(b"\n    ]}" if not first else b"]}")
+    out.write(b"\n  ]\n}\n" if not first_thread else b"]\n}\n")
+    return count
