@@ -28,11 +28,28 @@ class _Converter(MarkdownConverter):
 _convert = _Converter().convert
 
 
+_BLOCK = r"(?:p|div|blockquote|ul|ol|li|pre|h[1-6]|hr|br|table|tr|td|th)"
+_AFTER_BLOCK = re.compile(rf"</?{_BLOCK}\b[^>]*>\s*$", re.IGNORECASE)
+
+
 def _autop(text: str) -> str:
-    """WordPress's reading of a comment's line breaks: a blank line ends a paragraph,
-    a single newline is a break (wp-includes/formatting.php, wpautop)."""
-    paragraphs = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n").strip())
-    return "".join("<p>" + p.replace("\n", "<br>\n") + "</p>" for p in paragraphs if p.strip())
+    """WordPress's reading of a comment's line breaks (wp-includes/formatting.php,
+    wpautop): a blank line ends a paragraph, a single newline is a break — except
+    next to a block element or a <br> already there."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    out = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        if not paragraph.strip():
+            continue
+        lines = paragraph.split("\n")
+        joined = lines[0]
+        for line in lines[1:]:
+            if _AFTER_BLOCK.search(joined) or re.match(rf"\s*</?{_BLOCK}\b", line, re.I):
+                joined += "\n" + line
+            else:
+                joined += "<br>\n" + line
+        out.append(joined if re.match(rf"\s*<{_BLOCK}\b", joined, re.I) else f"<p>{joined}</p>")
+    return "\n".join(out)
 
 
 def escape_text(text: str) -> str:

@@ -221,15 +221,17 @@ class _Importer:
         records = self._drop_known(self._unique(records))
         self._recall_parents(records)
         ready: list[CommentRecord] = []
+        coming: set[tuple[str, str]] = set()  # earlier in this chunk: written first
         for record in records:
             if record.thread_ref not in self.threads:
                 self.report.skipped["its thread is not in the file"] += 1
                 continue
-            parent = record.parent_ref
-            if parent is None or (record.thread_ref, parent) in self.placed:
+            parent = (record.thread_ref, record.parent_ref)
+            if record.parent_ref is None or parent in self.placed or parent in coming:
                 ready.append(record)
+                coming.add((record.thread_ref, record.ref))
             else:  # its parent later in the file, or never
-                self.waiting.setdefault((record.thread_ref, parent), []).append(record)
+                self.waiting.setdefault(parent, []).append(record)
         self._write(ready)
 
     def _unique(self, records: list[CommentRecord]) -> list[CommentRecord]:
@@ -320,7 +322,13 @@ class _Importer:
         """What still waits at the end answers a comment the file does not have (or
         one skipped): it is kept, attached to its thread."""
         while self.waiting:
-            _, children = self.waiting.popitem()
+            # Those whose parent is not itself waiting (its descendants follow it as
+            # it is written); in a cycle of parents, any one of it.
+            waiting_refs = {(c.thread_ref, c.ref) for kids in self.waiting.values() for c in kids}
+            roots = [key for key in self.waiting if key not in waiting_refs] or [
+                next(iter(self.waiting))
+            ]
+            children = [child for key in roots for child in self.waiting.pop(key)]
             for child in children:
                 child.parent_ref = None
                 self.report.orphans += 1
@@ -456,7 +464,7 @@ class _Importer:
             edited=record.edited,
             author_provider=record.provider[:40],
             ip_hash=ip_hash(record.ip) if record.ip else "",
-            reason=(record.reason or f"imported from {self.fmt}")[:200],
+            reason=(f"imported from {self.fmt}" if record.reason is None else record.reason)[:200],
         )
 
 

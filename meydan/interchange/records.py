@@ -62,8 +62,9 @@ class CommentRecord:
     # The account the author used, where the format says (a provider id such as
     # "google", "wordpress"); a guest has none.
     provider: str = ""
-    # Why it has its status, where the format keeps it (Meydan's own does).
-    reason: str = ""
+    # Why it has its status, where the format keeps it (Meydan's own does); None:
+    # the format does not say.
+    reason: str | None = None
     # Anything the reader wants counted in the report ("pingback skipped" is
     # counted by the reader itself, not yielded).
     notes: list[str] = field(default_factory=list)
