@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from unittest import mock
 
 import pytest
 
@@ -122,3 +123,23 @@ def guest_form():
         return data
 
     return _form
+
+
+@pytest.fixture
+def work(django_capture_on_commit_callbacks):
+    """Run the worker over what is queued now (`meydan worker --batch`)."""
+    from django.core.management import call_command
+
+    def _work():
+        # As in production, what a task queues once its own work commits (a
+        # notification queues its messages) is run too: rounds until nothing is due.
+        # The worker closes connections it thinks stale between tasks; here it runs
+        # inside the test's transaction (not autocommit), which it would take for one.
+        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+            for _ in range(5):
+                with django_capture_on_commit_callbacks(execute=True) as callbacks:
+                    call_command("worker", batch=True, verbosity=0)
+                if not callbacks:
+                    break
+
+    return _work

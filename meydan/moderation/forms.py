@@ -33,3 +33,49 @@ class EditForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ImportForm(forms.Form):
+    """An export file from another system (or Meydan), imported in the background."""
+
+    site = forms.TypedChoiceField(label=_("Into site"), coerce=int, choices=())
+    file = forms.FileField(
+        label=_("Export file"),
+        help_text=_(
+            "WordPress WXR, Disqus XML, an Isso database, a Commento or Remark42 export, "
+            "or Meydan JSON. The format is recognised from the content."
+        ),
+    )
+    format = forms.ChoiceField(label=_("Format"), required=False, choices=())
+    maps = forms.CharField(
+        label=_("Address rules"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text=_(
+            "One a line, applied in order: host:OLD=NEW, prefix:OLD=NEW, https, slash:add, "
+            "slash:strip."
+        ),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Dry run: only count what would happen, change nothing"), required=False
+    )
+
+    def __init__(self, *args, sites, formats, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = [(s.pk, s.name) for s in sites]
+        self.fields["format"].choices = [("", _("Recognise it"))] + [(f, f) for f in formats]
+
+    def clean_maps(self):
+        from meydan.interchange.urlmap import MapError, UrlMap
+
+        rules = [line.strip() for line in self.cleaned_data["maps"].splitlines() if line.strip()]
+        for rule in rules:
+            if rule.startswith("csv:"):
+                raise forms.ValidationError(
+                    _("A CSV of addresses can be given on the command line (meydan import).")
+                )
+        try:
+            UrlMap.parse(rules)
+        except MapError as error:
+            raise forms.ValidationError(str(error)) from None
+        return rules

@@ -11,4 +11,6 @@ urlpatterns = [
     path("bans/", views.bans, name="bans"),
     path("log/", views.log, name="log"),
     path("mail/", views.mail_choice, name="mail"),
+    path("imports/", views.imports, name="imports"),
+    path("imports/<int:batch_id>/", views.import_detail, name="import"),
 ]

@@ -260,3 +260,97 @@ def mail_choice(request):
             request, _("Saved: %(choice)s.") % {"choice": ModeratorMail.Choice(choice).label}
         )
     return HttpResponseRedirect(_back(request))
+
+
+def _imports_of(user):
+    from meydan.interchange.models import ImportBatch
+
+    return ImportBatch.objects.filter(site__in=access.sites_moderated_by(user)).select_related(
+        "site", "created_by"
+    )
+
+
+@moderator_required
+@require_http_methods(["GET", "POST"])
+def imports(request):
+    """GET/POST /moderation/imports/ — upload another system's export; the worker
+    imports it (the same import as `meydan import`) while this page shows progress."""
+    from meydan.interchange import services as imports_service
+    from meydan.interchange.readers import FORMATS
+    from meydan.interchange.urlmap import MapError
+    from meydan.moderation.forms import ImportForm
+
+    sites = access.sites_moderated_by(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None, sites=sites, formats=FORMATS)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        site = access.access_site_for_moderation(request.user, data["site"])
+        try:
+            batch = imports_service.queue_upload(
+                site,
+                data["file"],
+                fmt=data["format"] or None,
+                maps=data["maps"],
+                dry_run=data["dry_run"],
+                actor=request.user,
+            )
+        except MapError as error:
+            form.add_error("maps", str(error))
+        else:
+            services.audit_record(
+                actor=request.user,
+                action="import",
+                site=site,
+                note=f"batch {batch.pk}: {batch.filename}"
+                + (" (dry run)" if batch.dry_run else ""),
+            )
+            return HttpResponseRedirect(reverse("moderation:import", args=[batch.pk]))
+    return render(
+        request,
+        "moderation/imports.html",
+        {"form": form, "batches": _imports_of(request.user)[:50]},
+    )
+
+
+@moderator_required
+@require_http_methods(["GET", "POST"])
+def import_detail(request, batch_id: int):
+    """GET /moderation/imports/N/ — progress (the page reloads itself while the
+    import runs) and report; POST undo=1 takes the whole import back out."""
+    from meydan.interchange import services as imports_service
+    from meydan.interchange.models import ImportBatch
+
+    batch = _imports_of(request.user).filter(pk=batch_id).first()
+    if batch is None:
+        return error_page(
+            request,
+            404,
+            _("No such import"),
+            _("There is no import with this number, or you do not moderate its site."),
+        )
+    if request.method == "POST":
+        if request.POST.get("undo") and batch.state == ImportBatch.State.DONE and not batch.dry_run:
+            result = imports_service.undo(batch, actor=request.user)
+            services.audit_record(
+                actor=request.user,
+                action="import undo",
+                site=batch.site,
+                note=f"batch {batch.pk}: {result['deleted']} comments removed, "
+                f"{result['kept']} kept",
+            )
+            messages.success(
+                request,
+                _("Import undone: %(n)d comments removed.") % {"n": result["deleted"]},
+            )
+        return HttpResponseRedirect(reverse("moderation:import", args=[batch.pk]))
+    running = batch.state in (
+        ImportBatch.State.QUEUED,
+        ImportBatch.State.CHECKING,
+        ImportBatch.State.RUNNING,
+    )
+    percent = int(100 * batch.done / batch.total) if batch.total else 0
+    return render(
+        request,
+        "moderation/import.html",
+        {"batch": batch, "running": running, "percent": percent, "report": batch.report},
+    )
