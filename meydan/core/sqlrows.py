@@ -117,3 +117,57 @@ def insert(obj) -> None:
     obj._state.db = connection.alias
     signals.post_save.send(sender=model, instance=obj, created=True, update_fields=None,
                            raw=False, using=connection.alias)  # fmt: skip
+
+
+# Field types whose Python value is what the database driver takes as it is (the
+# fields' own preparation only checks and copies it).
+_AS_IS = {
+    "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField",
+    "EmailField", "FloatField", "ForeignKey", "IntegerField", "PositiveBigIntegerField",
+    "PositiveIntegerField", "PositiveSmallIntegerField", "SlugField", "SmallIntegerField",
+    "TextField", "URLField",
+}  # fmt: skip
+
+
+@cache
+def _insert_many_sql(model, vendor: str) -> tuple[str, list]:
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    sql = (
+        f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names from the models, values as parameters
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    prepare = []
+    for field in fields:
+        kind = field.get_internal_type()
+        if kind in _AS_IS and not (kind == "ForeignKey" and field.target_field.get_internal_type()
+                                   not in _AS_IS):  # fmt: skip
+            prepare.append((field.attname, None))
+        elif kind == "DateTimeField":
+            prepare.append((field.attname, connection.ops.adapt_datetimefield_value))
+        else:
+            prepare.append((field.attname, lambda v, f=field: f.get_db_prep_save(v, connection)))
+    return sql, prepare
+
+
+def insert_many(model, objs) -> None:
+    """Insert new rows of `model` (auto primary keys, not set) with one executemany.
+
+    `objs` are instances, or anything with the fields' attributes (attname: `site_id`,
+    not `site`). What bulk_create does, without building the statement anew for every
+    batch and preparing each value through the field's full chain, which together
+    cost imports several times the CPU the database took to insert. Values go to the
+    driver as they are for strings, numbers and booleans, datetimes through the
+    backend's adapter, anything else through the field. No signals, as with
+    bulk_create; callers that need the ids read them back."""
+    if not objs:
+        return
+    sql, prepare = _insert_many_sql(model, connection.vendor)
+    rows = [
+        [
+            value if adapt is None or value is None else adapt(value)
+            for value, adapt in ((getattr(obj, name), adapt) for name, adapt in prepare)
+        ]
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

@@ -19,10 +19,13 @@ A dry run does both passes but only reads the database: it counts what would be
 matched, created and skipped.
 """
 
+import re
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
+from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,6 +36,7 @@ from meydan.comments import validation
 from meydan.comments.events import Channel
 from meydan.comments.models import Comment, Thread
 from meydan.comments.rendering import render_markdown
+from meydan.core import sqlrows
 from meydan.core.privacy import ip_hash
 from meydan.core.weburl import site_path, web_url
 from meydan.interchange import bodies
@@ -365,18 +369,18 @@ class _Importer:
         for item, where in zip(items, placed, strict=True):
             self._remember(state.record.ref, item.record.ref, where.id)
         if self.batch is not None:
-            ImportedComment.objects.bulk_create(
+            sqlrows.insert_many(
+                ImportedComment,
                 [
-                    ImportedComment(
-                        site=self.site,
-                        batch=self.batch,
+                    SimpleNamespace(
+                        site_id=self.site.pk,
+                        batch_id=self.batch.pk,
                         comment_id=where.id,
                         source=self.source,
                         source_id=item.record.ref[:200],
                     )
                     for item, where in zip(items, placed, strict=True)
                 ],
-                batch_size=500,
             )
 
     def _resolve(self, state: _Thread) -> None:
@@ -429,27 +433,16 @@ class _Importer:
         if len(body) > BODY_MAX:
             self.report.skipped[f"longer than {BODY_MAX:,} characters"] += 1
             return None
-        name = _printable(record.name, cleaned, "name").strip()
-        try:
-            name = validation.clean_name(name, required=False)
-        except ValidationError:
-            name = name[: validation.NAME_MAX]
-            cleaned["name shortened"] += 1
-        email = _printable(record.email, cleaned, "email").strip()
-        if email:
-            try:
-                email = validation.clean_email(email, required=False)
-            except ValidationError:
-                email = ""
-                cleaned["email dropped (not an address)"] += 1
-        website = _printable(record.url, cleaned, "website").strip()
-        if website:
-            try:
-                website = validation.clean_website(website)
-            except ValidationError:
-                website = ""
-                cleaned["website dropped (not a web address)"] += 1
-        status = record.status if record.status in S.values else S.PENDING
+        name, problem = _clean_name(_printable(record.name, cleaned, "name").strip())
+        if problem:
+            cleaned[problem] += 1
+        email, problem = _clean_email(_printable(record.email, cleaned, "email").strip())
+        if problem:
+            cleaned[problem] += 1
+        website, problem = _clean_website(_printable(record.url, cleaned, "website").strip())
+        if problem:
+            cleaned[problem] += 1
+        status = record.status if record.status in _STATUSES else S.PENDING
         created = record.created
         if timezone.is_naive(created):
             created = timezone.make_aware(created, timezone.UTC)
@@ -463,11 +456,46 @@ class _Importer:
             created=created,
             edited=record.edited,
             author_provider=record.provider[:40],
-            ip_hash=ip_hash(record.ip) if record.ip else "",
+            ip_hash=_ip_hash(record.ip) if record.ip else "",
             reason=(f"imported from {self.fmt}" if record.reason is None else record.reason)[:200],
         )
 
 
+# The same commenters come back comment after comment: each distinct name, address,
+# website and IP is checked (and hashed) once per import.
+_STATUSES = frozenset(S.values)
+_ip_hash = lru_cache(maxsize=65536)(ip_hash)
+
+
+@lru_cache(maxsize=65536)
+def _clean_name(name: str) -> tuple[str, str]:
+    try:
+        return validation.clean_name(name, required=False), ""
+    except ValidationError:
+        return name[: validation.NAME_MAX], "name shortened"
+
+
+@lru_cache(maxsize=65536)
+def _clean_email(email: str) -> tuple[str, str]:
+    if not email:
+        return "", ""
+    try:
+        return validation.clean_email(email, required=False), ""
+    except ValidationError:
+        return "", "email dropped (not an address)"
+
+
+@lru_cache(maxsize=65536)
+def _clean_website(website: str) -> tuple[str, str]:
+    if not website:
+        return "", ""
+    try:
+        return validation.clean_website(website), ""
+    except ValidationError:
+        return "", "website dropped (not a web address)"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = {c: None for c in range(32) if c not in (9, 10, 13)} | {0x7F: None}
 
 
@@ -478,7 +506,7 @@ def _printable(value: str, cleaned: Counter, label: str) -> str:
         return ""
     stripped = value.translate(_CONTROL)
     # Lone surrogates (invalid UTF-8 read leniently) cannot be stored.
-    if any("\ud800" <= ch <= "\udfff" for ch in stripped):
+    if _SURROGATE.search(stripped):
         stripped = stripped.encode("utf-8", "replace").decode("utf-8", "replace")
     if stripped != value:
         cleaned[f"{label}: control characters removed"] += 1

@@ -9,6 +9,8 @@ statuses and authors, no moderation checks and nobody notified — so it announc
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from types import SimpleNamespace
 
 from django.db import connection, transaction
 from django.db.models import F, Max
@@ -19,6 +21,7 @@ from meydan.comments.events import Channel, announce, comment_erased, comments_i
 from meydan.comments.models import Comment, Thread
 from meydan.comments.services.posting import _locked_thread_state
 from meydan.comments.tree import SEGMENT, child_path
+from meydan.core import sqlrows
 
 S = Comment.Status
 
@@ -104,7 +107,7 @@ def comments_import(
             while parent_depth + 1 >= max_depth:
                 parent_path, parent_depth = parent_path[:-SEGMENT], parent_depth - 1
             path = child_path(parent_path, last_seq)
-            row = Comment(
+            row = _row(
                 thread_id=thread.pk,
                 seq=last_seq,
                 root_seq=int(path[:SEGMENT], 36),
@@ -127,7 +130,7 @@ def comments_import(
             rows.append(row)
             by_path[path] = row
             links.append((answered, parent_path))
-            if isinstance(answered, Comment):
+            if isinstance(answered, SimpleNamespace):
                 level = levels[draft.parent_index] + 1
             levels.append(level)
         _attach_and_insert(thread, rows, links, levels, by_path)
@@ -172,20 +175,39 @@ def _attach_and_insert(thread, rows, links, levels, by_path) -> None:
         for row, (answered, parent_path), row_level in zip(rows, links, levels, strict=True):
             if row_level != level:
                 continue
-            row.replied_to_id = answered.pk if isinstance(answered, Comment) else answered
+            row.replied_to_id = answered.pk if isinstance(answered, SimpleNamespace) else answered
             if parent_path:
                 parent = by_path[parent_path]
-                row.parent_id = parent.pk if isinstance(parent, Comment) else parent
+                row.parent_id = parent.pk if isinstance(parent, SimpleNamespace) else parent
             batch.append(row)
-        Comment.objects.bulk_create(batch, batch_size=500)
-        if not connection.features.can_return_rows_from_bulk_insert:  # pragma: no cover
-            ids = dict(
-                Comment.objects.filter(thread=thread, seq__in=[r.seq for r in batch]).values_list(
-                    "seq", "id"
-                )
-            )
-            for row in batch:
-                row.pk = ids[row.seq]
+        sqlrows.insert_many(Comment, batch)
+        with connection.cursor() as cursor:
+            cursor.execute(sqlrows.statement(_ids_sql), [thread.pk, batch[0].seq, batch[-1].seq])
+            ids = dict(cursor.fetchall())
+        for row in batch:
+            row.pk = ids[row.seq]
+
+
+def _ids_sql() -> str:
+    q = sqlrows.quote
+    return (
+        f"SELECT {q('seq')}, {q('id')} FROM {sqlrows.table(Comment)} "  # noqa: S608 - names from the models, values as parameters
+        f"WHERE {q('thread_id')} = %s AND {q('seq')} BETWEEN %s AND %s"
+    )
+
+
+@cache
+def _defaults() -> dict:
+    return {f.attname: f.get_default() for f in Comment._meta.concrete_fields if not f.primary_key}
+
+
+def _row(**values) -> SimpleNamespace:
+    """A comment row to insert: the model's columns (defaults, then `values`), without
+    building a model instance for each of a million imported comments."""
+    row = SimpleNamespace(**_defaults())
+    row.__dict__.update(values)
+    row.pk = None
+    return row
 
 
 def _thread_moved(thread: Thread, *, last_seq: int, published: list[datetime]) -> None:

@@ -45,7 +45,7 @@ def _date(gmt: str, local: str, line) -> datetime:
                 # comment_date_gmt is UTC; comment_date (only when the GMT one is
                 # empty, as in very old exports) is the blog's local time, unknown
                 # here: read as UTC too.
-                return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+                return datetime.fromisoformat(value).replace(tzinfo=UTC)
             except ValueError:
                 break
     raise ImportFileError(f"A comment has no readable date ({gmt or local!r})", line=line)
@@ -79,32 +79,31 @@ def read(path) -> Iterator:
                 xmlsafe.text(element, f"{{{wp}}}comment_status").strip()
             ),
         )
+        prefix = len(wp) + len("{}comment_")
         for comment in comments:
-
-            def field(name, comment=comment, wp=wp):
-                return xmlsafe.text(comment, f"{{{wp}}}comment_{name}")
-
-            kind = field("type").strip()
+            # Every field of the comment in one pass ({name: text}, "" when empty).
+            field = {child.tag[prefix:]: child.text or "" for child in comment}
+            kind = field.get("type", "").strip()
             if kind in ("pingback", "trackback"):
                 yield Skipped(f"{kind}s are not readers' comments")
                 continue
-            approved = field("approved").strip()
+            approved = field.get("approved", "").strip()
             if approved not in _STATUS:
                 yield Skipped(f"unknown WordPress status {approved!r}")
                 continue
-            parent = field("parent").strip()
+            parent = field.get("parent", "").strip()
             yield CommentRecord(
-                ref=field("id").strip(),
+                ref=field.get("id", "").strip(),
                 thread_ref=post_id,
                 parent_ref=parent if parent not in ("", "0") else None,
-                body=field("content"),
+                body=field.get("content", ""),
                 body_format="wordpress",
-                created=_date(field("date_gmt"), field("date"), comment.sourceline),
+                created=_date(field.get("date_gmt", ""), field.get("date", ""), comment.sourceline),
                 status=_STATUS[approved],
-                name=field("author"),
-                email=field("author_email").strip(),
-                url=field("author_url").strip(),
-                ip=field("author_IP").strip(),
+                name=field.get("author", ""),
+                email=field.get("author_email", "").strip(),
+                url=field.get("author_url", "").strip(),
+                ip=field.get("author_IP", "").strip(),
             )
         xmlsafe.done(element)
     if wp is None and not announced:
