@@ -1,6 +1,6 @@
 """The comment domain's events: the closed list of what later features attach to.
 
-Each event is sent by exactly one service function, only after the transaction that
+Each event is sent by exactly one service module, only after the transaction that
 made the change has committed (never on rollback), and once per change. Receivers
 react — enqueue a notification, purge a cache, push a live update, call a webhook —
 they never decide whether the change happens, and an exception in one is logged, not
@@ -33,7 +33,7 @@ comment_erased(comment_id, thread_id, site_id, text_kept, row_kept, reason, chan
     Who wrote a comment — and, unless `text_kept`, what it said — was wiped
     (services.removal.comment_erase): withdrawn by its author, deleted forever by a
     moderator, or its author's account left (keeping the text as by "deleted user",
-    or not). `row_kept` is False when the row itself was deleted (nobody had
+    or not); or an import was undone (services.importing.comments_unimport). `row_kept` is False when the row itself was deleted (nobody had
     replied). No receiver gets the erased text or author: there are none left, and
     copies other apps kept were scrubbed in the same transaction (comments.erasure).
 
