@@ -33,8 +33,9 @@ comment_erased(comment_id, thread_id, site_id, text_kept, row_kept, reason, chan
     Who wrote a comment — and, unless `text_kept`, what it said — was wiped
     (services.removal.comment_erase): withdrawn by its author, deleted forever by a
     moderator, or its author's account left (keeping the text as by "deleted user",
-    or not); or an import was undone (services.importing.comments_unimport). `row_kept` is False when the row itself was deleted (nobody had
-    replied). No receiver gets the erased text or author: there are none left, and
+    or not); or an import was undone (services.importing.comments_unimport).
+    `row_kept` is False when the row itself was deleted (nobody had replied). No
+    receiver gets the erased text or author: there are none left, and
     copies other apps kept were scrubbed in the same transaction (comments.erasure).
 
 comments_imported(thread, comment_ids, batch, channel, actor)

@@ -307,6 +307,7 @@ class _Importer:
                 by_thread.setdefault(record.thread_ref, []).append(_Ready(record, draft))
                 freed.extend(self.waiting.pop((record.thread_ref, record.ref), []))
             queue = freed
+        self._resolve([self.threads[thread_ref] for thread_ref in by_thread])
         for thread_ref, items in by_thread.items():
             self._write_thread(self.threads[thread_ref], items)
 
@@ -343,7 +344,6 @@ class _Importer:
                     self._write(children)
 
     def _write_thread(self, state: _Thread, items: list[_Ready]) -> None:
-        self._resolve(state)
         index_of: dict[str, int] = {}
         drafts = []
         for position, item in enumerate(items):
@@ -383,34 +383,43 @@ class _Importer:
                 ],
             )
 
-    def _resolve(self, state: _Thread) -> None:
-        """The thread a file's thread lands in: the site's thread at that address, or a
-        new one (the first time a comment of it is written)."""
-        if state.resolved:
+    def _resolve(self, states: list[_Thread]) -> None:
+        """The threads the file's threads land in: the site's threads at those
+        addresses, or new ones (the first time a comment of each is written)."""
+        states = [state for state in states if not state.resolved]
+        if not states:
             return
-        state.resolved = True
-        existing = Thread.objects.filter(site=self.site, key=state.key).first()
-        if existing is not None:
-            self.report.threads_matched += 1
-        else:
-            self.report.threads_created += 1
-            if len(self.report.new_pages) < PAGES_LISTED:
-                self.report.new_pages.append(state.url)
+        keys = sorted({s.key for s in states})
+        existing = set()
+        for start in range(0, len(keys), 500):
+            existing.update(
+                Thread.objects.filter(
+                    site=self.site, key__in=keys[start : start + 500]
+                ).values_list("key", flat=True)
+            )
+        for state in states:
+            state.resolved = True
+            if state.key in existing:
+                self.report.threads_matched += 1
+            else:
+                self.report.threads_created += 1
+                if len(self.report.new_pages) < PAGES_LISTED:
+                    self.report.new_pages.append(state.url)
         if self.dry_run:
-            state.thread = existing
             return
-        thread = existing or comment_services.thread_get_or_create(
-            site=self.site,
-            key=state.key,
-            url=state.url,
-            title=state.record.title,
-            is_open=state.record.is_open,
+        threads = comment_services.threads_for_import(
+            self.site,
+            [(s.key, s.url, s.record.title, s.record.is_open) for s in states],
         )
-        thread.site = self.site
-        state.thread = thread
+        for state in states:
+            state.thread = threads[state.key][0]
         if self.batch is not None:
-            ImportedThread.objects.get_or_create(
-                batch=self.batch, thread=thread, defaults={"created": existing is None}
+            ImportedThread.objects.bulk_create(
+                [
+                    ImportedThread(batch=self.batch, thread=thread, created=created)
+                    for thread, created in threads.values()
+                ],
+                ignore_conflicts=True,
             )
 
     def _remember(self, thread_ref: str, ref: str, comment_id: int) -> None:

@@ -19,6 +19,7 @@ from meydan.comments.services.importing import (
     Placed,
     comments_import,
     comments_unimport,
+    threads_for_import,
 )
 from meydan.comments.services.posting import Author, PostResult, comment_post, comment_submit
 from meydan.comments.services.removal import (
@@ -58,6 +59,7 @@ __all__ = [
     "comments_unimport",
     "comments_anonymise_for_user",
     "comments_remove_for_user",
+    "threads_for_import",
     "thread_bump",
     "thread_delete_if_empty",
     "thread_for_posting",

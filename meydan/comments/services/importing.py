@@ -211,21 +211,68 @@ def _row(**values) -> SimpleNamespace:
 
 
 def _thread_moved(thread: Thread, *, last_seq: int, published: list[datetime]) -> None:
-    updates = {"last_seq": last_seq}
+    """The thread's sequence, version, count and last-comment date after a batch: one
+    UPDATE (hand-written, see core.sqlrows: it runs for every thread of an import)."""
+    params: list = [last_seq]
     if published:
-        newest = max(published)
-        current = thread.last_comment_at
-        Thread.objects.filter(pk=thread.pk).update(
-            version=F("version") + 1,
-            comment_count=F("comment_count") + len(published),
-            last_comment_at=newest if current is None or newest > current else current,
-            **updates,
-        )
-    else:
-        Thread.objects.filter(pk=thread.pk).update(version=F("version") + 1, **updates)
+        newest = connection.ops.adapt_datetimefield_value(max(published))
+        params += [len(published), newest, newest]
+    with connection.cursor() as cursor:
+        cursor.execute(sqlrows.statement(_moved_sql, bool(published)), [*params, thread.pk])
     thread.last_seq = last_seq
     page = (thread.site_id, thread.key)
     transaction.on_commit(lambda: caching.thread_state_forget([page]))
+
+
+def _moved_sql(published: bool) -> str:
+    q = sqlrows.quote
+    sets = [f"{q('version')} = {q('version')} + 1", f"{q('last_seq')} = %s"]
+    if published:
+        at = q("last_comment_at")
+        sets += [
+            f"{q('comment_count')} = {q('comment_count')} + %s",
+            f"{at} = CASE WHEN {at} IS NULL OR {at} < %s THEN %s ELSE {at} END",
+        ]
+    return f"UPDATE {sqlrows.table(Thread)} SET {', '.join(sets)} WHERE {q('id')} = %s"  # noqa: S608 - names from the models, values as parameters
+
+
+def threads_for_import(site, pages: list[tuple[str, str, str, bool | None]]) -> dict:
+    """{key: (thread, created)} for the pages (key, url, title, is_open) an import
+    writes into: the site's threads at those keys, the missing ones created (open as
+    the page was, or per the site's policy) — a query for all, not one per page."""
+    keys = sorted({key for key, _, _, _ in pages})
+    found = _threads_by_key(site, keys)
+    missing = {key: (url, title, is_open) for key, url, title, is_open in pages if key not in found}
+    if missing:
+        Thread.objects.bulk_create(
+            [
+                Thread(
+                    site=site,
+                    key=key,
+                    url=url or key,
+                    title=title[:300],
+                    is_open=site.comments_open if is_open is None else is_open,
+                )
+                for key, (url, title, is_open) in missing.items()
+            ],
+            ignore_conflicts=True,  # a reader's first comment on the page meanwhile
+        )
+        for key in missing:
+            transaction.on_commit(lambda key=key: caching.page_state_forget(site.pk, key))
+        found |= _threads_by_key(site, sorted(missing))
+    result = {}
+    for key, thread in found.items():
+        thread.site = site
+        result[key] = (thread, key in missing)
+    return result
+
+
+def _threads_by_key(site, keys: list[str]) -> dict:
+    found = {}
+    for start in range(0, len(keys), 500):
+        for thread in Thread.objects.filter(site=site, key__in=keys[start : start + 500]):
+            found[thread.key] = thread
+    return found
 
 
 def comments_unimport(
