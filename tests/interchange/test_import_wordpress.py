@@ -243,3 +243,17 @@ def test_deeper_than_the_site_allows_attaches_at_the_limit(site):
 
 def _imported(source_id: str) -> int:
     return ImportedComment.objects.get(source_id=source_id).comment_id
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_older_wxr_versions(site, tmp_path, version):
+    older = tmp_path / f"wxr-{version}.xml"
+    older.write_text(
+        WXR.read_text()
+        .replace("http://wordpress.org/export/1.2/", f"http://wordpress.org/export/{version}/")
+        .replace(
+            "<wp:wxr_version>1.2</wp:wxr_version>", f"<wp:wxr_version>{version}</wp:wxr_version>"
+        )
+    )
+    _, report = run(site, older)
+    assert report.format == "wordpress" and sum(report.added.values()) == 151
