@@ -47,17 +47,24 @@ def import_file(
         )
     if batch is not None:
         _update(batch, format=fmt, state=B.RUNNING, total=total, done=0)
-    report = engine.run(
-        path,
-        site,
-        fmt=fmt,
-        urlmap=urlmap,
-        dry_run=dry_run,
-        batch=batch,
-        actor=actor,
-        progress=progress,
-        checked=total,
-    )
+    try:
+        report = engine.run(
+            path,
+            site,
+            fmt=fmt,
+            urlmap=urlmap,
+            dry_run=dry_run,
+            batch=batch,
+            actor=actor,
+            progress=progress,
+            checked=total,
+        )
+    except BaseException as error:  # killed too (KeyboardInterrupt): say where it stopped
+        if batch is not None:
+            _update(batch, state=B.FAILED, finished=timezone.now(),
+                    error=f"Stopped after {batch.done:,} comments: {error!r}. The chunks "
+                    "written are whole; import the same file again to go on.")  # fmt: skip
+        raise
     if batch is not None:
         _update(batch, state=B.DONE, done=report.read, report=report.as_dict(),
                 finished=timezone.now())  # fmt: skip

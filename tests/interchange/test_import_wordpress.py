@@ -257,3 +257,34 @@ def test_older_wxr_versions(site, tmp_path, version):
     )
     _, report = run(site, older)
     assert report.format == "wordpress" and sum(report.added.values()) == 151
+
+
+def test_an_import_stopped_half_way_goes_on_when_run_again(site, monkeypatch):
+    from meydan.interchange import engine
+
+    monkeypatch.setattr(engine, "CHUNK", 40)
+    written = []
+    original = engine._Importer._write_thread
+
+    def crash_on_the_third_write(self, state, items):
+        if len(written) == 2:
+            raise KeyboardInterrupt  # the operator's ^C, or the machine going down
+        written.append(len(items))
+        return original(self, state, items)
+
+    monkeypatch.setattr(engine._Importer, "_write_thread", crash_on_the_third_write)
+    with pytest.raises(KeyboardInterrupt):
+        run(site)
+    stopped = ImportBatch.objects.get()
+    assert (
+        stopped.state == ImportBatch.State.FAILED and "import the same file again" in stopped.error
+    )
+    # Whole chunks only: the first chunk (40 comments of the first post) is there; of
+    # the second, stopped after its first write, nothing.
+    assert written == [40, 13]
+    assert Comment.objects.count() == 40
+    monkeypatch.setattr(engine._Importer, "_write_thread", original)
+    _, report = run(site)
+    assert report.already == 40
+    assert Comment.objects.count() == 151
+    assert ImportedComment.objects.values("source_id").distinct().count() == 151
