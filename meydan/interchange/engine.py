@@ -53,6 +53,8 @@ from meydan.interchange.urlmap import UrlMap
 from meydan.sites.models import Site
 
 CHUNK = 2000
+# Other systems' names for the sign-in providers Meydan knows by another id.
+PROVIDER_ALIASES = {"twitter": "twitter_oauth2", "x": "twitter_oauth2", "wordpresscom": "wordpress"}
 REMEMBERED = 100_000  # original ids kept in memory (older ones: one query per chunk)
 BODY_MAX = 100_000  # characters; an imported comment longer than this is skipped
 S = Comment.Status
@@ -464,7 +466,7 @@ class _Importer:
             status=status,
             created=created,
             edited=record.edited,
-            author_provider=record.provider[:40],
+            author_provider=PROVIDER_ALIASES.get(record.provider, record.provider)[:40],
             ip_hash=_ip_hash(record.ip) if record.ip else "",
             reason=(f"imported from {self.fmt}" if record.reason is None else record.reason)[:200],
         )

@@ -16,7 +16,9 @@ class ImportFileError(Exception):
 
     def __init__(self, message: str, *, line: int | None = None, column: int | None = None):
         self.line, self.column = line, column
-        where = f" (line {line}, column {column})" if line is not None else ""
+        where = ""
+        if line is not None:
+            where = f" (line {line}, column {column})" if column is not None else f" (line {line})"
         super().__init__(f"{message}{where}")
 
 

@@ -1,6 +1,7 @@
 """The formats an import reads, one module each (see records.py for what they
 yield). Recognised from the content, in this order."""
 
+import gzip
 from importlib import import_module
 
 from meydan.interchange.records import ImportFileError
@@ -26,3 +27,11 @@ def detect(path) -> str:
         "The file's format is not one Meydan imports (WordPress WXR, Disqus XML, an Isso "
         "database, a Commento or Remark42 export, Meydan JSON); give --format if it is one"
     )
+
+
+def open_maybe_gzip(path):
+    """The file as bytes, decompressed if it is gzip (by its first bytes, not its
+    name: exports are downloaded as .json.gz, and renamed)."""
+    with open(path, "rb") as f:
+        magic = f.read(2)
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")

@@ -19,6 +19,10 @@ from meydan.interchange.records import (
 NAME = "meydan"
 FORMAT_TAG = "meydan-comments"
 VERSION = 1
+# A comment's fields sit at "threads.item.comments.item.author.name": anything much
+# deeper is not this format (and a hostile nest would make ijson build ever longer
+# prefixes).
+MAX_PREFIX = 80
 
 
 def sniff(path) -> bool:
@@ -80,6 +84,8 @@ def read(path) -> Iterator:
         announced = False
         try:
             for prefix, event, value in events:
+                if len(prefix) > MAX_PREFIX:
+                    raise ImportFileError("The file nests deeper than a Meydan export does")
                 if builder is not None:
                     if prefix == "threads.item.comments.item" and event == "end_map":
                         yield _comment(builder.value, thread["key"])

@@ -74,7 +74,7 @@ COMMENTS = [
     (2, 7, 6, 1717239600.0, None, 2, "203.0.113.0", "Согласна, но кто это проверит?",
      "Мария", "maria@example.ru", None, 0, 0, 0),
     # Migrated by `isso import` from WordPress, which had no address: "0.0.0.0".
-    (2, 8, 6, 1717243200.0, None, 1, "0.0.0.0", "Old comment from WordPress.",
+    (2, 8, 6, 1717243200.0, None, 1, "0.0.0.0", "Old comment from WordPress.",  # noqa: S104
      "Guest &lt;3", None, None, 0, 0, 0),
 ]  # fmt: skip
 
