@@ -19,6 +19,8 @@ A dry run does both passes but only reads the database: it counts what would be
 matched, created and skipped.
 """
 
+import multiprocessing
+import os
 import re
 import time
 from collections import Counter, OrderedDict
@@ -101,12 +103,18 @@ Progress = Callable[[int, int | None], None]
 PAGES_LISTED = 20
 
 
-@dataclass
+@dataclass(slots=True)
 class _Thread:
-    record: ThreadRecord
+    """A thread of the file, and the thread it lands in once its first comment is
+    written. Small on purpose: a big site has tens of thousands of them, kept until
+    the end (a Disqus file may name a thread again anywhere)."""
+
+    ref: str
     key: str
     url: str
-    thread: Thread | None = None
+    title: str
+    is_open: bool | None
+    thread_id: int | None = None
     resolved: bool = False
 
 
@@ -150,9 +158,71 @@ def run(
     if progress:
         progress(0, checked)
     importer = _Importer(site, fmt, urlmap or UrlMap(), dry_run, batch, actor, progress, checked)
-    importer.consume(reader_for(fmt).read(path))
+    importer.consume(_prepared(path, fmt))
     importer.report.seconds = time.monotonic() - started
     return importer.report
+
+
+PIPE_BATCH = 500
+
+
+def _prepared(path, fmt: str) -> Iterator:
+    """The file's records, each comment with its fields cleaned and rendered.
+
+    With more than one CPU the reading, cleaning and rendering run in a child process
+    (forked: it shares the loaded code and settings, and never touches the database)
+    while this one writes; they pass records in batches through a pipe. Otherwise,
+    or where fork is not available, here in turn."""
+    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for record in reader_for(fmt).read(path):
+            if isinstance(record, CommentRecord):
+                record.prepared = prepare(record)
+            yield record
+        return
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_prepare_in_child, args=(path, fmt, sending), daemon=True)
+    child.start()
+    sending.close()
+    try:
+        while True:
+            try:
+                kind, payload = receiving.recv()
+            except EOFError:
+                raise ImportFileError("The process reading the file stopped unexpectedly") from None
+            if kind == "records":
+                yield from payload
+            elif kind == "error":
+                raise payload
+            else:
+                break
+    finally:
+        receiving.close()
+        child.join(timeout=5)
+        if child.is_alive():  # pragma: no cover - the writer stopped early
+            child.kill()
+
+
+def _prepare_in_child(path, fmt: str, sending) -> None:
+    try:
+        batch = []
+        for record in reader_for(fmt).read(path):
+            if isinstance(record, CommentRecord):
+                record.prepared = prepare(record)
+            batch.append(record)
+            if len(batch) >= PIPE_BATCH:
+                sending.send(("records", batch))
+                batch = []
+        sending.send(("records", batch))
+        sending.send(("end", None))
+    except BaseException as error:  # noqa: BLE001 - every failure goes to the writer
+        try:
+            sending.send(("error", error if isinstance(error, ImportFileError) else
+                          ImportFileError(f"Reading the file failed: {error!r}")))  # fmt: skip
+        except (BrokenPipeError, OSError):
+            pass
+    finally:
+        sending.close()
 
 
 class _Importer:
@@ -207,7 +277,10 @@ class _Importer:
             url = key
         if not key:
             raise ImportFileError(f"A thread's address cannot be read: {record.url!r}")
-        return _Thread(record=record, key=key[:500], url=url[:2000])
+        return _Thread(
+            ref=record.ref, key=key[:500], url=url[:2000], title=record.title,
+            is_open=record.is_open,
+        )  # fmt: skip
 
     # Writing ---------------------------------------------------------------
 
@@ -354,7 +427,7 @@ class _Importer:
                 if parent_ref in index_of:
                     item.draft.parent_index = index_of[parent_ref]
                 else:
-                    item.draft.parent = self.placed.get((state.record.ref, parent_ref))
+                    item.draft.parent = self.placed.get((state.ref, parent_ref))
                     if item.draft.parent is None:  # forgotten meanwhile: never expected
                         self.report.orphans += 1
             index_of[item.record.ref] = position
@@ -363,13 +436,13 @@ class _Importer:
         if self.dry_run:
             for item in items:
                 self.fake_id -= 1
-                self._remember(state.record.ref, item.record.ref, self.fake_id)
+                self._remember(state.ref, item.record.ref, self.fake_id)
             return
         placed = comment_services.comments_import(
-            state.thread, drafts, channel=Channel.IMPORT, actor=self.actor, batch=self.batch
+            self._thread(state), drafts, channel=Channel.IMPORT, actor=self.actor, batch=self.batch
         )
         for item, where in zip(items, placed, strict=True):
-            self._remember(state.record.ref, item.record.ref, where.id)
+            self._remember(state.ref, item.record.ref, where.id)
         if self.batch is not None:
             sqlrows.insert_many(
                 ImportedComment,
@@ -411,10 +484,10 @@ class _Importer:
             return
         threads = comment_services.threads_for_import(
             self.site,
-            [(s.key, s.url, s.record.title, s.record.is_open) for s in states],
+            [(s.key, s.url, s.title, s.is_open) for s in states],
         )
         for state in states:
-            state.thread = threads[state.key][0]
+            state.thread_id = threads[state.key][0].pk
         if self.batch is not None:
             ImportedThread.objects.bulk_create(
                 [
@@ -423,6 +496,13 @@ class _Importer:
                 ],
                 ignore_conflicts=True,
             )
+
+    def _thread(self, state: _Thread) -> Thread:
+        """The thread to write into, as comments_import needs it (its id, key and site:
+        the rest it reads under its lock)."""
+        thread = Thread(pk=state.thread_id, site_id=self.site.pk, key=state.key)
+        thread.site = self.site
+        return thread
 
     def _remember(self, thread_ref: str, ref: str, comment_id: int) -> None:
         key = (thread_ref, ref)
@@ -436,40 +516,69 @@ class _Importer:
     def _draft(self, record: CommentRecord) -> comment_services.ImportDraft | None:
         """The record as a comment, every field cleaned as posting cleans it; None
         (counted as skipped, with why) when there is nothing to import."""
-        cleaned = self.report.cleaned
-        body = bodies.to_markdown(_printable(record.body, cleaned, "body"), record.body_format)
-        if not body.strip() and record.status != S.TRASH:  # a removed one keeps its place
-            self.report.skipped["empty comment"] += 1
+        ready = record.prepared or prepare(record)
+        for problem in ready.problems:
+            self.report.cleaned[problem] += 1
+        for note in record.notes:
+            self.report.cleaned[f"note: {note}"] += 1
+        if ready.skip:
+            self.report.skipped[ready.skip] += 1
             return None
-        if len(body) > BODY_MAX:
-            self.report.skipped[f"longer than {BODY_MAX:,} characters"] += 1
-            return None
-        name, problem = _clean_name(_printable(record.name, cleaned, "name").strip())
-        if problem:
-            cleaned[problem] += 1
-        email, problem = _clean_email(_printable(record.email, cleaned, "email").strip())
-        if problem:
-            cleaned[problem] += 1
-        website, problem = _clean_website(_printable(record.url, cleaned, "website").strip())
-        if problem:
-            cleaned[problem] += 1
-        status = record.status if record.status in _STATUSES else S.PENDING
         created = record.created
         if timezone.is_naive(created):
             created = timezone.make_aware(created, timezone.UTC)
         return comment_services.ImportDraft(
-            author_name=name or "Anonymous",
-            author_email=email,
-            author_url=website,
-            body=body,
-            body_html=render_markdown(body),
-            status=status,
+            author_name=ready.name or "Anonymous",
+            author_email=ready.email,
+            author_url=ready.website,
+            body=ready.body,
+            body_html=ready.body_html,
+            status=record.status if record.status in _STATUSES else S.PENDING,
             created=created,
             edited=record.edited,
             author_provider=PROVIDER_ALIASES.get(record.provider, record.provider)[:40],
-            ip_hash=_ip_hash(record.ip) if record.ip else "",
+            ip_hash=ready.ip_hash,
             reason=(f"imported from {self.fmt}" if record.reason is None else record.reason)[:200],
         )
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A record's fields cleaned and rendered: what needs no database, so that it can
+    be done in another process while this one writes (see `_prepared`)."""
+
+    body: str = ""
+    body_html: str = ""
+    name: str = ""
+    email: str = ""
+    website: str = ""
+    ip_hash: str = ""
+    problems: tuple = ()
+    skip: str = ""
+
+
+def prepare(record: CommentRecord) -> Prepared:
+    problems: list[str] = []
+    body = bodies.to_markdown(_printable(record.body, problems, "body"), record.body_format)
+    if not body.strip() and record.status != S.TRASH:  # a removed one keeps its place
+        return Prepared(problems=tuple(problems), skip="empty comment")
+    if len(body) > BODY_MAX:
+        return Prepared(problems=tuple(problems), skip=f"longer than {BODY_MAX:,} characters")
+    name, problem = _clean_name(_printable(record.name, problems, "name").strip())
+    problems += [problem] if problem else []
+    email, problem = _clean_email(_printable(record.email, problems, "email").strip())
+    problems += [problem] if problem else []
+    website, problem = _clean_website(_printable(record.url, problems, "website").strip())
+    problems += [problem] if problem else []
+    return Prepared(
+        body=body,
+        body_html=render_markdown(body),
+        name=name,
+        email=email,
+        website=website,
+        ip_hash=_ip_hash(record.ip) if record.ip else "",
+        problems=tuple(problems),
+    )
 
 
 # The same commenters come back comment after comment: each distinct name, address,
@@ -510,7 +619,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = {c: None for c in range(32) if c not in (9, 10, 13)} | {0x7F: None}
 
 
-def _printable(value: str, cleaned: Counter, label: str) -> str:
+def _printable(value: str, problems: list, label: str) -> str:
     """Without NUL and other control characters (counted): what posting refuses, an
     import removes, as the author can no longer be asked."""
     if not value:
@@ -520,5 +629,5 @@ def _printable(value: str, cleaned: Counter, label: str) -> str:
     if _SURROGATE.search(stripped):
         stripped = stripped.encode("utf-8", "replace").decode("utf-8", "replace")
     if stripped != value:
-        cleaned[f"{label}: control characters removed"] += 1
+        problems.append(f"{label}: control characters removed")
     return stripped
