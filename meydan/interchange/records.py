@@ -67,8 +67,6 @@ class CommentRecord:
     # Why it has its status, where the format keeps it (Meydan's own does); None:
     # the format does not say.
     reason: str | None = None
-    # Its fields cleaned and rendered (engine.Prepared), when done ahead.
-    prepared: object = None
     # Anything the reader wants counted in the report ("pingback skipped" is
     # counted by the reader itself, not yielded).
     notes: list[str] = field(default_factory=list)
