@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint fmt install migrate demo screenshots clean bench bench-scale
+.PHONY: run test test-fast lint fmt install migrate demo screenshots clean bench bench-scale bench-import
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ bench: install
 # (bench/scale_pg.py; the loaded databases are reused: minutes the first time).
 bench-scale: install
 	$(BIN)/python bench/scale_pg.py $(BENCH_ARGS)
+
+# `meydan import` of WordPress exports (10k, 100k, 1M comments) on SQLite and PostgreSQL,
+# with peak memory, beside Isso's importer (bench/import_bench.py; QUICK=1: 10k and 100k).
+bench-import: install
+	$(BIN)/python bench/import_bench.py $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 screenshots: install
 	MEYDAN_SCREENSHOT_DIR=$(CURDIR)/docs $(BIN)/python -m pytest -q -m browser tests/browser
