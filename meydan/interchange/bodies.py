@@ -23,6 +23,8 @@ class _Converter(MarkdownConverter):
         bullets = "-"
         escape_misc = True
         strip = ["script", "style", "iframe", "object", "embed", "img"]
+        # lxml's HTML parser (a dependency already): 30 % faster than html.parser.
+        bs4_options = "lxml"
 
 
 _convert = _Converter().convert
