@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "meydan.moderation",
     "meydan.notifications",
     "meydan.interchange",
+    "meydan.privacy",
     "meydan.section",
     "meydan.api",
     "meydan.embed",

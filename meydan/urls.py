@@ -29,6 +29,7 @@ urlpatterns = [
     path("c/<int:comment_id>/report", moderation_views.comment_report, name="comment-report"),
     path("moderation/", include("meydan.moderation.urls")),
     path("email/", include("meydan.notifications.urls")),
+    path("", include("meydan.privacy.urls")),
     path("", include("meydan.accounts.urls")),
     path("", include("meydan.newsroom.urls")),
 ]

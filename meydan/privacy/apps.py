@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PrivacyConfig(AppConfig):
+    """What Meydan keeps about commenters, and for how long: readers' self-service
+    ("manage my comments"), retention and the purge, and the /privacy/ page."""
+
+    name = "meydan.privacy"
+    label = "privacy"
