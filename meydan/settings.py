@@ -386,6 +386,16 @@ MEYDAN_MAX_DEPTH = env_int("MEYDAN_MAX_DEPTH", 5, minimum=1)
 MEYDAN_PAGE_SIZE = env_int("MEYDAN_PAGE_SIZE", 50, minimum=1)
 MEYDAN_PAGE_COMMENTS = env_int("MEYDAN_PAGE_COMMENTS", 150, minimum=10)
 
+# Commenters' addresses are stored as a keyed hash and a copy sealed to this public
+# key (meydan.core.sealing; `meydan keys generate`). Give the private key to the mail
+# worker only. Without a public key the addresses are stored in clear.
+MEYDAN_EMAIL_PUBLIC_KEY = os.environ.get("MEYDAN_EMAIL_PUBLIC_KEY", "").strip()
+MEYDAN_EMAIL_PRIVATE_KEY = os.environ.get("MEYDAN_EMAIL_PRIVATE_KEY", "").strip()
+MEYDAN_EMAIL_PRIVATE_KEY_FILE = os.environ.get("MEYDAN_EMAIL_PRIVATE_KEY_FILE", "").strip()
+# Show moderators whole addresses instead of a•••@g•••.com (needs the private key in
+# the web process too: a seized web server then gives the addresses away).
+MEYDAN_MODERATION_SEES_EMAIL = env_bool("MEYDAN_MODERATION_SEES_EMAIL")
+
 
 def env_rate(name: str, default: str) -> tuple[int, int] | None:
     """ "5/m" -> (5, 60): at most 5 in any 60 seconds; "off" -> None."""
