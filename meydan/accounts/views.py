@@ -20,6 +20,7 @@ from meydan.accounts.redirects import is_same_site_path
 from meydan.accounts.tokens import widget_tokens_for_user
 from meydan.comments.avatars import identicon_svg
 from meydan.comments.models import Comment
+from meydan.core.csrf import csrf_protect_signed_in
 
 _KEY = re.compile(r"^[0-9a-f]{8,64}$")
 
@@ -50,6 +51,7 @@ def _next_path(request, default: str = "/") -> str:
     return candidate if is_same_site_path(candidate) else default
 
 
+@csrf_protect_signed_in  # the buttons are in the guest form, with no CSRF token
 @require_POST
 def signin_start(request, provider_id: str):
     """POST /signin/<provider>/ — keep the comment being written, then sign in.

@@ -23,6 +23,7 @@ from meydan.accounts.tokens import (
     widget_token_issue,
 )
 from meydan.comments import queries
+from meydan.core.csrf import csrf_protect_signed_in
 from meydan.core.errors import MeydanError
 from meydan.core.views import error_page
 from meydan.embed.opener import opener_origin, origin_of
@@ -219,6 +220,7 @@ def _done_page(request, context):
     return response
 
 
+@csrf_protect_signed_in  # the guest form carries no CSRF token: meydan/core/csrf.py
 @require_http_methods(["GET", "HEAD", "POST"])
 def thread_page(request):
     """GET/POST /embed/thread/?site=…&url=… — a page's comments without JavaScript:

@@ -2,6 +2,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from meydan.comments import queries
+from meydan.core.csrf import csrf_protect_signed_in
 from meydan.newsroom.models import Article
 from meydan.section import views as section_views
 from meydan.sites.resolve import site_for_request
@@ -21,6 +22,7 @@ def front_page(request):
     return render(request, "newsroom/front.html", {"site": site, "articles": articles})
 
 
+@csrf_protect_signed_in  # the guest form carries no CSRF token: meydan/core/csrf.py
 @require_http_methods(["GET", "HEAD", "POST"])
 def article_detail(request, slug: str):
     """GET/POST /<slug>/ — the article and its comment section (POST posts a comment)."""

@@ -450,10 +450,18 @@ def test_sign_in_start_only_takes_post(client, article, social_providers):
     assert drafts.SESSION_KEY not in client.session
 
 
-def test_sign_in_start_and_continue_need_the_csrf_token(article, social_providers):
-    """Another site cannot start a sign-in (or plant a draft) in a reader's browser."""
+@pytest.mark.parametrize("origin", [None, "https://evil.example"])
+def test_sign_in_start_needs_this_site_and_continue_the_csrf_token(
+    article, social_providers, origin
+):
+    """Another site cannot start a sign-in (or plant a draft) in a reader's browser:
+    the start is checked by origin (the guest form has no token), allauth's step by
+    CSRF token."""
     browser = Client(enforce_csrf_checks=True)
-    started = browser.post(reverse("accounts:signin-start", args=["google"]), {"body": "x"})
+    headers = {"HTTP_ORIGIN": origin} if origin else {}
+    started = browser.post(
+        reverse("accounts:signin-start", args=["google"]), {"body": "x"}, **headers
+    )
     assert started.status_code == 403
     assert "This form has expired" in started.content.decode()
     assert drafts.SESSION_KEY not in browser.session
@@ -470,12 +478,15 @@ def signed_in_browser(article, provider_api):
     """A browser that enforces CSRF, signed in with Google through the real flow."""
     browser = Client(enforce_csrf_checks=True)
     api = provider_api("google")
-    page = browser.get(ARTICLE_PATH).content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    # The guest form has no CSRF token (no cookie for readers who only read): its
+    # sign-in buttons are checked by origin; allauth's own step needs the token.
     browser.post(
         reverse("accounts:signin-start", args=["google"]),
-        {"csrfmiddlewaretoken": token, "body": "", "next": ARTICLE_PATH},
+        {"body": "", "next": ARTICLE_PATH},
+        HTTP_ORIGIN="http://testserver",
     )
+    page = browser.get(reverse("accounts:signin")).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     response = browser.post(
         reverse("google_login") + "?process=login&next=%2Fbaku-rally%2F",
         {"csrfmiddlewaretoken": token},

@@ -126,23 +126,80 @@ def section_of(html: str) -> str:
     return html[html.index('id="comments"') :]
 
 
-def test_missing_or_forged_csrf_token_is_a_clear_403(article, guest_form):
+OWN_ORIGIN = "http://testserver"
+
+
+def test_reading_sets_no_cookie(article, post):
+    """A reader who only reads gets no cookie: the guest form carries no CSRF token."""
+    post("I was there.")
     browser = Client(enforce_csrf_checks=True)
-    missing = browser.post(article.get_absolute_url(), guest_form())
-    assert missing.status_code == 403
-    assert "This form has expired" in missing.content.decode()
-    browser.get(article.get_absolute_url())
-    forged = browser.post(article.get_absolute_url(), guest_form(csrfmiddlewaretoken="x" * 64))
-    assert forged.status_code == 403
+    response = browser.get(article.get_absolute_url())
+    assert "Leave a Reply" in response.content.decode()
+    assert "csrfmiddlewaretoken" not in response.content.decode()
+    assert not response.cookies and not browser.cookies
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"HTTP_ORIGIN": "https://evil.example"},
+        {"HTTP_ORIGIN": "null"},
+        {"HTTP_REFERER": "https://evil.example/page"},
+        {"HTTP_ORIGIN": "http://testserver.evil.example", "HTTP_REFERER": OWN_ORIGIN + "/"},
+    ],
+    ids=["no-origin-no-referer", "other-origin", "opaque-origin", "other-referer", "lookalike"],
+)
+def test_a_guest_post_not_from_this_site_is_a_clear_403(article, guest_form, headers):
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post(article.get_absolute_url(), guest_form(), **headers)
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
     assert Comment.objects.count() == 0
 
 
-def test_valid_csrf_token_works(article, guest_form):
+@pytest.mark.parametrize(
+    "headers",
+    [{"HTTP_ORIGIN": OWN_ORIGIN}, {"HTTP_REFERER": OWN_ORIGIN + "/baku-rally/"}],
+    ids=["origin", "referer"],
+)
+def test_a_guest_post_from_this_site_needs_no_token(article, guest_form, headers):
     browser = Client(enforce_csrf_checks=True)
-    page = browser.get(article.get_absolute_url()).content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    response = browser.post(article.get_absolute_url(), guest_form(csrfmiddlewaretoken=token))
+    browser.get(article.get_absolute_url())
+    response = browser.post(article.get_absolute_url(), guest_form(), **headers)
     assert response.status_code == 302
+    assert Comment.objects.get().author_name == "Tural"
+
+
+def test_trusted_origins_count_as_this_site(article, guest_form, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://*.example.org"]
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post(
+        article.get_absolute_url(), guest_form(), HTTP_ORIGIN="https://news.example.org"
+    )
+    assert response.status_code == 302
+
+
+def test_a_signed_in_reader_still_needs_the_csrf_token(article, guest_form, django_user_model):
+    reader = django_user_model.objects.create_user("aynur", "aynur@example.org")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(reader)
+    missing = browser.post(article.get_absolute_url(), guest_form(), HTTP_ORIGIN=OWN_ORIGIN)
+    assert missing.status_code == 403
+    page = browser.get(article.get_absolute_url()).content.decode()
+    forged = browser.post(
+        article.get_absolute_url(),
+        guest_form(csrfmiddlewaretoken="x" * 64),
+        HTTP_ORIGIN=OWN_ORIGIN,
+    )
+    assert forged.status_code == 403
+    assert Comment.objects.count() == 0
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = browser.post(
+        article.get_absolute_url(), guest_form(csrfmiddlewaretoken=token), HTTP_ORIGIN=OWN_ORIGIN
+    )
+    assert response.status_code == 302
+    assert Comment.objects.get().user == reader
 
 
 def test_oversized_body_is_413_not_500(client, article, guest_form):
