@@ -132,6 +132,7 @@ class Workload:
         from meydan.comments.avatars import avatar_key
         from meydan.comments.rendering import render_markdown
         from meydan.comments.services.posting import Author, validated
+        from meydan.core import sealing
         from meydan.core.privacy import ip_hash
 
         self.site = site
@@ -141,6 +142,10 @@ class Workload:
             author, _ = validated(site, given, "x", email_required=True)
             key = avatar_key(email=author.email, name=author.name)
             self.authors.append((author, given, raw["ip"], key, ip_hash(raw["ip"])))
+        # Each author's address as stored (core.sealing), computed once per author.
+        self.addresses = [
+            (sealing.email_hash(a.email), sealing.seal(a.email)) for a, *_ in self.authors
+        ]
         rng = random.Random(SEED + 1)
         probe = self.authors[0][1]
         self.texts = []  # (text as given, body as stored, body_html)
@@ -193,7 +198,8 @@ class Workload:
                     "depth": parent["depth"] + 1 if parent else 0,
                     "user_id": None,
                     "author_name": author.name,
-                    "author_email": author.email,
+                    "author_email_hash": self.addresses[author_no][0],
+                    "author_email_sealed": self.addresses[author_no][1],
                     "author_url": author.url,
                     "avatar_key": key,
                     "author_provider": "",

@@ -7,7 +7,7 @@ from django.db.models import Count, F, Q
 
 from meydan.comments.models import Comment, Thread
 from meydan.comments.tree import Node, flatten
-from meydan.core import sqlrows
+from meydan.core import sealing, sqlrows
 from meydan.sites.models import Site
 
 
@@ -150,16 +150,20 @@ def comment_page_number(comment: Comment, *, order: str, own_ids: Iterable[int] 
     return max(1, len(pages))
 
 
-def is_first_comment(site, *, user_id=None, email="", before=None, exclude_pk=None) -> bool | None:
-    """True if the author (account, else e-mail) has no approved comment on the
-    site (before `before`); None when there is no way to tell who they are."""
+def is_first_comment(
+    site, *, user_id=None, email="", email_hash="", before=None, exclude_pk=None
+) -> bool | None:
+    """True if the author (account, else e-mail, given or as its keyed hash) has no
+    approved comment on the site (before `before`); None when there is no way to
+    tell who they are."""
+    email_hash = email_hash or sealing.email_hash(email)
     if before is None and exclude_pk is None:
-        return _is_first_new_comment(site.pk, user_id, email)
+        return _is_first_new_comment(site.pk, user_id, email_hash)
     approved = Comment.objects.filter(thread__site=site, status=Comment.Status.APPROVED)
     if user_id is not None:
         approved = approved.filter(user_id=user_id)
-    elif email:
-        approved = approved.filter(user=None, author_email__iexact=email)
+    elif email_hash:
+        approved = approved.filter(user=None, author_email_hash=email_hash)
     else:
         return None
     if before is not None:
@@ -169,13 +173,13 @@ def is_first_comment(site, *, user_id=None, email="", before=None, exclude_pk=No
     return not approved.exists()
 
 
-def _is_first_new_comment(site_id: int, user_id, email: str) -> bool | None:
+def _is_first_new_comment(site_id: int, user_id, email_hash: str) -> bool | None:
     """is_first_comment for a comment being posted. Hand-written: it runs for every
     comment posted once the filter is trained (see core.sqlrows)."""
     if user_id is not None:
         by, value = "user", user_id
-    elif email:
-        by, value = "email", email
+    elif email_hash:
+        by, value = "email", email_hash
     else:
         return None
     return not sqlrows.exists(
@@ -187,8 +191,7 @@ def _approved_by_sql(by: str) -> str:
     q = sqlrows.quote
     author = {
         "user": f"c.{q('user_id')} = %s",
-        # As the ORM's iexact: case-insensitive for ASCII on SQLite, fully on PostgreSQL.
-        "email": f"c.{q('user_id')} IS NULL AND UPPER(c.{q('author_email')}) = UPPER(%s)",
+        "email": f"c.{q('user_id')} IS NULL AND c.{q('author_email_hash')} = %s",
     }[by]
     return (
         f"SELECT 1 FROM {sqlrows.table(Comment)} c JOIN {sqlrows.table(Thread)} t "  # noqa: S608 - names from the models, values as parameters

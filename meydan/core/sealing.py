@@ -48,6 +48,10 @@ def email_hash(address: str) -> str:
     return keyed_hash("email", address) if address else ""
 
 
+def is_email_hash(value: str) -> bool:
+    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+
+
 def mask(address: str) -> str:
     """'aynur@gmail.com' -> 'a•••@g•••.com': enough to tell two addresses apart at a
     glance, not enough to write to."""
@@ -127,6 +131,18 @@ def seal(address: str) -> str:
 
 def is_sealed(stored: str) -> bool:
     return (stored or "").startswith(SEALED + "|")
+
+
+def is_stored(value: str) -> bool:
+    """Whether `value` is a stored form (sealed or plain), not a bare address."""
+    return (value or "").startswith((SEALED + "|", PLAIN + "|"))
+
+
+def stored_hash(stored: str) -> str:
+    """The keyed hash of a stored form's address, where this process can tell it
+    (a plain one, or a sealed one with the key); '' otherwise. Callers that hold the
+    row's own hash column should use that instead."""
+    return email_hash(unseal_or_empty(stored))
 
 
 def mask_of(stored: str) -> str:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meydan.comments import validation
 from meydan.comments.models import Comment
+from meydan.core import sealing
 from meydan.core.errors import MeydanError
 from meydan.moderation import services
 from meydan.moderation.models import AuditEntry, Ban
@@ -48,16 +49,24 @@ class CommentAdminForm(forms.ModelForm):
     """Same field rules as the comment form (comments.validation)."""
 
     author_url = forms.CharField(label=_("Website"), required=False, max_length=200)
+    # The stored address is sealed (core.sealing): the admin shows its mask and can
+    # replace it, not read it back.
+    new_author_email = forms.CharField(
+        label=_("Replace the email"),
+        required=False,
+        max_length=254,
+        help_text=_("Leave empty to keep the address the comment has."),
+    )
 
     class Meta:
         model = Comment
-        fields = ["author_name", "author_email", "author_url", "body", "moderation_reason"]
+        fields = ["author_name", "author_url", "body", "moderation_reason"]
 
     def clean_author_name(self):
         return validation.clean_name(self.cleaned_data.get("author_name", ""))
 
-    def clean_author_email(self):
-        return validation.clean_email(self.cleaned_data.get("author_email", ""), required=False)
+    def clean_new_author_email(self):
+        return validation.clean_email(self.cleaned_data.get("new_author_email", ""), required=False)
 
     def clean_author_url(self):
         return validation.clean_website(self.cleaned_data.get("author_url", ""))
@@ -72,14 +81,16 @@ class CommentAdmin(admin.ModelAdmin):
     form = CommentAdminForm
     list_display = ["author_name", "short_body", "thread", "status", "created"]
     list_filter = ["status", "thread__site"]
-    search_fields = ["author_name", "author_email", "body"]
+    search_fields = ["author_name", "body"]
     list_select_related = ["thread"]
     fields = [
-        "thread", "parent", "replied_to", "user", "author_name", "author_email", "author_url",
-        "body", "status", "moderation_reason", "created", "edited", "ip_hash",
+        "thread", "parent", "replied_to", "user", "author_name", "email_shown",
+        "new_author_email", "author_url", "body", "status", "moderation_reason", "created",
+        "edited", "ip_hash",
     ]  # fmt: skip
     readonly_fields = [
-        "thread", "parent", "replied_to", "user", "status", "created", "edited", "ip_hash",
+        "thread", "parent", "replied_to", "user", "email_shown", "status", "created", "edited",
+        "ip_hash",
     ]  # fmt: skip
     actions = [
         _moderation_action("mark_approved", "approve", _("Approve")),
@@ -93,6 +104,16 @@ class CommentAdmin(admin.ModelAdmin):
     def short_body(self, obj):
         return obj.body[:80]
 
+    @admin.display(description=_("email"))
+    def email_shown(self, obj):
+        return obj.author_email_shown or "–"
+
+    def get_search_results(self, request, queryset, search_term):
+        """An address searched for is matched by its keyed hash (addresses are sealed)."""
+        if "@" in search_term:
+            return queryset.filter(author_email_hash=sealing.email_hash(search_term)), False
+        return super().get_search_results(request, queryset, search_term)
+
     def has_add_permission(self, request):
         return False  # comments are posted on the site, through comments.services
 
@@ -105,7 +126,7 @@ class CommentAdmin(admin.ModelAdmin):
             actor=request.user,
             body=form.cleaned_data["body"],
             author_name=form.cleaned_data["author_name"],
-            author_email=form.cleaned_data["author_email"],
+            author_email=form.cleaned_data["new_author_email"] or None,
             author_url=form.cleaned_data["author_url"],
             moderation_reason=form.cleaned_data["moderation_reason"],
             channel="admin",
@@ -124,7 +145,7 @@ class BanAdmin(admin.ModelAdmin):
     not edited in place: lift it and add another."""
 
     form = BanAdminForm
-    list_display = ["kind", "value", "site", "shadow", "expires", "created_by", "created"]
+    list_display = ["kind", "shown", "value", "site", "shadow", "expires", "created_by", "created"]
     list_filter = ["kind", "shadow", "site"]
     search_fields = ["value", "reason"]
     readonly_fields = ["created_by", "created"]

@@ -24,7 +24,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from meydan.core import sqlrows
+from meydan.core import sealing, sqlrows
 
 FLAG_SECONDS = 3600
 
@@ -34,14 +34,15 @@ def _flag_key(site_id: int) -> str:
 
 
 def ban_for(*, site, user=None, email: str = "", ip_hash: str = ""):
-    """The active ban that matches any of the author's keys, shadow bans first; or None."""
+    """The active ban that matches any of the author's keys, shadow bans first; or None.
+    A ban by email holds the address's keyed hash (core.sealing), never the address."""
     from meydan.moderation.models import Ban
 
     keys = []
     if user is not None:
         keys.append((Ban.Kind.USER, str(user.pk)))
     if email:
-        keys.append((Ban.Kind.EMAIL, email.strip().lower()))
+        keys.append((Ban.Kind.EMAIL, sealing.email_hash(email)))
     if ip_hash:
         keys.append((Ban.Kind.IP, ip_hash))
     if not keys:

@@ -84,7 +84,10 @@ class Ban(models.Model):
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="bans")
     kind = models.CharField(_("by"), max_length=5, choices=Kind.choices)
+    # An account's id, an IP hash, or an address's keyed hash (never the address).
     value = models.CharField(_("value"), max_length=254)
+    # What the workspace shows of an email ban: the address masked (a•••@g•••.com).
+    shown = models.CharField(_("shown as"), max_length=300, blank=True)
     shadow = models.BooleanField(_("shadow ban"), default=False)
     expires = models.DateTimeField(_("until"), null=True, blank=True)
     reason = models.CharField(_("note"), max_length=200, blank=True)

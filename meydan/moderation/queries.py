@@ -2,9 +2,9 @@
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.db.models.functions import Lower
 
 from meydan.comments.models import Comment
+from meydan.core import sealing
 
 S = Comment.Status
 TABS = {
@@ -32,9 +32,11 @@ def queue_page(sites, *, tab="pending", site_id=None, thread_id=None, author="",
         comments = comments.filter(thread_id=thread_id)
     author = (author or "").strip()
     if author:
+        # An address typed in, or the keyed hash the "All by this author" link carries.
+        by_email = sealing.email_hash(author) if "@" in author else author
         comments = comments.filter(
             Q(author_name__icontains=author)
-            | Q(author_email__iexact=author)
+            | Q(author_email_hash=by_email)
             | Q(ip_hash=author)
             | Q(user__username=author)
         )
@@ -44,8 +46,8 @@ def queue_page(sites, *, tab="pending", site_id=None, thread_id=None, author="",
 def author_key(comment) -> tuple[str, str]:
     if comment.user_id:
         return ("user", str(comment.user_id))
-    if comment.author_email:
-        return ("email", comment.author_email.lower())
+    if comment.author_email_hash:
+        return ("email", comment.author_email_hash)
     return ("ip", comment.ip_hash)
 
 
@@ -53,7 +55,7 @@ def author_histories(comments, sites=None) -> dict[tuple[str, str], dict[str, in
     """For each author on the page: how many of their comments are approved, held, spam
     (on `sites`, the ones this moderator sees, when given)."""
     users = {c.user_id for c in comments if c.user_id}
-    emails = {c.author_email.lower() for c in comments if not c.user_id and c.author_email}
+    emails = {c.author_email_hash for c in comments if not c.user_id and c.author_email_hash}
     histories: dict[tuple[str, str], dict[str, int]] = {}
     counts = Count("pk")
     mine = Comment.objects.filter(thread__site__in=sites) if sites is not None else Comment.objects
@@ -61,19 +63,17 @@ def author_histories(comments, sites=None) -> dict[tuple[str, str], dict[str, in
         for row in mine.filter(user_id__in=users).values("user_id", "status").annotate(n=counts):
             histories.setdefault(("user", str(row["user_id"])), {})[row["status"]] = row["n"]
     if emails:
-        # Addresses are stored as typed: compare them lowercased, as author_key does.
         for row in (
-            mine.filter(user=None)
-            .annotate(email=Lower("author_email"))
-            .filter(email__in=emails)
-            .values("email", "status")
+            mine.filter(user=None, author_email_hash__in=emails)
+            .values("author_email_hash", "status")
             .annotate(n=counts)
         ):
-            histories.setdefault(("email", row["email"]), {})[row["status"]] = row["n"]
-    ips = {c.ip_hash for c in comments if not c.user_id and not c.author_email and c.ip_hash}
+            key = ("email", row["author_email_hash"])
+            histories.setdefault(key, {})[row["status"]] = row["n"]
+    ips = {c.ip_hash for c in comments if not c.user_id and not c.author_email_hash and c.ip_hash}
     if ips:
         for row in (
-            mine.filter(user=None, author_email="", ip_hash__in=ips)
+            mine.filter(user=None, author_email_hash="", ip_hash__in=ips)
             .values("ip_hash", "status")
             .annotate(n=counts)
         ):

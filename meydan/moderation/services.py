@@ -12,6 +12,7 @@ from meydan.accounts.identity import profile_for_user
 from meydan.comments import services as comment_services
 from meydan.comments.events import Channel
 from meydan.comments.models import Comment
+from meydan.core import sealing
 from meydan.core.errors import MeydanError
 from meydan.core.privacy import keyed_hash
 from meydan.moderation import spam
@@ -60,7 +61,8 @@ def _snapshot(comment: Comment) -> dict:
         "reason": comment.moderation_reason,
         "body": comment.body,
         "author_name": comment.author_name,
-        "author_email": comment.author_email,
+        # The mask only (a•••@g•••.com): the log must not be where an address leaks.
+        "author_email": sealing.mask_of(comment.author_email_sealed),
         "author_url": comment.author_url,
     }
 
@@ -186,7 +188,7 @@ def comment_moderator_edit(
             comment,
             body=body,
             author_name=comment.author_name if author_name is None else author_name,
-            author_email=comment.author_email if author_email is None else author_email,
+            author_email=author_email,
             author_url=comment.author_url if author_url is None else author_url,
             moderation_reason=moderation_reason,
             channel=channel,
@@ -231,9 +233,11 @@ def ban_create(
     shadow: bool = False,
     reason: str = "",
 ):
-    value = value.strip().lower() if kind == Ban.Kind.EMAIL else value.strip()
+    value, shown = value.strip(), ""
     if not value:
         raise MeydanError(_("Say whom to ban."))
+    if kind == Ban.Kind.EMAIL:
+        value, shown = _email_ban_value(site, value)
     if expires is not None and expires <= timezone.now():
         raise MeydanError(_("The expiry must be in the future."))
     with transaction.atomic():
@@ -241,6 +245,7 @@ def ban_create(
             site=site,
             kind=kind,
             value=value,
+            shown=shown,
             expires=expires,
             shadow=shadow,
             reason=reason[:200],
@@ -259,6 +264,21 @@ def ban_create(
             note=reason,
         )
     return ban
+
+
+def _email_ban_value(site, value: str) -> tuple[str, str]:
+    """(keyed hash, mask) of an email ban: from an address a moderator typed, or from
+    the hash the queue's "Ban…" link carries (its mask then comes from a comment)."""
+    if "@" in value:
+        return sealing.email_hash(value), sealing.mask(value)
+    if not sealing.is_email_hash(value):
+        raise MeydanError(_("Enter an email address."))
+    stored = (
+        Comment.objects.filter(thread__site=site, author_email_hash=value)
+        .values_list("author_email_sealed", flat=True)
+        .first()
+    )
+    return value, sealing.mask_of(stored or "")
 
 
 def ban_lift(ban, *, actor) -> None:

@@ -193,7 +193,7 @@ def message_for(site, fields) -> spamfilter.Message:
         first = is_first_comment(
             site,
             user_id=fields.user_id,
-            email=message.author_email,
+            email_hash=fields.author_email_hash,
             before=fields.created,
             exclude_pk=fields.pk,
         )

@@ -65,6 +65,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from meydan.core import sealing
+
 # At most this many distinct tokens from one comment are used (metadata and link
 # tokens first). Keeps a 40,000-character comment from becoming 5,000 look-ups.
 MAX_TOKENS_PER_MESSAGE = 400
@@ -264,7 +266,10 @@ def features(message: Message) -> list[str]:
             tokens.extend(_domain_tokens(host, "website"))
     else:
         tokens.append("meta:no_website")
-    email = (message.author_email or "").strip()
+    # The address's domain as its mask shows it ("g•••.com"): a comment's address is
+    # stored sealed, so what the filter learns from a stored comment and what it
+    # scores at posting must be read from the same masked form.
+    email = sealing.mask((message.author_email or "").strip())
     if "@" in email:
         tokens.append(f"email:{fold(email.rsplit('@', 1)[1]).strip('.')}")
     if message.signed_in:
@@ -379,7 +384,7 @@ def message_from(fields: object) -> Message:
     return Message(
         body=get("body") or "",
         author_name=get("author_name") or "",
-        author_email=get("author_email") or "",
+        author_email=get("author_email") or sealing.mask_of(get("author_email_sealed") or ""),
         author_url=get("author_url") or "",
         signed_in=signed_in,
         first_comment=get("first_comment"),

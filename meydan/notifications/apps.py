@@ -10,8 +10,11 @@ class NotificationsConfig(AppConfig):
     label = "notifications"
 
     def ready(self) -> None:
-        from meydan.comments import events
+        from meydan.comments import erasure, events
         from meydan.notifications import notify
+        from meydan.notifications.erasure import scrub_comment
+
+        erasure.register("notifications", scrub_comment)
 
         events.comment_posted.connect(notify.comment_posted, dispatch_uid="meydan-notify-posted")
         events.comment_status_changed.connect(

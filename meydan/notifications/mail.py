@@ -10,6 +10,7 @@ a line. Django's mail module refuses header injection too; we refuse earlier, wi
 a clear error, so that a bad address is never queued.
 """
 
+import logging
 import re
 import smtplib
 from datetime import timedelta
@@ -22,8 +23,11 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from meydan.core import sealing
 from meydan.core.ratelimit import hit
 from meydan.notifications.models import Delivery, Suppression
+
+logger = logging.getLogger("meydan.mail")
 
 MAX_ATTEMPTS = 6
 _LINE_BREAKS = re.compile(r"[\r\n\t\x00-\x1f\x7f]+")
@@ -45,23 +49,56 @@ def clean_address(value: str) -> str:
 
 
 def mail_enqueue(
-    *, to: str, subject: str, text: str, html: str = "", headers: dict | None = None, kind: str = ""
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    headers: dict | None = None,
+    kind: str = "",
+    comment_id: int | None = None,
+    to_hash: str = "",
 ) -> Delivery:
     """Queue one message; it is handed to the worker once the current transaction
-    commits (at once outside one)."""
-    address = clean_address(to)
-    delivery = Delivery.objects.create(to=address, subject=clean_header_text(subject), kind=kind)
+    commits (at once outside one).
+
+    `to` is an address, or an address as stored with its keyed hash `to_hash`
+    (core.sealing: a subscriber's, which this process may be unable to open: the
+    worker opens it). `comment_id` names the
+    comment the message quotes, so that erasing it withdraws the message. The task
+    carries only the delivery's id: the text waits in the Delivery row."""
+    if sealing.is_stored(to):
+        stored, to_hash = to, to_hash or sealing.stored_hash(to)
+    else:
+        address = clean_address(to)
+        stored, to_hash = sealing.seal(address), sealing.email_hash(address)
     message = {
-        "to": address,
-        "subject": delivery.subject,
+        "subject": clean_header_text(subject),
         "text": text,
         "html": html,
         "headers": {
             name: clean_header_text(value, limit=998) for name, value in (headers or {}).items()
         },
     }
-    transaction.on_commit(lambda: deliver.enqueue(delivery.pk, message))
+    delivery = Delivery.objects.create(
+        to_hash=to_hash,
+        to_sealed=stored,
+        subject=message["subject"],
+        kind=kind,
+        message=message,
+        comment_ref=comment_id,
+    )
+    transaction.on_commit(lambda: deliver.enqueue(delivery.pk))
     return delivery
+
+
+def mail_withdraw(*, comment_id: int) -> int:
+    """Messages still waiting that quote this comment are not sent (it was erased);
+    their text is dropped. Returns how many."""
+    waiting = (Delivery.Status.QUEUED, Delivery.Status.RETRYING)
+    return Delivery.objects.filter(comment_ref=comment_id, status__in=waiting).update(
+        status=Delivery.Status.WITHDRAWN, message={}, finished=timezone.now()
+    )
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -83,31 +120,50 @@ def _answer_of(error: Exception) -> tuple[int | None, str]:
     return None, f"{type(error).__name__}: {error}"
 
 
+_ADDRESS = re.compile(r"[^\s<>\"',;:]+@[^\s<>\"',;:]+")
+
+
+def _masked(answer: str) -> str:
+    """A mail server's answer with any address in it masked ("<a•••@g•••.com> unknown")."""
+    return _ADDRESS.sub(lambda match: sealing.mask(match.group(0)), answer)
+
+
 @task(queue_name="email")
-def deliver(delivery_id: int, message: dict, attempt: int = 1) -> str:
+def deliver(delivery_id: int, message: dict | None = None, attempt: int = 1) -> str:
     """Send one queued message (the worker runs this). A temporary failure (4xx, the
     server unreachable) is tried again later, MAX_ATTEMPTS times in all; a refusal
-    for good (5xx for the recipient) suppresses the address."""
+    for good (5xx for the recipient) suppresses the address. (`message` is only
+    for tasks queued before messages waited in the Delivery row.)"""
     delivery = Delivery.objects.filter(pk=delivery_id).first()
-    if delivery is None or delivery.status in (Delivery.Status.SENT, Delivery.Status.FAILED):
+    if delivery is None or delivery.status not in (
+        Delivery.Status.QUEUED,
+        Delivery.Status.RETRYING,
+    ):
         return "nothing to do"
-    if Suppression.objects.filter(address__iexact=message["to"]).exists():
+    message = delivery.message or message or {}
+    if Suppression.objects.filter(address_hash=delivery.to_hash).exists():
         delivery.attempts = attempt
         return _finish(delivery, Delivery.Status.SUPPRESSED, "address suppressed")
+    try:
+        address = sealing.unseal(delivery.to_sealed)
+    except sealing.CannotOpen as error:
+        # A worker without the private key: the operator's to fix, so try again later.
+        logger.error("Cannot send delivery %s: %s", delivery.pk, error)
+        return _retry_or_fail(delivery, attempt, f"cannot open the address: {error}")
     rate = settings.MEYDAN_MAIL_RATE
     wait = hit("mail-send", "all", *rate) if rate else 0
     if wait:
         # Over the installation's send rate (a viral article must not get the mail
         # account suspended): this message waits its turn, without using up a try.
         deliver.using(run_after=timezone.now() + timedelta(seconds=wait)).enqueue(
-            delivery_id, message, attempt
+            delivery_id, None, attempt
         )
         return f"waiting {wait} s for the send rate"
     delivery.attempts = attempt
     email = EmailMultiAlternatives(
         subject=message["subject"],
         body=message["text"],
-        to=[message["to"]],
+        to=[address],
         headers=message.get("headers") or {},
         connection=get_connection(),
     )
@@ -117,28 +173,34 @@ def deliver(delivery_id: int, message: dict, attempt: int = 1) -> str:
         email.send()
     except (smtplib.SMTPException, OSError) as error:
         code, words = _answer_of(error)
-        answer = f"{code} {words}" if code else words
+        answer = _masked(f"{code} {words}" if code else words)
         permanent = code is not None and 500 <= code < 600
         if permanent:
             if isinstance(error, smtplib.SMTPRecipientsRefused):
                 Suppression.objects.get_or_create(
-                    address=message["to"].lower(), defaults={"reason": answer[:500]}
+                    address_hash=delivery.to_hash,
+                    defaults={"reason": answer[:500], "shown": sealing.mask(address)},
                 )
             return _finish(delivery, Delivery.Status.FAILED, answer)
-        if attempt >= MAX_ATTEMPTS:
-            return _finish(
-                delivery, Delivery.Status.FAILED, f"gave up after {attempt} tries: {answer}"
-            )
-        delivery.status, delivery.answer = Delivery.Status.RETRYING, answer[:500]
-        delivery.save(update_fields=["status", "answer", "attempts"])
-        deliver.using(run_after=timezone.now() + retry_delay(attempt)).enqueue(
-            delivery_id, message, attempt + 1
-        )
-        return f"retrying: {answer}"
+        return _retry_or_fail(delivery, attempt, answer)
     return _finish(delivery, Delivery.Status.SENT, "accepted")
 
 
+def _retry_or_fail(delivery: Delivery, attempt: int, answer: str) -> str:
+    if attempt >= MAX_ATTEMPTS:
+        return _finish(delivery, Delivery.Status.FAILED, f"gave up after {attempt} tries: {answer}")
+    delivery.status, delivery.answer = Delivery.Status.RETRYING, answer[:500]
+    delivery.attempts = attempt
+    delivery.save(update_fields=["status", "answer", "attempts"])
+    deliver.using(run_after=timezone.now() + retry_delay(attempt)).enqueue(
+        delivery.pk, None, attempt + 1
+    )
+    return f"retrying: {answer}"
+
+
 def _finish(delivery: Delivery, status: str, answer: str) -> str:
+    """The message is done with: its text is dropped (nothing needs it any more)."""
     delivery.status, delivery.answer, delivery.finished = status, answer[:500], timezone.now()
-    delivery.save(update_fields=["status", "answer", "attempts", "finished"])
+    delivery.message = {}
+    delivery.save(update_fields=["status", "answer", "attempts", "finished", "message"])
     return f"{status}: {answer}"

@@ -1,13 +1,22 @@
 """What the mail queue keeps: each message's delivery, and the addresses that must
-not be mailed again (a permanent failure, or a complaint)."""
+not be mailed again (a permanent failure, or a complaint).
+
+No address is stored in clear (meydan.core.sealing): each is a keyed hash, to match
+it, and a sealed copy only the mail worker can open, to write to it."""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from meydan.core import sealing
+
 
 class Delivery(models.Model):
-    """One message to one address, as the worker tried to send it."""
+    """One message to one address, as the worker tried to send it.
+
+    The message itself (`message`: text, HTML, headers) waits here, not in the task
+    queue, so that erasing a comment can withdraw the mail that quotes it; it is
+    emptied once the message is sent or given up on."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -15,10 +24,15 @@ class Delivery(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
         SUPPRESSED = "suppressed", _("not sent: address suppressed")
+        WITHDRAWN = "withdrawn", _("not sent: what it quoted was erased")
 
-    to = models.EmailField(_("to"), max_length=254)
+    to_hash = models.CharField(_("to (keyed hash)"), max_length=32, db_index=True)
+    to_sealed = models.CharField(_("to (sealed)"), max_length=1000)
     subject = models.CharField(_("subject"), max_length=200)
     kind = models.CharField(_("kind"), max_length=40, blank=True)  # "test", "reply", …
+    message = models.JSONField(default=dict, blank=True, editable=False)
+    # The comment the message quotes, if any (withdrawn when it is erased).
+    comment_ref = models.BigIntegerField(null=True, blank=True, db_index=True)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
     )
@@ -32,18 +46,23 @@ class Delivery(models.Model):
         verbose_name_plural = _("deliveries")
 
     def __str__(self) -> str:
-        return f"{self.kind or 'mail'} to {self.to}: {self.status}"
+        return f"{self.kind or 'mail'} to {self.to_shown}: {self.status}"
+
+    @property
+    def to_shown(self) -> str:
+        return sealing.mask_of(self.to_sealed)
 
 
 class Suppression(models.Model):
     """An address Meydan sends nothing to any more (its server refused it for good)."""
 
-    address = models.EmailField(_("address"), max_length=254, unique=True)
+    address_hash = models.CharField(_("address (keyed hash)"), max_length=32, unique=True)
+    shown = models.CharField(_("address"), max_length=300, blank=True)  # masked
     reason = models.CharField(_("reason"), max_length=500)
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return self.address
+        return self.shown or self.address_hash
 
 
 class Subscription(models.Model):
@@ -61,7 +80,8 @@ class Subscription(models.Model):
         "comments.Thread", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    email = models.EmailField(_("address"), max_length=254)  # lower-cased
+    email_hash = models.CharField(_("address (keyed hash)"), max_length=32)
+    email_sealed = models.CharField(_("address (sealed)"), max_length=1000)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -76,18 +96,25 @@ class Subscription(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["email", "site", "thread", "kind"], name="subscription_once"
+                fields=["email_hash", "site", "thread", "kind"], name="subscription_once"
             ),
             models.UniqueConstraint(
-                fields=["email", "site", "kind"],
+                fields=["email_hash", "site", "kind"],
                 condition=models.Q(thread=None),
                 name="site_subscription_once",
             ),
         ]
-        indexes = [models.Index(fields=["thread", "kind"], name="subscription_thread_kind")]
+        indexes = [
+            models.Index(fields=["thread", "kind"], name="subscription_thread_kind"),
+            models.Index(fields=["email_hash"], name="subscription_email_hash"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.email}: {self.kind}"
+        return f"{self.email_shown}: {self.kind}"
+
+    @property
+    def email_shown(self) -> str:
+        return sealing.mask_of(self.email_sealed)
 
 
 class Notified(models.Model):

@@ -14,6 +14,7 @@ from django_tasks import task
 
 from meydan.comments.events import Channel
 from meydan.comments.models import Comment
+from meydan.core.sealing import email_hash
 from meydan.notifications.mail import clean_header_text, mail_enqueue
 from meydan.notifications.models import (
     HeldNotice,
@@ -60,7 +61,7 @@ def _announce(comment: Comment) -> None:
 def _links(subscription: Subscription) -> tuple[str, str]:
     """The two links in every message: unsubscribe from this, and manage all."""
     unsubscribe = reverse("notifications:unsubscribe", args=[unsubscribe_token(subscription)])
-    manage = reverse("notifications:manage", args=[manage_token(subscription.email)])
+    manage = reverse("notifications:manage", args=[manage_token(subscription.email_hash)])
     return absolute(unsubscribe), absolute(manage)
 
 
@@ -89,17 +90,21 @@ def notify_comment(comment_id: int) -> int:
     except IntegrityError:
         return 0  # announced already
     thread = comment.thread
-    author = (comment.author_email or "").lower()
+    # Addresses are matched by their keyed hashes (core.sealing): this task needs
+    # no address in clear; the mail worker opens each sealed one to send.
+    author = comment.author_email_hash
     recipients: dict[str, tuple[Subscription, bool]] = {}
     parent = comment.replied_to
-    parent_email = (parent.author_email or "").lower() if parent is not None else ""
+    parent_email = parent.author_email_hash if parent is not None else ""
     confirmed = Subscription.objects.filter(thread=thread, confirmed__isnull=False)
     for subscription in confirmed.filter(kind=Subscription.Kind.THREAD).iterator():
-        recipients[subscription.email] = (subscription, False)
+        recipients[subscription.email_hash] = (subscription, False)
     if parent_email:
-        for subscription in confirmed.filter(kind=Subscription.Kind.REPLIES, email=parent_email):
-            recipients[subscription.email] = (subscription, True)
-    recipients.pop(author, None)
+        replies = confirmed.filter(kind=Subscription.Kind.REPLIES, email_hash=parent_email)
+        for subscription in replies:
+            recipients[subscription.email_hash] = (subscription, True)
+    if author:
+        recipients.pop(author, None)
     for subscription, is_reply in recipients.values():
         _notify(comment, subscription, is_reply=is_reply)
     return len(recipients)
@@ -170,7 +175,8 @@ def _send_digest(subscription: Subscription, comments: list[Comment]) -> None:
         ]
         context = {"title": title, "items": items, "unsubscribe": unsubscribe, "manage": manage}
         mail_enqueue(
-            to=subscription.email,
+            to=subscription.email_sealed,
+            to_hash=subscription.email_hash,
             subject=_("%(n)d new comments on %(title)s") % {"n": len(comments), "title": title},
             text=render_to_string("notifications/email/digest.txt", context),
             html=render_to_string("notifications/email/digest.html", context),
@@ -215,7 +221,8 @@ def _send(comment: Comment, subscription: Subscription, *, is_reply: bool) -> No
         if parent_id:
             references.append(_message_id("comment", parent_id))
         mail_enqueue(
-            to=subscription.email,
+            to=subscription.email_sealed,
+            to_hash=subscription.email_hash,
             subject=subject,
             text=render_to_string("notifications/email/comment.txt", context),
             html=render_to_string("notifications/email/comment.html", context),
@@ -228,6 +235,7 @@ def _send(comment: Comment, subscription: Subscription, *, is_reply: bool) -> No
                 "List-Id": f"{site_name} comments <{thread.site.slug}.meydan>",
             },
             kind="reply" if is_reply else "comment",
+            comment_id=comment.pk,
         )
 
 
@@ -252,7 +260,7 @@ def notify_moderators(comment_id: int) -> int:
     site = comment.thread.site
     moderators = [
         user for user in site.moderators.filter(is_active=True).exclude(email="")
-        if user.email.lower() != (comment.author_email or "").lower()
+        if email_hash(user.email) != comment.author_email_hash
     ]  # fmt: skip
     choices = dict(ModeratorMail.objects.filter(user__in=moderators).values_list("user_id", "held"))
     told = 0
@@ -272,6 +280,7 @@ def notify_moderators(comment_id: int) -> int:
             text=render_to_string("notifications/email/held.txt", context),
             html=render_to_string("notifications/email/held.html", context),
             kind="held",
+            comment_id=comment.pk,
         )
         told += 1
     return told
@@ -357,7 +366,8 @@ def notify_post(site_id: int, url: str, title: str, summary: str) -> int:
             context = {"site": site, "title": clean_title, "summary": summary, "url": url,
                        "unsubscribe": unsubscribe, "manage": manage}  # fmt: skip
             mail_enqueue(
-                to=subscription.email,
+                to=subscription.email_sealed,
+                to_hash=subscription.email_hash,
                 subject=_("New on %(site)s: %(title)s")
                 % {"site": clean_header_text(site.name, limit=60), "title": clean_title},
                 text=render_to_string("notifications/email/post.txt", context),

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from meydan.core.privacy import keyed_hash
+from meydan.core import sealing
 from meydan.core.ratelimit import hit
 from meydan.notifications.mail import clean_address, clean_header_text, mail_enqueue
 from meydan.notifications.models import Subscription
@@ -45,8 +45,10 @@ def unsubscribe_token(subscription: Subscription) -> str:
     return signing.dumps(subscription.pk, salt=_UNSUBSCRIBE)
 
 
-def manage_token(email: str) -> str:
-    return signing.dumps(email.lower(), salt=_MANAGE)
+def manage_token(email_hash: str) -> str:
+    """The link to every subscription of one address: it names the address's keyed
+    hash, never the address (a link ends up in logs and browser histories)."""
+    return signing.dumps({"h": email_hash}, salt=_MANAGE)
 
 
 def _unsubscribe_pk(token: str) -> int | None:
@@ -83,12 +85,18 @@ def subscriptions_to_confirm(token: str) -> list[Subscription]:
     return list(Subscription.objects.select_related("site", "thread").filter(pk__in=pks))
 
 
-def address_for_token(token: str) -> str | None:
+def address_hash_for_token(token: str) -> str | None:
+    """The keyed hash of the address a manage link names, or None (forged, altered).
+    Links sent before addresses were sealed name the address itself."""
     try:
-        email = signing.loads(token, salt=_MANAGE)
+        named = signing.loads(token, salt=_MANAGE)
     except signing.BadSignature:
         return None
-    return email if isinstance(email, str) else None
+    if isinstance(named, dict) and sealing.is_email_hash(str(named.get("h", ""))):
+        return named["h"]
+    if isinstance(named, str) and "@" in named:
+        return sealing.email_hash(named)
+    return None
 
 
 FLAG_SECONDS = 3600
@@ -123,7 +131,8 @@ def _vouched_for(email: str, user) -> bool:
     if user is not None and getattr(user, "is_authenticated", False):
         if EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
             return True
-    return Subscription.objects.filter(email=email, confirmed__isnull=False).exists()
+    hashed = sealing.email_hash(email)
+    return Subscription.objects.filter(email_hash=hashed, confirmed__isnull=False).exists()
 
 
 def subscribe(
@@ -136,6 +145,7 @@ def subscribe(
     MEYDAN_RATELIMIT_CONFIRMATIONS window, so nobody can use Meydan to mail-bomb a
     stranger) and nothing else until it is confirmed. Subscribing again is harmless."""
     email = clean_address(email).lower()
+    hashed, sealed = sealing.email_hash(email), sealing.seal(email)
     if not kinds or not set(kinds) <= set(Subscription.Kind.values):
         raise ValidationError("Unknown kind of subscription.")
     owner = user if getattr(user, "is_authenticated", False) else None
@@ -147,12 +157,13 @@ def subscribe(
             try:
                 with transaction.atomic():
                     subscription, _created = Subscription.objects.get_or_create(
-                        email=email, site=site, thread=on, kind=kind,
-                        defaults={"user": owner, "language": language[:16]},
+                        email_hash=hashed, site=site, thread=on, kind=kind,
+                        defaults={"user": owner, "language": language[:16],
+                                  "email_sealed": sealed},
                     )  # fmt: skip
             except IntegrityError:  # a concurrent subscribe of the same address
                 subscription = Subscription.objects.get(
-                    email=email, site=site, thread=on, kind=kind
+                    email_hash=hashed, site=site, thread=on, kind=kind
                 )
             subscriptions.append(subscription)
         pending = [s for s in subscriptions if s.confirmed is None]
@@ -165,7 +176,7 @@ def subscribe(
                 subscription.confirmed = now
             return subscriptions
         limit = settings.MEYDAN_RATELIMIT_CONFIRMATIONS
-        if limit and hit("confirm-mail", keyed_hash("confirm-mail", email), *limit):
+        if limit and hit("confirm-mail", hashed, *limit):
             return subscriptions  # a confirmation went out recently
         _send_confirmation(pending)
     return subscriptions
@@ -204,7 +215,8 @@ def _send_confirmation(subscriptions: list[Subscription]) -> None:
             "days": CONFIRM_DAYS,
         }
         mail_enqueue(
-            to=first.email,
+            to=first.email_sealed,
+            to_hash=first.email_hash,
             subject=_("Confirm your subscription: %(title)s")
             % {"title": clean_header_text(title, limit=100)},
             text=render_to_string("notifications/email/confirm.txt", context),
@@ -224,5 +236,6 @@ def subscription_cancel(subscription: Subscription) -> None:
     Subscription.objects.filter(pk=subscription.pk).delete()
 
 
-def subscriptions_of(email: str):
-    return Subscription.objects.filter(email=email.lower()).select_related("site", "thread")
+def subscriptions_of(email_hash: str):
+    """Every subscription of one address (by its keyed hash)."""
+    return Subscription.objects.filter(email_hash=email_hash).select_related("site", "thread")

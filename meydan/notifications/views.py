@@ -45,9 +45,9 @@ def confirm(request, token: str):
         "notifications/confirm.html",
         {
             "subscriptions": subscriptions,
-            "email": first.email,
+            "email": first.email_shown,
             "done": all(s.confirmed is not None for s in subscriptions),
-            "manage": services.manage_token(first.email),
+            "manage": services.manage_token(first.email_hash),
             "site": first.site,
         },
     )
@@ -69,7 +69,7 @@ def unsubscribe(request, token: str):
         return render(
             request,
             "notifications/unsubscribed.html",
-            {"subscription": subscription, "manage": services.manage_token(subscription.email),
+            {"subscription": subscription, "manage": services.manage_token(subscription.email_hash),
              "site": subscription.site},
         )  # fmt: skip
     return render(
@@ -83,10 +83,10 @@ def unsubscribe(request, token: str):
 @require_http_methods(["GET", "POST"])
 def manage(request, token: str):
     """Every subscription of one address, each with a button to cancel it."""
-    email = services.address_for_token(token)
-    if email is None:
+    email_hash = services.address_hash_for_token(token)
+    if email_hash is None:
         return _bad_link(request)
-    subscriptions = services.subscriptions_of(email)
+    subscriptions = services.subscriptions_of(email_hash)
     cancelled = 0
     if request.method == "POST":
         chosen = subscriptions
@@ -94,9 +94,11 @@ def manage(request, token: str):
             ids = [int(v) for v in request.POST.getlist("cancel") if v.isdigit()]
             chosen = subscriptions.filter(pk__in=ids)
         cancelled, _kinds = chosen.delete()
-        subscriptions = services.subscriptions_of(email)
+        subscriptions = services.subscriptions_of(email_hash)
+    subscriptions = list(subscriptions)
+    shown = subscriptions[0].email_shown if subscriptions else _("this address")
     return render(
         request,
         "notifications/manage.html",
-        {"email": email, "subscriptions": list(subscriptions), "cancelled": cancelled},
+        {"email": shown, "subscriptions": subscriptions, "cancelled": cancelled},
     )

@@ -46,7 +46,7 @@ def test_admin_edit_rerenders_and_validates(staff, post):
     url = f"/admin/comments/comment/{comment.pk}/change/"
     form = {
         "author_name": "Aynur",
-        "author_email": "aynur@example.org",
+        "new_author_email": "aynur@example.org",
         "author_url": "javascript:alert(1)",
         "body": "*new*",
         "moderation_reason": "",

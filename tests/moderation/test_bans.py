@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from meydan.core.errors import CommentRejected
+from meydan.core.sealing import email_hash
 from meydan.moderation import bans
 from meydan.moderation import services as moderation
 from meydan.moderation.models import Ban
@@ -41,7 +42,7 @@ def test_a_ban_saved_outside_the_services_counts_too(site, post, committed, shar
     """The admin and the shell save Ban rows directly."""
     post("Before the ban.")
     with committed():
-        Ban.objects.create(site=site, kind="email", value=EMAIL)
+        Ban.objects.create(site=site, kind="email", value=email_hash(EMAIL))
     with pytest.raises(CommentRejected):
         post("After the ban.")
 
@@ -51,7 +52,7 @@ def test_a_reader_that_looked_before_the_commit_cannot_hide_the_ban(site, commit
     may only `add` its answer, which a saved ban has already overruled."""
     settings.MEYDAN_SHARED_CACHE = True
     with committed():
-        Ban.objects.create(site=site, kind="email", value=EMAIL)
+        Ban.objects.create(site=site, kind="email", value=email_hash(EMAIL))
     cache.add(bans._flag_key(site.pk), 0, bans.FLAG_SECONDS)  # the late reader
     assert bans.site_has_bans(site.pk) is True
 
@@ -62,9 +63,9 @@ def test_without_a_shared_cache_the_flag_is_never_trusted(site, post, settings):
     cache.set(bans._flag_key(site.pk), 0)  # stale, as another worker would leave it
     with connection.cursor() as cursor:  # a row no signal in this process heard of
         cursor.execute(
-            "INSERT INTO moderation_ban (site_id, kind, value, shadow, reason, created) "
-            "VALUES (%s, 'email', %s, %s, '', CURRENT_TIMESTAMP)",
-            [site.pk, EMAIL, False],
+            "INSERT INTO moderation_ban (site_id, kind, value, shown, shadow, reason, created) "
+            "VALUES (%s, 'email', %s, '', %s, '', CURRENT_TIMESTAMP)",
+            [site.pk, email_hash(EMAIL), False],
         )
     with pytest.raises(CommentRejected):
         post("After the ban.")
@@ -87,7 +88,7 @@ def test_bulk_delete_drops_the_flag(site, committed, settings):
     """The admin's "delete selected" deletes through a queryset."""
     settings.MEYDAN_SHARED_CACHE = True
     with committed():
-        Ban.objects.create(site=site, kind="email", value=EMAIL)
+        Ban.objects.create(site=site, kind="email", value=email_hash(EMAIL))
     assert bans.site_has_bans(site.pk) is True
     with committed():
         Ban.objects.filter(site=site).delete()
@@ -97,5 +98,5 @@ def test_bulk_delete_drops_the_flag(site, committed, settings):
 def test_a_ban_on_another_site_costs_this_site_nothing(site, site_b, committed, settings):
     settings.MEYDAN_SHARED_CACHE = True
     with committed():
-        Ban.objects.create(site=site_b, kind="email", value=EMAIL)
+        Ban.objects.create(site=site_b, kind="email", value=email_hash(EMAIL))
     assert (bans.site_has_bans(site.pk), bans.site_has_bans(site_b.pk)) == (False, True)

@@ -10,8 +10,10 @@ from django.utils import timezone
 from meydan.comments import services as comment_services
 from meydan.comments.models import Comment, Thread
 from meydan.core.errors import MeydanError
+from meydan.core.sealing import email_hash
 from meydan.moderation import services
 from meydan.moderation.models import AuditEntry, Ban, Flag, SpamLearned, SpamModel
+from tests.sealed import address_of
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +137,7 @@ def test_unknown_action(comment_in, moderator):
 
 
 def test_approving_a_shadow_banned_comment_lifts_the_shadow(post, site, moderator):
-    Ban.objects.create(site=site, kind="email", value="aynur@example.org", shadow=True)
+    Ban.objects.create(site=site, kind="email", value=email_hash("aynur@example.org"), shadow=True)
     comment = post("Shadowed")
     assert comment.shadow
     approved = services.comment_moderate(comment, "not_spam", actor=moderator)
@@ -229,7 +231,7 @@ def test_delete_forever_with_replies_leaves_an_erased_placeholder(
 
     row = Comment.objects.get(pk=parent.pk)
     assert row.status == S.TRASH
-    assert (row.body, row.body_html, row.author_name, row.author_email, row.author_url) == (
+    assert (row.body, row.body_html, row.author_name, address_of(row), row.author_url) == (
         ("", "", "", "", "")
     )
     assert row.ip_hash == "" and row.user is None
@@ -266,7 +268,7 @@ def test_moderator_reply_is_published_at_once(comment_in, thread, site, moderato
     parent = comment_in(S.PENDING)
     reply = services.comment_moderator_reply(parent, actor=moderator, body="Held for review.")
     assert reply.status == S.APPROVED and reply.parent_id == parent.pk
-    assert reply.user == moderator and reply.author_email == moderator.email
+    assert reply.user == moderator and address_of(reply) == moderator.email
     assert thread_state(thread)[0] == 1
     entry = only_audit(action="reply")
     assert entry.comment == reply and entry.after["body"] == "Held for review."
@@ -347,13 +349,13 @@ def test_ban_create_is_audited(site, moderator):
         expires=until, shadow=True, reason="repeat offender",
     )  # fmt: skip
     assert (ban.value, ban.shadow, ban.created_by, ban.expires) == (
-        "spam@example.org", True, moderator, until,
+        email_hash("spam@example.org"), True, moderator, until,
     )  # fmt: skip
     entry = only_audit(action="ban")
     assert entry.actor == moderator and entry.site == site
     assert entry.after == {
         "kind": "email",
-        "value": "spam@example.org",
+        "value": email_hash("spam@example.org"),
         "shadow": True,
         "expires": until.isoformat(),
     }

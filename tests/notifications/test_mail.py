@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from meydan.core.sealing import email_hash
 from meydan.notifications.mail import clean_header_text, mail_enqueue
 from meydan.notifications.models import Delivery, Suppression
 
@@ -88,7 +89,11 @@ def test_a_permanent_refusal_stops_mail_to_that_address(
     work()
     first.refresh_from_db()
     assert first.status == "failed" and first.answer == "550 5.1.1 No such user here"
-    assert Suppression.objects.get().address == "gone@example.org"
+    suppressed = Suppression.objects.get()  # by the address's keyed hash, shown masked
+    assert (suppressed.address_hash, suppressed.shown) == (
+        email_hash("gone@example.org"),
+        "g•••@e•••.org",
+    )
     del mailbox.refuse["gone@example.org"]
     second = queue(django_capture_on_commit_callbacks, to="Gone@Example.org")
     work()
@@ -161,10 +166,14 @@ def test_staff_see_deliveries_and_the_servers_answer(
     queue(django_capture_on_commit_callbacks, to="gone@example.org", kind="reply")
     work()
     page = admin_client.get("/admin/notifications/delivery/").content.decode()
-    assert "gone@example.org" in page and "550 5.1.1 No such user here" in page
+    # Staff see the address masked: the admin is not where an address leaks.
+    assert "g•••@e•••.org" in page and "550 5.1.1 No such user here" in page
+    assert "gone@example.org" not in page
     assert admin_client.get("/admin/notifications/delivery/add/").status_code == 403
     page = admin_client.get("/admin/notifications/suppression/").content.decode()
-    assert "gone@example.org" in page
+    assert "g•••@e•••.org" in page and "gone@example.org" not in page
+    found = admin_client.get("/admin/notifications/delivery/?q=gone@example.org").content.decode()
+    assert "g•••@e•••.org" in found  # searching by the whole address finds it
 
 
 def test_the_send_rate_holds_the_backlog_and_drains_it_in_order(

@@ -16,7 +16,7 @@ def comment_edit(
     *,
     body: str,
     author_name: str,
-    author_email: str,
+    author_email: str | None,
     author_url: str,
     moderation_reason: str | None = None,
     channel: Channel | str,
@@ -26,17 +26,22 @@ def comment_edit(
 
     Validates like comment_post (raises InvalidComment), renders the body again,
     stamps `edited` and bumps the thread's version so cached pages refresh.
+    `author_email` None keeps the address (stored sealed: a moderator sees only
+    its mask, so cannot send it back); a string replaces it ('' removes it).
     """
     author, body = validated(
         comment.thread.site,
-        Author(name=author_name, email=author_email, url=author_url, user=comment.user),
+        Author(name=author_name, email=author_email or "", url=author_url, user=comment.user),
         body,
         email_required=False,  # imported and signed-in comments may have none
     )
     comment.author_name = author.name
-    comment.author_email = author.email
     comment.author_url = author.url
-    comment.avatar_key = avatar_key(email=author.email, name=author.name)
+    if author_email is not None:
+        comment.set_author_email(author.email)
+        comment.avatar_key = avatar_key(email=author.email, name=author.name)
+    elif not comment.has_author_email:
+        comment.avatar_key = avatar_key(name=author.name)
     if moderation_reason is not None:
         comment.moderation_reason = moderation_reason
     return _changed(comment, body, None, channel=channel, actor=actor)
@@ -49,7 +54,7 @@ def comment_edit_by_author(
     comments.access, that they may). Validated and rendered like a new comment."""
     _, body = validated(
         comment.thread.site,
-        Author(name=comment.author_name, email=comment.author_email, user=comment.user),
+        Author(name=comment.author_name, user=comment.user),
         body,
         email_required=False,
     )

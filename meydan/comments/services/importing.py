@@ -21,7 +21,7 @@ from meydan.comments.events import Channel, announce, comment_erased, comments_i
 from meydan.comments.models import Comment, Thread
 from meydan.comments.services.posting import _locked_thread_state
 from meydan.comments.tree import SEGMENT, child_path
-from meydan.core import sqlrows
+from meydan.core import sealing, sqlrows
 
 S = Comment.Status
 
@@ -115,7 +115,8 @@ def comments_import(
                 depth=parent_depth + 1,
                 user_id=draft.user_id,
                 author_name=draft.author_name,
-                author_email=draft.author_email,
+                author_email_hash=sealing.email_hash(draft.author_email),
+                author_email_sealed=sealing.seal(draft.author_email),
                 author_url=draft.author_url,
                 avatar_key=avatar_key(email=draft.author_email, name=draft.author_name),
                 author_provider=draft.author_provider,

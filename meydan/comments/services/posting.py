@@ -16,7 +16,7 @@ from meydan.comments.moderation import moderate as moderation_verdict
 from meydan.comments.rendering import render_markdown
 from meydan.comments.services.threads import thread_comment_added, thread_for_posting
 from meydan.comments.tree import child_path
-from meydan.core import sqlrows
+from meydan.core import sealing, sqlrows
 from meydan.core.errors import (
     CommentRejected,
     InvalidComment,
@@ -185,7 +185,8 @@ def comment_post(
             depth=parent.depth + 1 if parent else 0,
             user=author.user,
             author_name=author.name,
-            author_email=author.email,
+            author_email_hash=sealing.email_hash(author.email),
+            author_email_sealed=sealing.seal(author.email),
             author_url=author.url,
             avatar_key=avatar_key(email=author.email, name=author.name),
             author_provider=author.provider,

@@ -72,7 +72,8 @@ def _unidentified(name: str) -> dict:
     return {
         "user": None,
         "author_name": name,
-        "author_email": "",
+        "author_email_hash": "",
+        "author_email_sealed": "",
         "author_url": "",
         "author_provider": "",
         "author_picture": "",

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from meydan.comments.models import Comment, Thread
+from meydan.core import sealing
 from meydan.core.privacy import keyed_hash
 from meydan.interchange.models import ImportedComment
 
@@ -53,3 +54,10 @@ def write(site, fmt: str, out, *, thread_key: str | None = None) -> int:
 
     writer = {"meydan": meydan, "wxr": wxr, "disqus": disqus}[fmt]
     return writer.write(site, out, thread_key=thread_key)
+
+
+def email_of(comment) -> str:
+    """The author's address, where this process can open it: always without a key
+    (addresses stored plain), and with one when `meydan export` runs with
+    MEYDAN_EMAIL_PRIVATE_KEY; '' otherwise (the export then carries no addresses)."""
+    return sealing.unseal_or_empty(comment.author_email_sealed)

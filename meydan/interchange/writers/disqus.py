@@ -5,7 +5,7 @@ parent. Messages are the comments' sanitised HTML."""
 from datetime import UTC
 from xml.sax.saxutils import escape
 
-from meydan.interchange.writers import comments_of, threads_of
+from meydan.interchange.writers import comments_of, email_of, threads_of
 from meydan.interchange.writers.wxr import cdata
 
 
@@ -58,7 +58,7 @@ def write(site, out, *, thread_key=None) -> int:
                     f"<isDeleted>{_bool(comment.status == 'trash')}</isDeleted>"
                     f"<isSpam>{_bool(comment.status == 'spam')}</isSpam>"
                     + ("<isApproved>false</isApproved>" if comment.status == "pending" else "")
-                    + f"<author><email>{escape(comment.author_email)}</email>"
+                    + f"<author><email>{escape(email_of(comment))}</email>"
                     f"<name>{escape(comment.author_name)}</name>"
                     f"<isAnonymous>{_bool(guest)}</isAnonymous></author>"
                     f'<thread dsq:id="{thread.pk}"/>'

@@ -5,7 +5,7 @@ two exports reads as a list of changed comments."""
 import json
 
 from meydan.interchange.readers.meydan import FORMAT_TAG, VERSION
-from meydan.interchange.writers import comments_of, instance, stable_ids, threads_of, utc
+from meydan.interchange.writers import comments_of, email_of, instance, stable_ids, threads_of, utc
 
 
 def _dump(value) -> str:
@@ -52,7 +52,7 @@ def write(site, out, *, thread_key=None) -> int:
                 "status": comment.status,
                 "author": {
                     "name": comment.author_name,
-                    "email": comment.author_email,
+                    "email": email_of(comment),
                     "website": comment.author_url,
                     "provider": comment.author_provider,
                 },

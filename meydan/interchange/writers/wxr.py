@@ -5,7 +5,7 @@ sanitised HTML (what readers saw), which WordPress keeps as it is."""
 from datetime import UTC
 from xml.sax.saxutils import escape
 
-from meydan.interchange.writers import comments_of, threads_of
+from meydan.interchange.writers import comments_of, email_of, threads_of
 
 _STATUS = {"approved": "1", "pending": "0", "spam": "spam", "trash": "trash"}
 
@@ -63,7 +63,7 @@ def write(site, out, *, thread_key=None) -> int:
                     "\t\t<wp:comment>\n"
                     f"\t\t\t<wp:comment_id>{comment.pk}</wp:comment_id>\n"
                     f"\t\t\t<wp:comment_author>{cdata(comment.author_name)}</wp:comment_author>\n"
-                    f"\t\t\t<wp:comment_author_email>{cdata(comment.author_email)}"
+                    f"\t\t\t<wp:comment_author_email>{cdata(email_of(comment))}"
                     "</wp:comment_author_email>\n"
                     f"\t\t\t<wp:comment_author_url>{escape(comment.author_url)}"
                     "</wp:comment_author_url>\n"

@@ -4,7 +4,7 @@ or a bot repeating itself)."""
 from django.utils.translation import gettext as _
 
 from meydan.comments.moderation import Decision, Verdict
-from meydan.core import sqlrows
+from meydan.core import sealing, sqlrows
 
 
 class DuplicateCheck:
@@ -14,7 +14,7 @@ class DuplicateCheck:
         if draft.user is not None:
             by, value = "user", draft.user.pk
         elif draft.author_email:
-            by, value = "email", draft.author_email
+            by, value = "email", sealing.email_hash(draft.author_email)
         elif draft.ip_hash:
             by, value = "ip", draft.ip_hash
         else:
@@ -39,8 +39,7 @@ def _same_text_sql(by: str) -> str:
     q = sqlrows.quote
     author = {
         "user": f"{q('user_id')} = %s",
-        # As the ORM's iexact: case-insensitive for ASCII on SQLite, fully on PostgreSQL.
-        "email": f"UPPER({q('author_email')}) = UPPER(%s)",
+        "email": f"{q('author_email_hash')} = %s",
         "ip": f"{q('ip_hash')} = %s",
     }[by]
     return (

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from meydan.comments.moderation import Decision, Verdict
+from meydan.core import sealing
 from meydan.core.ratelimit import hit
 
 __all__ = ["RateLimitCheck", "hit"]
@@ -35,7 +36,9 @@ class RateLimitCheck:
         if reader:
             limit, period = reader
             identity = (
-                f"user:{draft.user.pk}" if draft.user is not None else draft.author_email.lower()
+                f"user:{draft.user.pk}"
+                if draft.user is not None
+                else sealing.email_hash(draft.author_email)
             )
             for scope, key in (("ip", draft.ip_hash), ("id", identity)):
                 if key:
