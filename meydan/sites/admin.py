@@ -35,6 +35,7 @@ class SiteAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Retention", {"fields": ["ip_hash_days", "email_days"]}),
     ]
 
     def save_model(self, request, obj, form, change):

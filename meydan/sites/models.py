@@ -155,6 +155,23 @@ class Site(models.Model):
         validators=[MaxValueValidator(10_080)],
         help_text=_("How long authors may edit or delete their own comments; 0 turns it off."),
     )
+    # Retention (meydan.privacy.purge, run daily by the worker or `meydan purge`; the
+    # /privacy/ page tells readers these).
+    ip_hash_days = models.PositiveSmallIntegerField(
+        _("keep IP hashes (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_("IP hashes are removed this many days after a comment."),
+    )
+    email_days = models.PositiveSmallIntegerField(
+        _("keep emails of published comments (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The email on a published comment is replaced by a keyed hash after this many "
+            "days; empty = never. 180 is a good start."
+        ),
+    )
     # The hash of the site's secret token for server-to-server calls (announcing a
     # new post: POST /api/v1/sites/{key}/posts); the token itself is shown once.
     post_token_hash = models.CharField(max_length=64, blank=True, editable=False)
