@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from meydan.api.v1.urls import api as api_v1
 from meydan.embed import views as embed_views
 from meydan.moderation import views as moderation_views
+from meydan.privacy.api import router as privacy_router
 from meydan.section import views as section_views
 
 handler400 = "meydan.core.views.bad_request"
@@ -16,6 +17,9 @@ handler500 = "meydan.core.views.server_error"
 
 # Staff sign in through allauth, so two-factor authentication applies to the admin too.
 admin.site.login = secure_admin_login(admin.site.login)
+# GET /api/v1/privacy: the privacy app sits beside the API (pyproject's layers), so it
+# is put on the v1 API here, where every app is mounted.
+api_v1.add_router("", privacy_router)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -7,3 +7,6 @@ class PrivacyConfig(AppConfig):
 
     name = "meydan.privacy"
     label = "privacy"
+
+    def ready(self) -> None:
+        from meydan.privacy import system_checks  # noqa: F401 - it registers

@@ -1,4 +1,9 @@
 from django.urls import path
 
+from meydan.privacy import views
+
 app_name = "privacy"
-urlpatterns: list = []
+urlpatterns = [
+    path("privacy/", views.policy, name="policy"),
+    # "Manage my comments" (/manage/…) is added here.
+]

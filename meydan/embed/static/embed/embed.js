@@ -548,7 +548,7 @@
             )
           )
         ),
-      h("p", { c: "respond__note", text: "Your email address will not be published." })
+      h("p", { c: "respond__note" }, "Your email address will not be published. ", h("a", { href: ORIGIN + "/privacy/", target: "_blank", rel: "noopener" }, "Privacy"))
     );
     remember = h("input", { type: "checkbox", id: "meydan-remember" });
     guestFields = h(
