@@ -395,6 +395,10 @@ MEYDAN_EMAIL_PRIVATE_KEY_FILE = os.environ.get("MEYDAN_EMAIL_PRIVATE_KEY_FILE", 
 # Show moderators whole addresses instead of a•••@g•••.com (needs the private key in
 # the web process too: a seized web server then gives the addresses away).
 MEYDAN_MODERATION_SEES_EMAIL = env_bool("MEYDAN_MODERATION_SEES_EMAIL")
+# The operator's own text above the generated facts on /privacy/: a Markdown file
+# (rendered like comments), read again when it changes; a file that cannot be read
+# stops start-up (privacy/system_checks.py).
+MEYDAN_PRIVACY_TEXT_FILE = os.environ.get("MEYDAN_PRIVACY_TEXT_FILE", "").strip()
 
 
 def env_rate(name: str, default: str) -> tuple[int, int] | None:
