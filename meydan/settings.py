@@ -381,6 +381,9 @@ LOGGING = {
 # Privacy: client IPs are kept only as keyed hashes (meydan.core.privacy).
 MEYDAN_PUBLIC_URL = os.environ.get("MEYDAN_PUBLIC_URL", "").rstrip("/")
 MEYDAN_TRUSTED_PROXIES = env_int("MEYDAN_TRUSTED_PROXIES", 0)
+# The keys behind stored IP hashes rotate this often (core.privacy); `meydan purge`
+# deletes an old key once nothing needs it (docs/retention.md).
+MEYDAN_IP_KEY_DAYS = env_int("MEYDAN_IP_KEY_DAYS", 30, minimum=1)
 MEYDAN_COMMENT_MAX_LENGTH = env_int("MEYDAN_COMMENT_MAX_LENGTH", 10_000, minimum=1)
 MEYDAN_MAX_DEPTH = env_int("MEYDAN_MAX_DEPTH", 5, minimum=1)
 MEYDAN_PAGE_SIZE = env_int("MEYDAN_PAGE_SIZE", 50, minimum=1)

@@ -150,6 +150,9 @@ def run(
     `batch` records what was added (for undo); without one (a dry run) nothing is
     recorded. `checked` is the comment count of a check already made."""
     started = time.monotonic()
+    # Hashed under the IP key current now, not the one of an import months ago: the
+    # keys rotate and old ones are deleted (core.privacy).
+    _ip_hash.cache_clear()
     fmt = fmt or detect(path)
     if checked is None:
         _, checked = check(path, fmt)
@@ -520,7 +523,7 @@ def prepare(record: CommentRecord) -> Prepared:
 
 
 # The same commenters come back comment after comment: each distinct name, address,
-# website and IP is checked (and hashed) once per import.
+# website and IP is checked (and hashed) once per import (`run` forgets the IPs).
 _STATUSES = frozenset(S.values)
 _ip_hash = lru_cache(maxsize=65536)(ip_hash)
 

@@ -22,6 +22,7 @@ def test_client_ip_trusts_only_configured_proxies(settings, proxies, remote, for
     assert client_ip(request) == expected
 
 
+@pytest.mark.django_db  # the key is a HashKey row (tests/privacy/test_ip_keys.py)
 def test_ip_hash_is_keyed(settings):
     first = ip_hash("203.0.113.9")
     assert first == ip_hash("203.0.113.9") and first != ip_hash("203.0.113.10")

@@ -1,9 +1,14 @@
 """The site's word lists (WordPress's "Comment Moderation" and "Disallowed Comment
-Keys"): matched, case-insensitively, in the text, name, email, website and IP hash."""
+Keys"): matched, case-insensitively, in the text, name, email, website and IP hash.
+
+IP hashes change when their key rotates (core.privacy). A moderator who copies a
+comment's hash into a list expects it to go on matching that address, so the address
+is matched under every key still kept, not only the current one."""
 
 from django.utils.translation import gettext as _
 
 from meydan.comments.moderation import Decision, Verdict
+from meydan.core.privacy import ip_hashes
 
 
 def _words(text: str) -> list[str]:
@@ -11,8 +16,11 @@ def _words(text: str) -> list[str]:
 
 
 def first_match(words: list[str], draft) -> str | None:
+    if not words:
+        return None
+    hashes = ip_hashes(draft.client_ip) or [draft.ip_hash]
     haystack = "\n".join(
-        [draft.body, draft.author_name, draft.author_email, draft.author_url, draft.ip_hash]
+        [draft.body, draft.author_name, draft.author_email, draft.author_url, *hashes]
     ).lower()
     return next((word for word in words if word in haystack), None)
 
