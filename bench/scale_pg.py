@@ -140,7 +140,7 @@ class Workload:
         for raw in seed.make_authors(random.Random(SEED)):
             given = Author(name=raw["author"], email=raw["email"] or "", url=raw["website"] or "")
             author, _ = validated(site, given, "x", email_required=True)
-            key = avatar_key(email=author.email, name=author.name)
+            key = avatar_key(email=sealing.email_hash(author.email), name=author.name)
             self.authors.append((author, given, raw["ip"], key, ip_hash(raw["ip"])))
         # Each author's address as stored (core.sealing), computed once per author.
         self.addresses = [

@@ -7,6 +7,10 @@
   absolute or scheme-relative URL, whatever `next` says.
 - When sign-in is cancelled or fails at the provider, the reader goes back to the
   page they came from, with a message, and the comment they had typed.
+- A reader's address is kept only on their Profile, hashed and sealed
+  (core.sealing): allauth's copies (the user's email, EmailAddress rows) are not
+  written for readers, and the provider's profile is kept with addresses masked
+  (receivers.py). Staff, who sign in with their address, keep it in clear.
 """
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -20,8 +24,21 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 
 from meydan.accounts import drafts
+from meydan.accounts.models import Profile
 from meydan.accounts.providers import provider_label
 from meydan.accounts.redirects import is_same_site_path
+from meydan.core import sealing
+
+
+def address_of(sociallogin) -> tuple[str, bool]:
+    """(the address the provider gave, whether it verified it), or ("", False)."""
+    addresses = sorted(
+        (a for a in sociallogin.email_addresses if a.email),
+        key=lambda a: (not a.primary, not a.verified),
+    )
+    if addresses:
+        return addresses[0].email, bool(addresses[0].verified)
+    return (sociallogin.user.email or ""), False
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -47,8 +64,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             emails.add(sociallogin.user.email.lower())
         if not emails:
             return
-        taken = EmailAddress.objects.filter(email__in=emails).exists() or (
-            get_user_model().objects.filter(email__in=emails).exists()
+        hashes = {sealing.email_hash(email) for email in emails}
+        taken = (
+            Profile.objects.filter(email_hash__in=hashes).exists()
+            or EmailAddress.objects.filter(email__in=emails).exists()
+            or get_user_model().objects.filter(email__in=emails).exists()
         )
         if not taken:
             return
@@ -65,6 +85,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if not is_same_site_path(back):
             back = drafts.return_path(request)
         raise ImmediateHttpResponse(HttpResponseRedirect(back))
+
+    def save_user(self, request, sociallogin, form=None):
+        """A new reader: saved without allauth's copies of their address; it goes to
+        their Profile, hashed and sealed (receivers.remember_provider_and_refresh_profile)."""
+        sociallogin.meydan_address = address_of(sociallogin)
+        sociallogin.user.email = ""
+        sociallogin.email_addresses = []
+        return super().save_user(request, sociallogin, form)
 
     def on_authentication_error(
         self, request, provider, error=None, exception=None, extra_context=None

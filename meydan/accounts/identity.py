@@ -7,6 +7,7 @@ from django.urls import reverse
 from meydan.accounts.models import Profile
 from meydan.accounts.providers import provider_label_for_id
 from meydan.comments.avatars import avatar_key
+from meydan.core import sealing
 
 SESSION_PROVIDER_KEY = "meydan_signin_provider"
 
@@ -20,12 +21,15 @@ class Commenter:
     provider_id: str  # "" for a local (staff) account
     provider_name: str
     picture_key: str  # a stored Picture's key, or ""
+    # Their address as kept (core.sealing): this process may not be able to open it.
+    email_stored: sealing.Stored = sealing.Stored()
 
     @property
     def picture_url(self) -> str:
         if self.picture_key:
             return reverse("accounts:picture", args=[self.picture_key])
-        key = avatar_key(email=getattr(self.user, "email", ""), name=self.display_name)
+        hashed = self.email_stored.hash or sealing.email_hash(getattr(self.user, "email", ""))
+        key = avatar_key(email=hashed, name=self.display_name)
         return reverse("accounts:avatar", args=[key])
 
     def as_me(self) -> dict:
@@ -44,7 +48,9 @@ class Commenter:
 
         return Author(
             name=self.display_name,
-            email=self.user.email,
+            # Staff keep their address on their account; readers', on their Profile.
+            email=getattr(self.user, "email", "") or "",
+            stored_email=self.email_stored,
             user=self.user,
             provider=self.provider_id,
             picture=self.picture_key,
@@ -76,4 +82,5 @@ def commenter_for_user(user, *, provider_id: str) -> Commenter:
         provider_id=provider_id,
         provider_name=provider_name,
         picture_key=profile.picture.key if profile.picture_id else "",
+        email_stored=profile.email_stored,
     )

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from meydan.core import sealing
+
 
 class Picture(models.Model):
     """A profile picture copied from the provider, served from our own origin.
@@ -27,10 +29,20 @@ class Profile(models.Model):
     )
     display_name = models.CharField(_("display name"), max_length=100)
     picture = models.ForeignKey(Picture, on_delete=models.SET_NULL, null=True, blank=True)
+    # The address the provider gave, kept as every commenter's is (core.sealing): a
+    # keyed hash and a sealed copy, never in clear. allauth's own copies (the user's
+    # email, EmailAddress rows, the provider's profile) are not kept for readers.
+    email_hash = models.CharField(max_length=32, blank=True, db_index=True)
+    email_sealed = models.CharField(max_length=1000, blank=True)
+    email_verified = models.BooleanField(default=False)
     updated = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def email_stored(self) -> sealing.Stored:
+        return sealing.Stored(self.email_hash, self.email_sealed)
 
 
 class WidgetToken(models.Model):

@@ -1,16 +1,18 @@
 """How the accounts app reacts to allauth's signals."""
 
 from allauth.account.signals import user_logged_in
-from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.models import SocialAccount, SocialApp
 from django.contrib.auth.signals import user_logged_out
 from django.core.signals import setting_changed
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from meydan.accounts.adapters import address_of
 from meydan.accounts.identity import SESSION_PROVIDER_KEY
 from meydan.accounts.providers import forget_signin_options
 from meydan.accounts.services import profile_update_from_social
 from meydan.accounts.tokens import widget_tokens_revoke_for_user
+from meydan.core import sealing
 
 
 @receiver(user_logged_in)
@@ -20,7 +22,19 @@ def remember_provider_and_refresh_profile(sender, request, user, **kwargs):
         request.session.pop(SESSION_PROVIDER_KEY, None)
         return
     request.session[SESSION_PROVIDER_KEY] = sociallogin.account.provider
-    profile_update_from_social(user, sociallogin.account)
+    # A new reader's address was taken out of allauth's hands in the adapter's
+    # save_user; a returning one's is read from this sign-in.
+    address, verified = getattr(sociallogin, "meydan_address", None) or address_of(sociallogin)
+    if user.is_staff or user.is_superuser:
+        address, verified = "", False  # staff keep their address on their account
+    profile_update_from_social(user, sociallogin.account, address=address, verified=verified)
+
+
+@receiver(pre_save, sender=SocialAccount)
+def mask_addresses_in_provider_profile(sender, instance, **kwargs):
+    """allauth keeps what the provider said of the reader (extra_data): we keep it
+    with every address masked, so that no copy of a reader's address is in clear."""
+    instance.extra_data = sealing.without_addresses(instance.extra_data or {})
 
 
 @receiver(user_logged_out)

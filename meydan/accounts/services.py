@@ -7,16 +7,25 @@ from meydan.accounts.pictures import picture_fetch
 from meydan.accounts.providers import profile_from_social_account
 from meydan.accounts.tokens import widget_tokens_revoke_for_user
 from meydan.comments import services as comment_services
+from meydan.core import sealing
 
 
-def profile_update_from_social(user, social_account) -> Profile:
-    """Refresh the reader's display name and picture from the provider they used."""
+def profile_update_from_social(
+    user, social_account, *, address: str = "", verified: bool = False
+) -> Profile:
+    """Refresh the reader's display name and picture from the provider they used,
+    and their address (kept hashed and sealed, core.sealing) when it gave one."""
     data = profile_from_social_account(social_account)
     picture = picture_fetch(data.picture_url) if data.picture_url else None
-    profile, _ = Profile.objects.update_or_create(
-        user=user,
-        defaults={"display_name": data.name, **({"picture": picture} if picture else {})},
-    )
+    defaults = {"display_name": data.name, **({"picture": picture} if picture else {})}
+    if address:
+        stored = sealing.Stored.of(address)
+        defaults |= {
+            "email_hash": stored.hash,
+            "email_sealed": stored.sealed,
+            "email_verified": verified,
+        }
+    profile, _ = Profile.objects.update_or_create(user=user, defaults=defaults)
     return profile
 
 

@@ -22,6 +22,8 @@ in clear (the README says so); `meydan keys seal` seals such rows once a key is 
 
 import base64
 import functools
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -190,6 +192,46 @@ def shown_to_moderators(stored: str) -> str:
         if address:
             return address
     return mask_of(stored)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An address as Meydan keeps it: its keyed hash and its sealed copy. What a
+    process that cannot open addresses (a web worker) passes around."""
+
+    hash: str = ""
+    sealed: str = ""
+
+    @classmethod
+    def of(cls, address: str) -> "Stored":
+        return cls(email_hash(address), seal(address))
+
+    def __bool__(self) -> bool:
+        return bool(self.hash)
+
+    @property
+    def shown(self) -> str:
+        return mask_of(self.sealed)
+
+
+_ADDRESS = re.compile(r"[^\s<>\"',;:()\[\]]+@[^\s<>\"',;:()\[\]]+\.[^\s<>\"',;:()\[\]]+")
+
+
+def masked_in(text: str) -> str:
+    """`text` with every address in it masked ("<a•••@g•••.com> unknown")."""
+    return _ADDRESS.sub(lambda match: mask(match.group(0)), text)
+
+
+def without_addresses(data):
+    """A copy of JSON-like `data` with every address in its strings masked (a
+    provider's profile as allauth keeps it)."""
+    if isinstance(data, dict):
+        return {key: without_addresses(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [without_addresses(value) for value in data]
+    if isinstance(data, str) and "@" in data:
+        return masked_in(data)
+    return data
 
 
 def generate_pair() -> tuple[str, str]:

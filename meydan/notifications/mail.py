@@ -120,14 +120,6 @@ def _answer_of(error: Exception) -> tuple[int | None, str]:
     return None, f"{type(error).__name__}: {error}"
 
 
-_ADDRESS = re.compile(r"[^\s<>\"',;:]+@[^\s<>\"',;:]+")
-
-
-def _masked(answer: str) -> str:
-    """A mail server's answer with any address in it masked ("<a•••@g•••.com> unknown")."""
-    return _ADDRESS.sub(lambda match: sealing.mask(match.group(0)), answer)
-
-
 @task(queue_name="email")
 def deliver(delivery_id: int, message: dict | None = None, attempt: int = 1) -> str:
     """Send one queued message (the worker runs this). A temporary failure (4xx, the
@@ -173,7 +165,7 @@ def deliver(delivery_id: int, message: dict | None = None, attempt: int = 1) -> 
         email.send()
     except (smtplib.SMTPException, OSError) as error:
         code, words = _answer_of(error)
-        answer = _masked(f"{code} {words}" if code else words)
+        answer = sealing.masked_in(f"{code} {words}" if code else words)
         permanent = code is not None and 500 <= code < 600
         if permanent:
             if isinstance(error, smtplib.SMTPRecipientsRefused):

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from meydan.accounts.models import Profile
 from meydan.core import sealing
 from meydan.core.ratelimit import hit
 from meydan.notifications.mail import clean_address, clean_header_text, mail_enqueue
@@ -125,27 +126,38 @@ def mark_site_has_subscriptions(site_id: int) -> None:
     transaction.on_commit(lambda: cache.set(_flag_key(site_id), 1, FLAG_SECONDS))
 
 
-def _vouched_for(email: str, user) -> bool:
-    """The address is known to be the reader's: their sign-in provider verified it,
-    or they confirmed it before on this installation."""
+def _vouched_for(hashed: str, user) -> bool:
+    """The address (by its keyed hash) is known to be the reader's: their sign-in
+    provider verified it, or they confirmed it before on this installation."""
     if user is not None and getattr(user, "is_authenticated", False):
-        if EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
+        if Profile.objects.filter(user=user, email_hash=hashed, email_verified=True).exists():
             return True
-    hashed = sealing.email_hash(email)
+        if user.email and sealing.email_hash(user.email) == hashed:  # staff
+            if EmailAddress.objects.filter(user=user, verified=True).exists():
+                return True
     return Subscription.objects.filter(email_hash=hashed, confirmed__isnull=False).exists()
 
 
 def subscribe(
-    *, site, kinds, email: str, thread=None, user=None, language: str = ""
+    *,
+    site,
+    kinds,
+    email: str = "",
+    address: sealing.Stored | None = None,
+    thread=None,
+    user=None,
+    language: str = "",
 ) -> list[Subscription]:
-    """Subscribe `email` to each of `kinds` ("thread", "replies": on `thread`;
-    "posts": the site). Raises ValidationError for anything but one address. A
-    vouched-for address is confirmed at once; any other gets one confirmation
-    message for all of them (and at most one per address per
+    """Subscribe `email` (or a signed-in reader's `address` as kept, which this
+    process may not be able to open) to each of `kinds` ("thread", "replies": on
+    `thread`; "posts": the site). Raises ValidationError for anything but one
+    address. A vouched-for address is confirmed at once; any other gets one
+    confirmation message for all of them (and at most one per address per
     MEYDAN_RATELIMIT_CONFIRMATIONS window, so nobody can use Meydan to mail-bomb a
     stranger) and nothing else until it is confirmed. Subscribing again is harmless."""
-    email = clean_address(email).lower()
-    hashed, sealed = sealing.email_hash(email), sealing.seal(email)
+    if email or not address:
+        address = sealing.Stored.of(clean_address(email).lower())
+    hashed, sealed = address.hash, address.sealed
     if not kinds or not set(kinds) <= set(Subscription.Kind.values):
         raise ValidationError("Unknown kind of subscription.")
     owner = user if getattr(user, "is_authenticated", False) else None
@@ -169,7 +181,7 @@ def subscribe(
         pending = [s for s in subscriptions if s.confirmed is None]
         if not pending:
             return subscriptions
-        if _vouched_for(email, user):
+        if _vouched_for(hashed, user):
             now = timezone.now()
             Subscription.objects.filter(pk__in=[s.pk for s in pending]).update(confirmed=now)
             for subscription in pending:
@@ -182,17 +194,20 @@ def subscribe(
     return subscriptions
 
 
-def subscribe_from_form(*, site, thread, email: str, user, comments: str, posts: bool) -> None:
+def subscribe_from_form(
+    *, site, thread, email: str, user, comments: str, posts: bool, address=None
+) -> None:
     """The comment form's notification boxes (the HTML section and the API alike):
-    `comments` is "thread", "replies" or "" (not ticked). Nothing happens without an
-    address; a comment already posted is never undone because its address is not
-    one we can write to."""
+    `comments` is "thread", "replies" or "" (not ticked). `email` is what a guest
+    typed; a signed-in reader's `address` is the one kept on their profile. Nothing
+    happens without an address; a comment already posted is never undone because
+    its address is not one we can write to."""
     kinds = [kind for kind in (comments, "posts" if posts else "") if kind]
-    if not email or not kinds:
+    if not (email or address) or not kinds:
         return
     try:
         subscribe(
-            site=site, thread=thread, kinds=kinds, email=email, user=user,
+            site=site, thread=thread, kinds=kinds, email=email, address=address, user=user,
             language=translation.get_language() or "",
         )  # fmt: skip
     except ValidationError:

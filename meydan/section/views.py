@@ -237,6 +237,7 @@ def handle_post(request, *, site, key: str, url: str, title: str, render_page):
         site=site,
         thread=comment.thread,
         email=data.get("email") or getattr(commenter.user if commenter else None, "email", ""),
+        address=commenter.email_stored if commenter else None,
         user=commenter.user if commenter else None,
         comments=data.get("notify_scope") if data.get("notify_comments") else "",
         posts=data.get("notify_posts", False),

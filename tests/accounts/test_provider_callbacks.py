@@ -47,6 +47,8 @@ from django.urls import reverse
 from meydan import settings as meydan_settings
 from meydan.accounts.models import Picture, Profile
 from meydan.comments.models import Comment
+from meydan.core import sealing
+from meydan.core.sealing import email_hash
 from tests.sealed import address_of
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "providers"
@@ -427,12 +429,16 @@ def test_sign_in_from_the_comment_form_then_comment(client, article, provider_ap
     user = account.user
     assert Profile.objects.get(user=user).display_name == expected.name
 
-    emails = list(EmailAddress.objects.filter(user=user).values_list("email", "verified"))
+    # The address is kept on the Profile only, hashed and sealed; allauth keeps none.
+    assert not EmailAddress.objects.filter(user=user).exists() and user.email == ""
+    assert expected.email.lower() not in str(account.extra_data).lower() or not expected.email
+    profile = Profile.objects.get(user=user)
     if expected.email:
-        assert emails == [(expected.email, expected.email_verified)]
-        assert user.email == expected.email
+        assert profile.email_hash == email_hash(expected.email)
+        assert sealing.unseal(profile.email_sealed) == expected.email
+        assert profile.email_verified == expected.email_verified
     else:
-        assert emails == []
+        assert profile.email_hash == "" and profile.email_sealed == ""
 
     # The article greets the reader by name and provider; no guest fields, draft restored.
     page = client.get(ARTICLE_PATH).content.decode()
@@ -540,8 +546,9 @@ def test_google_userinfo_is_used_when_the_token_has_no_id_token(client, article,
     assert account.uid == userinfo["id"]
     assert Profile.objects.get(user=account.user).display_name == userinfo["name"]
     assert Profile.objects.get(user=account.user).picture is not None
-    address = EmailAddress.objects.get(user=account.user)
-    assert (address.email, address.verified) == (userinfo["email"], userinfo["verified_email"])
+    profile = Profile.objects.get(user=account.user)
+    assert sealing.unseal(profile.email_sealed) == userinfo["email"]
+    assert profile.email_verified == userinfo["verified_email"]
 
 
 def test_a_picture_that_is_not_an_image_is_not_stored(client, article, provider_api):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from meydan.comments.models import Comment
 from meydan.core.models import HashKey
 from meydan.core.privacy import ip_keys_forget
+from tests.accounts.test_provider_callbacks import provider_api, social_providers  # noqa: F401 - fixtures
 from tests.mail import mailbox, smtp_server  # noqa: F401 - fixtures
 from tests.moderation.conftest import make_user, mod_client, moderator  # noqa: F401 - fixtures
 

@@ -106,7 +106,9 @@ def test_a_seized_database_holds_no_commenter_address_in_clear(
     keys, mailbox, work_with_key, page_post, site, moderator, django_capture_on_commit_callbacks
 ):
     # A guest subscribes and confirms; another guest answers; the first is told.
-    first = page_post(name="Aynur", email="Aynur.Q@Example.org", notify_comments="on", notify_scope="replies")
+    first = page_post(
+        name="Aynur", email="Aynur.Q@Example.org", notify_comments="on", notify_scope="replies"
+    )
     work_with_key()
     [confirmation] = mailbox.to("aynur.q@example.org")  # subscriptions keep it lower-cased
     confirm = LINK.findall(confirmation.get_body(("plain",)).get_content())[0]
@@ -237,3 +239,35 @@ def test_a_stored_form_that_is_not_ours_cannot_be_opened(keys):
     with pytest.raises(sealing.CannotOpen):
         sealing.unseal("x@example.org")
     assert sealing.unseal_or_empty("s1|a•••@b•••.org|AAAA") == ""
+
+
+def test_a_signed_in_readers_address_is_kept_only_sealed(
+    keys, mailbox, work_with_key, page_post, client, article, provider_api,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    from allauth.socialaccount.models import SocialAccount
+
+    from meydan.accounts.models import Profile
+    from tests.accounts.test_provider_callbacks import load_fixture, sign_in
+
+    address = load_fixture("google", "id_token")["email"]
+    api = provider_api("google")
+    assert sign_in(client, api).status_code == 302 and api.problems == []
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            article.get_absolute_url(),
+            {"body": "Signed in, and subscribed.", "parent": "", "notify_comments": "on",
+             "notify_scope": "replies"},
+        )  # fmt: skip
+    assert response.status_code == 302
+    mine = Comment.objects.get(body="Signed in, and subscribed.")
+    # The provider verified the address: no confirmation needed.
+    assert Subscription.objects.get().confirmed is not None
+    page_post(name="Tural", email="tural@example.org", parent=str(mine.pk), body="Hello!")
+    work_with_key()
+    [told] = mailbox.to(address.lower())
+    assert "Tural replied to your comment" in told["Subject"]
+    profile = Profile.objects.get(user=mine.user)
+    assert mine.author_email_hash == profile.email_hash == sealing.email_hash(address)
+    assert SocialAccount.objects.get().extra_data  # allauth keeps the profile, masked
+    assert found_in_clear({address, "tural@example.org"}) == []

@@ -103,6 +103,7 @@ def comment_create(request, data: CommentCreateIn):
         site=site,
         thread=comment.thread,
         email=commenter.user.email if commenter is not None else data.email,
+        address=commenter.email_stored if commenter is not None else None,
         user=commenter.user if commenter is not None else None,
         comments=data.notify,
         posts=data.notify_posts,

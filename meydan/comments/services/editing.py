@@ -39,7 +39,7 @@ def comment_edit(
     comment.author_url = author.url
     if author_email is not None:
         comment.set_author_email(author.email)
-        comment.avatar_key = avatar_key(email=author.email, name=author.name)
+        comment.avatar_key = avatar_key(email=comment.author_email_hash, name=author.name)
     elif not comment.has_author_email:
         comment.avatar_key = avatar_key(name=author.name)
     if moderation_reason is not None:

@@ -38,6 +38,14 @@ class Author:
     user: object | None = None
     provider: str = ""  # the sign-in provider's id, for signed-in readers
     picture: str = ""  # a stored profile picture's key
+    # A signed-in reader's address as kept (core.sealing), used when `email` is empty.
+    stored_email: sealing.Stored | None = None
+
+    def address(self) -> sealing.Stored:
+        """The address to keep with the comment: hashed and sealed."""
+        if self.email:
+            return sealing.Stored.of(self.email)
+        return self.stored_email or sealing.Stored()
 
 
 ANONYMOUS_NAME = "Anonymous"
@@ -76,6 +84,7 @@ def validated(site: Site, author: Author, body: str, *, email_required: bool) ->
             user=author.user,
             provider=author.provider,
             picture=author.picture,
+            stored_email=author.stored_email,
         ),
         cleaned["body"],
     )
@@ -160,6 +169,7 @@ def comment_post(
             raise CommentRejected(verdict.message or None)
     status = _STATUS_FOR[verdict.decision] if verdict else Comment.Status.APPROVED
     body_html = render_markdown(body)
+    address = author.address()
 
     with transaction.atomic():
         thread.is_open, thread.last_seq = _locked_thread_state(thread)
@@ -185,10 +195,12 @@ def comment_post(
             depth=parent.depth + 1 if parent else 0,
             user=author.user,
             author_name=author.name,
-            author_email_hash=sealing.email_hash(author.email),
-            author_email_sealed=sealing.seal(author.email),
+            author_email_hash=address.hash,
+            author_email_sealed=address.sealed,
             author_url=author.url,
-            avatar_key=avatar_key(email=author.email, name=author.name),
+            # From the address's keyed hash, so a guest's and a signed-in reader's
+            # identicons are computed alike, from what every process can read.
+            avatar_key=avatar_key(email=address.hash, name=author.name),
             author_provider=author.provider,
             author_picture=author.picture,
             body=body,
