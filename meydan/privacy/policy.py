@@ -169,7 +169,9 @@ def privacy_policy(request) -> PrivacyPolicy:
         cookies=_cookies(bool(providers)),
         recipients=_recipients(akismet, providers),
         email=email,
-        ip=IpFacts(stored="keyed hash (HMAC-SHA256)", key_rotation_days=_ip_key_days()),
+        ip=IpFacts(
+            stored="keyed hash (HMAC-SHA256)", key_rotation_days=settings.MEYDAN_IP_KEY_DAYS
+        ),
         spam=SpamFacts(
             local_filter=_local_filter(checks),
             akismet=akismet,
@@ -183,10 +185,6 @@ def privacy_policy(request) -> PrivacyPolicy:
         notifications=notifications,
         operator_text_html=operator_text_html(),
     )
-
-
-def _ip_key_days() -> int:
-    return getattr(settings, "MEYDAN_IP_KEY_DAYS", 30)  # the setting's default
 
 
 def _local_filter(checks) -> bool:
@@ -286,7 +284,7 @@ def _kept(sites, email: EmailFacts, providers, notifications, *, local_filter) -
                 "%(days)s. Once an old key is deleted, its hashes can never again be linked "
                 "to an address."
             )
-            % {"days": _days(_ip_key_days())},
+            % {"days": _days(settings.MEYDAN_IP_KEY_DAYS)},
             ip_how_long,
             _(
                 "The site's moderators see the start of the hash, so that they can tell that "
