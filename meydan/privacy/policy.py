@@ -231,7 +231,14 @@ def _per_site(sites: list[SitePolicy], value, describe) -> str:
 def _kept(sites, email: EmailFacts, providers, notifications, *, local_filter) -> list[Kept]:
     sites = sites or [_site(Site(name="", domain=""))]  # the defaults, before any site
     masked = sealing.mask("aynur@example.org")
-    if email.stored == "sealed":
+    if email.stored == "sealed" and email.moderators_see == "whole":
+        email_how = _(
+            "Sealed: encrypted to a key that the mail worker holds and, on this "
+            "installation, the moderators' workspace too; the database alone cannot read "
+            "it. And a keyed hash, to recognise it again (bans, your earlier comments, your "
+            "subscriptions)."
+        )
+    elif email.stored == "sealed":
         email_how = _(
             "Sealed: encrypted to a key that only the mail worker holds, so neither the web "
             "server nor the database can read it; and a keyed hash, to recognise it again "
@@ -245,9 +252,9 @@ def _kept(sites, email: EmailFacts, providers, notifications, *, local_filter) -
     if email.moderators_see == "whole":
         email_who = _("Never published. The site's moderators see it whole.")
     else:
-        email_who = _("Never published. The site's moderators see only %(mask)s.") % {
-            "mask": masked
-        }
+        email_who = _(
+            "Never published. The site's moderators see only its first letters, like %(mask)s."
+        ) % {"mask": masked}
     email_how_long = _per_site(
         sites,
         lambda s: s.email_days,
