@@ -216,6 +216,10 @@ elif _TASKS_URL:
 else:
     _TASKS_BACKEND = "django_tasks_db.DatabaseBackend"
 TASKS = {"default": {"BACKEND": _TASKS_BACKEND, "QUEUES": MEYDAN_TASK_QUEUES}}
+# Tasks that run on a schedule: each schedules its own next run, and `meydan worker`
+# queues one at start when none is waiting (core.periodic). The daily purge of what
+# Meydan no longer needs to keep (meydan.privacy.purge).
+MEYDAN_PERIODIC_TASKS = ["meydan.privacy.tasks.purge_daily"]
 
 if _CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
@@ -384,6 +388,9 @@ MEYDAN_TRUSTED_PROXIES = env_int("MEYDAN_TRUSTED_PROXIES", 0)
 # The keys behind stored IP hashes rotate this often (core.privacy); `meydan purge`
 # deletes an old key once nothing needs it (docs/retention.md).
 MEYDAN_IP_KEY_DAYS = env_int("MEYDAN_IP_KEY_DAYS", 30, minimum=1)
+# The purge deletes mail deliveries and finished background-task results (which hold
+# their tasks' arguments) this many days after they finished.
+MEYDAN_DELIVERY_DAYS = env_int("MEYDAN_DELIVERY_DAYS", 30, minimum=1)
 MEYDAN_COMMENT_MAX_LENGTH = env_int("MEYDAN_COMMENT_MAX_LENGTH", 10_000, minimum=1)
 MEYDAN_MAX_DEPTH = env_int("MEYDAN_MAX_DEPTH", 5, minimum=1)
 MEYDAN_PAGE_SIZE = env_int("MEYDAN_PAGE_SIZE", 50, minimum=1)

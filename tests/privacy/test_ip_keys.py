@@ -1,6 +1,7 @@
 """The keys behind stored IP hashes (core.privacy): a hash names its key, keys rotate,
-bans made before a rotation keep matching until they expire, and hashes stored before
-keys rotated (the legacy key) keep matching the bans made of them."""
+bans made before a rotation keep matching until they expire, the purge deletes a key
+nothing needs, and hashes stored before keys rotated (the legacy key) keep matching
+the bans made of them."""
 
 import importlib
 from datetime import timedelta
@@ -20,6 +21,7 @@ from meydan.core.models import LEGACY_KEY, HashKey
 from meydan.core.privacy import ip_hash, ip_hashes, ip_key_named, ip_keys_forget, legacy_ip_hash
 from meydan.moderation import services as moderation
 from meydan.moderation.models import Ban
+from meydan.privacy.purge import purge
 from meydan.sites.models import Site
 
 pytestmark = pytest.mark.django_db
@@ -246,6 +248,55 @@ def test_without_a_shared_cache_older_keys_cost_one_ban_lookup(site, thread, rot
     assert sum('"moderation_ban"' in sql for sql in after) == 2
 
 
+# --- The purge of keys ------------------------------------------------------------------
+
+
+def test_an_expired_bans_key_is_purged(site, post, rotate, settings):
+    comment = post("Banned.", ip=IP)
+    ban = ban_ip(site, comment.ip_hash, days=1)
+    old_key = ip_key_named(comment.ip_hash)
+    rotate(days=settings.MEYDAN_IP_KEY_DAYS + site.ip_hash_days + 1)
+    current = ip_hash(IP)
+    assert purge()["ip_keys"] == 0  # the ban still names it
+    assert HashKey.objects.filter(id=old_key).exists()
+    later = timezone.now() + timedelta(days=2)
+    counts = purge(now=later)
+    assert (counts["bans"], counts["ip_keys"]) == (1, 1)
+    assert not Ban.objects.filter(pk=ban.pk).exists()
+    assert not HashKey.objects.filter(id=old_key).exists()
+    assert ip_hashes(IP) == [current]  # never again linked to the old hash
+    assert purge(now=later)["ip_keys"] == 0
+
+
+def test_a_permanent_ip_ban_keeps_its_key(site, post, rotate, settings):
+    comment = post("Banned for good.", ip=IP)
+    ban_ip(site, comment.ip_hash, days=None)
+    rotate(days=settings.MEYDAN_IP_KEY_DAYS + site.ip_hash_days + 400)
+    ip_hash(IP)
+    assert purge()["ip_keys"] == 0
+    with pytest.raises(CommentRejected):
+        post("Still banned.", ip=IP, email="b@example.org")
+
+
+def test_a_key_is_kept_for_the_period_plus_the_longest_retention(site, rotate, settings):
+    Site.objects.create(name="B", slug="b", domain="b.example.org", ip_hash_days=90)
+    old = ip_key_named(ip_hash(IP))
+    rotate(days=settings.MEYDAN_IP_KEY_DAYS + 89)
+    ip_hash(IP)  # a newer key
+    assert purge()["ip_keys"] == 0
+    rotate(days=2)
+    assert purge()["ip_keys"] == 1
+    assert not HashKey.objects.filter(id=old).exists()
+
+
+def test_the_newest_key_is_kept_however_old(site, rotate):
+    newest = ip_key_named(ip_hash(IP))
+    rotate(days=1000)
+    assert purge()["ip_keys"] == 0
+    assert HashKey.objects.filter(id=newest).exists()
+    assert ip_key_named(ip_hash(IP)) == newest + 1  # ids never repeat
+
+
 # --- The legacy key -----------------------------------------------------------------
 
 
@@ -259,6 +310,19 @@ def test_a_legacy_hash_ban_still_matches(site, post):
         post("After the upgrade.", ip=IP)
     assert post("From elsewhere.", ip=OTHER, email="else@example.org").status == S.APPROVED
     assert "." in Comment.objects.get().ip_hash  # new hashes are made under a rotating key
+
+
+def test_the_legacy_key_goes_once_nothing_needs_it(site, settings):
+    upgraded = settings.MEYDAN_IP_KEY_DAYS + site.ip_hash_days + 1
+    legacy_key(days_ago=upgraded)
+    Ban.objects.create(
+        site=site, kind="ip", value=legacy_ip_hash(IP), expires=timezone.now() + timedelta(1)
+    )
+    assert purge()["ip_keys"] == 0  # an unexpired legacy ban keeps it
+    counts = purge(now=timezone.now() + timedelta(days=2))
+    assert (counts["bans"], counts["ip_keys"]) == (1, 1)
+    assert not HashKey.objects.filter(id=LEGACY_KEY).exists()
+    assert legacy_ip_hash(IP) not in ip_hashes(IP)
 
 
 def test_a_new_database_has_no_legacy_key():

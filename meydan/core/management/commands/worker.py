@@ -7,10 +7,16 @@ task runs once. Stop it with SIGTERM or Ctrl-C: it finishes the task at hand.
 The queue is the database by default (django-tasks-db's worker); with
 MEYDAN_TASKS_URL=redis://… it is Redis, run by an RQ worker with its scheduler, so
 that tasks due later (retries, digests) run when they are due.
+
+At start (not with --batch) it makes sure each periodic task (MEYDAN_PERIODIC_TASKS:
+the daily purge) has one run waiting, never two (core.periodic). With --batch, from
+cron, run `meydan purge` daily as well (docs/retention.md).
 """
 
 from django.conf import settings
 from django.core.management import BaseCommand, call_command
+
+from meydan.core import periodic
 
 
 class Command(BaseCommand):
@@ -23,6 +29,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *, batch, interval, verbosity, **options):
+        if not batch:
+            periodic.ensure_all_scheduled()
         backend = settings.TASKS["default"]["BACKEND"]
         if backend == "django_tasks_rq.RQBackend":
             call_command(
