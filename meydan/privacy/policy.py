@@ -159,7 +159,7 @@ def privacy_policy(request) -> PrivacyPolicy:
         double_opt_in=True,
         confirm_link_days=CONFIRM_DAYS,
         unconfirmed_deleted_after_days=CONFIRM_DAYS,
-        deliveries_kept_days=getattr(settings, "MEYDAN_DELIVERY_DAYS", 30),
+        deliveries_kept_days=settings.MEYDAN_DELIVERY_DAYS,
     )
     return PrivacyPolicy(
         third_party_requests_from_browsers=[],
@@ -340,7 +340,10 @@ def _kept(sites, email: EmailFacts, providers, notifications, *, local_filter) -
         )
     if providers:
         tokens = (
-            _("No password.")
+            _(
+                "No password, but the access token your provider gave, which lets this server "
+                "use your account there as far as you allowed."
+            )
             if getattr(settings, "SOCIALACCOUNT_STORE_TOKENS", False)
             else _("No password, and no access to your account there.")
         )
@@ -348,8 +351,9 @@ def _kept(sites, email: EmailFacts, providers, notifications, *, local_filter) -
             Kept(
                 _("Your account, if you sign in"),
                 _(
-                    "What your provider (%(providers)s) sends: your name, email address and "
-                    "picture, its id for you and the rest of your public profile. %(tokens)s"
+                    "What your provider (%(providers)s) sends: your name and picture, its id "
+                    "for you and the rest of your public profile, with any email address in it "
+                    "masked; your email address itself is kept as above. %(tokens)s"
                 )
                 % {"providers": ", ".join(providers), "tokens": tokens},
                 _("until you delete your account (at /account/)"),

@@ -192,6 +192,7 @@ def test_sign_in_providers_and_what_is_kept_from_them(client, site, settings):
     }
     text = page(client)
     assert "What your provider (Google, Facebook) sends" in text
+    assert "with any email address in it masked" in text
     assert "no access to your account there" in text
     assert f"<code>{policy.EMBED_SIGNIN_COOKIE}</code>" in text
     assert any(r["name"] == "Google, Facebook" for r in data["recipients"])
