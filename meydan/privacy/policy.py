@@ -57,7 +57,7 @@ class SitePolicy:
     name: str
     domain: str
     ip_hash_days: int
-    email_days: int | None  # None: kept as long as the comment
+    email_days: int | None  # None: kept as long as the comment (what the purge applies)
     holds: str  # "all": a moderator approves every comment; "first": first comments; "none"
     edit_window_minutes: int
 
@@ -210,10 +210,19 @@ def _site(site: Site) -> SitePolicy:
         name=site.name,
         domain=site.domain,
         ip_hash_days=site.ip_hash_days,
-        email_days=site.email_days,
+        email_days=site.email_days if _purge_applies_email_days() else None,
         holds=holds,
         edit_window_minutes=site.edit_window_minutes,
     )
+
+
+def _purge_applies_email_days() -> bool:
+    """Whether the purge removes the addresses of published comments after their site's
+    email_days (its "emails" step). Until it does, the page promises nothing of the
+    setting: an address is kept as long as its comment."""
+    from meydan.privacy.purge import REMOVED
+
+    return "emails" in REMOVED
 
 
 def _days(days: int) -> str:
@@ -385,6 +394,15 @@ def _kept(sites, email: EmailFacts, providers, notifications, *, local_filter) -
             _("Messages we sent you"),
             _("To whom, the subject, when, and what the mail server answered."),
             _("%(days)s after it was sent") % {"days": _days(notifications.deliveries_kept_days)},
+            _("The administrators of this installation."),
+        ),
+        Kept(
+            _("An address that refuses our mail"),
+            _(
+                "When a mail server refuses an address for good: its keyed hash, its first "
+                "letters and the server's answer, so that nothing is sent to it again."
+            ),
+            _("until an administrator removes it"),
             _("The administrators of this installation."),
         ),
     ]

@@ -65,12 +65,21 @@ def test_the_footer_of_readers_pages_links_to_it(client, article):
     assert 'href="/privacy/"' in client.get(article.get_absolute_url()).content.decode()
 
 
-def test_a_sites_retention_shows_at_once(client, site):
+@pytest.fixture
+def purge_applies_email_days(monkeypatch):
+    """As once the purge has its step for Site.email_days ("emails")."""
+    from meydan.privacy import purge
+
+    monkeypatch.setitem(purge.REMOVED, "emails", "emails of published comments")
+
+
+def test_a_sites_retention_shows_at_once(client, site, purge_applies_email_days):
     site.ip_hash_days, site.email_days, site.hold_all = 7, 180, True
     site_update(site, channel="admin")
     text = page(client)
-    assert "7 days" in text
+    assert "7 days after the comment" in text
     assert "180 days, then only its keyed hash" in text
+    assert "180 days after a comment is published; then only the keyed hash" in text
     assert "A moderator reads every comment first." in text
     (only,) = facts(client)["sites"]
     assert only == {
@@ -81,6 +90,16 @@ def test_a_sites_retention_shows_at_once(client, site):
         "holds": "all",
         "edit_window_minutes": site.edit_window_minutes,
     }
+
+
+def test_email_days_are_promised_only_where_the_purge_applies_them(client, site, monkeypatch):
+    from meydan.privacy import purge
+
+    monkeypatch.delitem(purge.REMOVED, "emails", raising=False)  # a purge without the step
+    site.email_days = 180
+    site_update(site, channel="admin")
+    assert "180 days" not in page(client)
+    assert facts(client)["sites"][0]["email_days"] is None
 
 
 def test_sites_that_differ_are_told_apart(client, site, settings):
