@@ -475,6 +475,10 @@ MEYDAN_RATELIMIT_PREVIEWS = env_rate("MEYDAN_RATELIMIT_PREVIEWS", "60/m")
 MEYDAN_RATELIMIT_SIGNIN_CLAIMS = env_rate("MEYDAN_RATELIMIT_SIGNIN_CLAIMS", "120/m")
 # Subscription confirmations per address: one a day, so no stranger's inbox can be flooded.
 MEYDAN_RATELIMIT_CONFIRMATIONS = env_rate("MEYDAN_RATELIMIT_CONFIRMATIONS", "1/d")
+# "Manage my comments" links: per address (beyond it nothing is sent, and the page
+# says the same) and per client (beyond it the page asks them to wait).
+MEYDAN_RATELIMIT_MANAGE_LINKS = env_rate("MEYDAN_RATELIMIT_MANAGE_LINKS", "3/h")
+MEYDAN_RATELIMIT_MANAGE_CLIENT = env_rate("MEYDAN_RATELIMIT_MANAGE_CLIENT", "10/h")
 # Messages the worker sends at most, for the whole installation (N/s, N/m, N/h or off);
 # beyond it the backlog waits and is drained in order.
 MEYDAN_MAIL_RATE = env_rate("MEYDAN_MAIL_RATE", "120/m")

@@ -231,3 +231,28 @@ def payload_set(key: str, value: bytes) -> None:
     if not _local_only(backend):
         backend.set(key, value, PAYLOAD_SECONDS)
     local_payloads.put(key, value)
+
+
+def thread_payloads_forget(site_id: int, thread_id: int, *, versions: int = 50, pages: int = 20):
+    """Drop a thread's cached pages (after an erase: its text must not linger in a
+    cache). New versions are never served stale anyway; this removes the copies:
+    from this process's store (every version) and from the shared cache (the last
+    `versions` versions, `pages` pages each: older entries have expired). Other
+    processes' local stores never serve them and let them expire (PAYLOAD_SECONDS)."""
+    from meydan.comments.models import Thread
+
+    prefix = f"meydan:api-thread:{site_id}:{thread_id}:"
+    with local_payloads.lock:
+        for key in [key for key in local_payloads.items if key.startswith(prefix)]:
+            local_payloads.size -= len(local_payloads.items.pop(key)[1])
+    backend = _backend()
+    if isinstance(backend, DummyCache) or _local_only(backend):
+        return
+    current = Thread.objects.filter(pk=thread_id).values_list("version", flat=True).first() or 0
+    keys = [
+        payload_key(site_id, thread_id, version, page, order)
+        for version in range(max(0, current - versions), current + 1)
+        for page in range(1, pages + 1)
+        for order in ("oldest", "newest")
+    ]
+    backend.delete_many(keys)

@@ -9,7 +9,7 @@ raised into the writer (`send_robust`): the change is already stored.
 Every event carries, besides what it names:
 
     channel  which front door made the change: one of Channel (form, api,
-             moderation, admin, import, command)
+             moderation, admin, import, command, self-service)
     actor    the signed-in user who made it, or None (a guest, a reader's report,
              the system)
 

@@ -65,6 +65,11 @@ def _links(subscription: Subscription) -> tuple[str, str]:
     return absolute(unsubscribe), absolute(manage)
 
 
+def _manage_comments(site) -> str:
+    """ "Manage my comments" (meydan.privacy): the page that mails a fresh link."""
+    return absolute(f"{reverse('privacy:manage')}?site={site.slug}")
+
+
 def _host() -> str:
     host = settings.MEYDAN_PUBLIC_URL.split("://", 1)[-1].split("/", 1)[0] or "meydan"
     return host.split(":", 1)[0]
@@ -173,7 +178,8 @@ def _send_digest(subscription: Subscription, comments: list[Comment]) -> None:
             {"comment": c, "link": absolute(reverse("comment-permalink", args=[c.pk]))}
             for c in comments
         ]
-        context = {"title": title, "items": items, "unsubscribe": unsubscribe, "manage": manage}
+        context = {"title": title, "items": items, "unsubscribe": unsubscribe, "manage": manage,
+                   "manage_comments": _manage_comments(thread.site)}  # fmt: skip
         mail_enqueue(
             to=subscription.email_sealed,
             to_hash=subscription.email_hash,
@@ -213,6 +219,7 @@ def _send(comment: Comment, subscription: Subscription, *, is_reply: bool) -> No
             "link": link,
             "unsubscribe": unsubscribe,
             "manage": manage,
+            "manage_comments": _manage_comments(thread.site),
             "subscription": subscription,
         }
         site_name = clean_header_text(thread.site.name, limit=60)
@@ -364,7 +371,8 @@ def notify_post(site_id: int, url: str, title: str, summary: str) -> int:
         with translation.override(subscription.language or None):
             clean_title = clean_header_text(title, limit=100)
             context = {"site": site, "title": clean_title, "summary": summary, "url": url,
-                       "unsubscribe": unsubscribe, "manage": manage}  # fmt: skip
+                       "unsubscribe": unsubscribe, "manage": manage,
+                       "manage_comments": _manage_comments(site)}  # fmt: skip
             mail_enqueue(
                 to=subscription.email_sealed,
                 to_hash=subscription.email_hash,

@@ -27,6 +27,7 @@ class Channel(enum.StrEnum):
     ADMIN = "admin"  # the Django admin
     IMPORT = "import"  # importers of other systems' comments
     COMMAND = "command"  # management commands (demo seeder, maintenance)
+    SELF_SERVICE = "self-service"  # a reader managing their own data (meydan.privacy)
 
 
 site_changed = Signal()

@@ -80,7 +80,7 @@ def test_the_list_is_closed_and_documented():
     for name in NAMES.values():
         assert f"\n{name}(" in events.__doc__, name
     assert {c.value for c in events.Channel} == {
-        "form", "api", "moderation", "admin", "import", "command",
+        "form", "api", "moderation", "admin", "import", "command", "self-service",
     }  # fmt: skip
 
 

@@ -10,7 +10,13 @@ from meydan.core.models import HashKey
 from meydan.core.privacy import ip_keys_forget
 from tests.accounts.test_provider_callbacks import provider_api, social_providers  # noqa: F401 - fixtures
 from tests.mail import mailbox, smtp_server  # noqa: F401 - fixtures
-from tests.moderation.conftest import make_user, mod_client, moderator  # noqa: F401 - fixtures
+from tests.moderation.conftest import (  # noqa: F401 - fixtures
+    make_user,
+    mod_client,
+    moderator,
+    site_b,
+    thread_b,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.db.models import F
 
-from meydan.comments import erasure
+from meydan.comments import caching, erasure
 from meydan.comments.avatars import avatar_key
 from meydan.comments.events import Channel, announce, comment_erased, comment_status_changed
 from meydan.comments.models import Comment
@@ -125,6 +125,8 @@ def comment_erase(
         if not row_kept:
             Comment.objects.filter(pk=locked.pk).delete()
         thread_bump(thread)
+        site_id, thread_id = thread.site_id, thread.pk
+        transaction.on_commit(lambda: caching.thread_payloads_forget(site_id, thread_id))
         announce(
             comment_erased,
             Comment,

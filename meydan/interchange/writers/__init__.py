@@ -7,6 +7,8 @@ they were posted, read from the database a chunk at a time."""
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from django.db.models import Q
+
 from meydan.comments.models import Comment, Thread
 from meydan.core import sealing
 from meydan.core.privacy import keyed_hash
@@ -15,15 +17,21 @@ from meydan.interchange.models import ImportedComment
 FORMATS = ("meydan", "wxr", "disqus")
 
 
-def threads_of(site, thread_key: str | None = None) -> Iterator[Thread]:
+def threads_of(site, thread_key: str | None = None, only: Q | None = None) -> Iterator[Thread]:
+    """The site's threads (or one), or only those with a comment matching `only`."""
     threads = Thread.objects.filter(site=site).order_by("key")
     if thread_key is not None:
         threads = threads.filter(key=thread_key)
+    if only is not None:
+        threads = threads.filter(pk__in=Comment.objects.filter(only).values("thread_id"))
     yield from threads.iterator(chunk_size=500)
 
 
-def comments_of(thread: Thread) -> Iterator[Comment]:
-    yield from Comment.objects.filter(thread=thread).order_by("seq").iterator(chunk_size=2000)
+def comments_of(thread: Thread, only: Q | None = None) -> Iterator[Comment]:
+    comments = Comment.objects.filter(thread=thread)
+    if only is not None:
+        comments = comments.filter(only)
+    yield from comments.order_by("seq").iterator(chunk_size=2000)
 
 
 def utc(moment: datetime | None) -> str | None:

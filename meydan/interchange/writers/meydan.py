@@ -12,7 +12,11 @@ def _dump(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-def write(site, out, *, thread_key=None) -> int:
+def write(site, out, *, thread_key=None, only=None, email=None, extra=None) -> int:
+    """The site's comments (or one thread's, or `only` those matching a Q: one
+    reader's download) as Meydan's JSON. `email` is written as every comment's
+    author address (a reader's own download: they are all theirs); `extra` adds
+    top-level members after "threads" (a reader's subscriptions)."""
     count = 0
     me = instance()
     out.write(
@@ -26,7 +30,7 @@ def write(site, out, *, thread_key=None) -> int:
         ).encode()
     )
     first_thread = True
-    for thread in threads_of(site, thread_key):
+    for thread in threads_of(site, thread_key, only):
         ids = stable_ids(thread)
         head = {
             "key": thread.key,
@@ -38,7 +42,7 @@ def write(site, out, *, thread_key=None) -> int:
         out.write(b', "comments": [')
         first_thread = False
         first = True
-        for comment in comments_of(thread):
+        for comment in comments_of(thread, only):
 
             def stable(pk, ids=ids):
                 return ids.get(pk) or f"{me}-{pk}"
@@ -52,7 +56,7 @@ def write(site, out, *, thread_key=None) -> int:
                 "status": comment.status,
                 "author": {
                     "name": comment.author_name,
-                    "email": email_of(comment),
+                    "email": email_of(comment) if email is None else email,
                     "website": comment.author_url,
                     "provider": comment.author_provider,
                 },
@@ -63,5 +67,8 @@ def write(site, out, *, thread_key=None) -> int:
             first = False
             count += 1
         out.write(b"\n    ]}" if not first else b"]}")
-    out.write(b"\n  ]\n}\n" if not first_thread else b"]\n}\n")
+    out.write(b"\n  ]" if not first_thread else b"]")
+    for name, value in (extra or {}).items():
+        out.write(f",\n  {_dump(name)}: {_dump(value)}".encode())
+    out.write(b"\n}\n")
     return count
