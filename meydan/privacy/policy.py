@@ -210,19 +210,10 @@ def _site(site: Site) -> SitePolicy:
         name=site.name,
         domain=site.domain,
         ip_hash_days=site.ip_hash_days,
-        email_days=site.email_days if _purge_applies_email_days() else None,
+        email_days=site.email_days,  # applied by the purge's "emails" step
         holds=holds,
         edit_window_minutes=site.edit_window_minutes,
     )
-
-
-def _purge_applies_email_days() -> bool:
-    """Whether the purge removes the addresses of published comments after their site's
-    email_days (its "emails" step). Until it does, the page promises nothing of the
-    setting: an address is kept as long as its comment."""
-    from meydan.privacy.purge import REMOVED
-
-    return "emails" in REMOVED
 
 
 def _days(days: int) -> str:

@@ -22,12 +22,14 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from meydan.accounts.models import WidgetToken
+from meydan.comments import services as comment_services
 from meydan.comments.models import Comment
 from meydan.core.models import HashKey
 from meydan.core.privacy import ip_key_named, ip_keys_forget
 from meydan.moderation.models import Ban
 from meydan.notifications.models import Delivery, Subscription
 from meydan.notifications.services import CONFIRM_DAYS
+from meydan.privacy.models import ManageLink
 from meydan.sites.models import Site
 
 logger = logging.getLogger("meydan.privacy")
@@ -35,6 +37,9 @@ logger = logging.getLogger("meydan.privacy")
 # What each count is, in the order the purge removes them (`meydan purge` prints these).
 REMOVED = {
     "ip_hashes": "IP hashes of comments older than their site's ip_hash_days",
+    "emails": "addresses of published comments older than their site's email_days "
+    "(the keyed hash stays)",
+    "manage_links": '"manage my comments" links past their hour',
     "subscriptions": f"subscriptions never confirmed within {CONFIRM_DAYS} days",
     "widget_tokens": "expired widget sign-in tokens",
     "sessions": "expired sessions",
@@ -51,9 +56,8 @@ def purge(*, now: datetime | None = None, dry_run: bool = False) -> dict[str, in
     now = now or timezone.now()
     counts = {"ip_hashes": _comment_ip_hashes(now, dry_run)}
 
-    # --- Emails of published comments past email_days -------------------------------
-    # (Site.email_days: the address on a published comment is replaced by a keyed hash.)
-    # To come: a call into comments.services, the one writer of comments.
+    counts["emails"] = _comment_addresses(now, dry_run)
+    counts["manage_links"] = _delete(ManageLink.objects.filter(expires__lte=now), dry_run)
 
     counts["subscriptions"] = _delete(
         Subscription.objects.filter(
@@ -102,6 +106,20 @@ def _comment_ip_hashes(now: datetime, dry_run: bool) -> int:
             thread__site_id=site_id, created__lt=now - timedelta(days=days)
         ).exclude(ip_hash="")
         removed += old.count() if dry_run else old.update(ip_hash="")
+    return removed
+
+
+def _comment_addresses(now: datetime, dry_run: bool) -> int:
+    """Site.email_days: a published comment's address is replaced by its keyed hash
+    (comments.services: the sealed copy goes; bans, first comments and history still
+    match the hash; nobody can be written to at it any more)."""
+    removed = 0
+    for site in Site.objects.exclude(email_days=None):
+        before = now - timedelta(days=site.email_days)
+        if dry_run:
+            removed += comment_services.comments_with_addresses(site, before=before).count()
+        else:
+            removed += comment_services.comments_forget_addresses(site, before=before)
     return removed
 
 

@@ -65,15 +65,7 @@ def test_the_footer_of_readers_pages_links_to_it(client, article):
     assert 'href="/privacy/"' in client.get(article.get_absolute_url()).content.decode()
 
 
-@pytest.fixture
-def purge_applies_email_days(monkeypatch):
-    """As once the purge has its step for Site.email_days ("emails")."""
-    from meydan.privacy import purge
-
-    monkeypatch.setitem(purge.REMOVED, "emails", "emails of published comments")
-
-
-def test_a_sites_retention_shows_at_once(client, site, purge_applies_email_days):
+def test_a_sites_retention_shows_at_once(client, site):
     site.ip_hash_days, site.email_days, site.hold_all = 7, 180, True
     site_update(site, channel="admin")
     text = page(client)
@@ -92,14 +84,10 @@ def test_a_sites_retention_shows_at_once(client, site, purge_applies_email_days)
     }
 
 
-def test_email_days_are_promised_only_where_the_purge_applies_them(client, site, monkeypatch):
-    from meydan.privacy import purge
+def test_the_purge_applies_what_the_page_promises_of_email_days():
+    from meydan.privacy.purge import REMOVED
 
-    monkeypatch.delitem(purge.REMOVED, "emails", raising=False)  # a purge without the step
-    site.email_days = 180
-    site_update(site, channel="admin")
-    assert "180 days" not in page(client)
-    assert facts(client)["sites"][0]["email_days"] is None
+    assert "email_days" in REMOVED["emails"]  # tests/privacy/test_purge_emails.py
 
 
 def test_sites_that_differ_are_told_apart(client, site, settings):

@@ -29,7 +29,9 @@ from meydan.comments.services.removal import (
     comment_set_status,
     comment_withdraw,
     comments_anonymise_for_user,
+    comments_forget_addresses,
     comments_remove_for_user,
+    comments_with_addresses,
 )
 from meydan.comments.services.threads import (
     thread_bump,
@@ -58,7 +60,9 @@ __all__ = [
     "comments_import",
     "comments_unimport",
     "comments_anonymise_for_user",
+    "comments_forget_addresses",
     "comments_remove_for_user",
+    "comments_with_addresses",
     "threads_for_import",
     "thread_bump",
     "thread_delete_if_empty",

@@ -173,3 +173,19 @@ def comment_withdraw(comment: Comment, *, channel: Channel | str, actor=None) ->
     place under a placeholder and the author's link answers "gone".
     """
     return comment_erase(comment, reason="deleted by its author", channel=channel, actor=actor)
+
+
+def comments_with_addresses(site, *, before):
+    """Published comments on `site` posted before `before` that still keep their
+    author's address (sealed)."""
+    return Comment.objects.filter(thread__site=site, status=S.APPROVED, created__lt=before).exclude(
+        author_email_sealed=""
+    )
+
+
+def comments_forget_addresses(site, *, before) -> int:
+    """Retention (Site.email_days): the address of each published comment posted
+    before `before` is replaced by its keyed hash alone (the sealed copy goes). The
+    hash still serves bans, first comments, duplicates and history. Nothing shown
+    changes, so no thread version moves and no event is sent. Returns how many."""
+    return comments_with_addresses(site, before=before).update(author_email_sealed="")
