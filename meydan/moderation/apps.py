@@ -7,7 +7,7 @@ class ModerationConfig(AppConfig):
     label = "moderation"
 
     def ready(self) -> None:
-        from meydan.comments import erasure
+        from meydan.comments import erasure, events
         from meydan.moderation import system_checks  # noqa: F401 - registers them
         from meydan.moderation.bans import ban_deleted, ban_saved
         from meydan.moderation.erasure import scrub_comment
@@ -16,6 +16,10 @@ class ModerationConfig(AppConfig):
 
         # Audit snapshots, reports and spam memory go with an erased comment.
         erasure.register("moderation", scrub_comment)
+        # What authors erase themselves is logged: that it happened, by whom, when.
+        from meydan.moderation.services import author_erase_recorded
+
+        events.comment_erased.connect(author_erase_recorded, dispatch_uid="meydan-author-erase")
 
         # Keep the per-site "has bans" flag right (see moderation.bans).
         post_save.connect(ban_saved, sender=Ban, dispatch_uid="meydan-ban-saved")

@@ -33,9 +33,11 @@ def _flag_key(site_id: int) -> str:
     return f"meydan:bans:{site_id}"
 
 
-def ban_for(*, site, user=None, email: str = "", ip_hash: str = ""):
+def ban_for(*, site, user=None, email: str = "", ip_hash: str = "", ip_hashes=()):
     """The active ban that matches any of the author's keys, shadow bans first; or None.
-    A ban by email holds the address's keyed hash (core.sealing), never the address."""
+    A ban by email holds the address's keyed hash (core.sealing), never the address.
+    An IP is matched by its hash under each key still kept (`ip_hashes`, from
+    core.privacy.ip_hashes: a ban made before a key rotation), in the same query."""
     from meydan.moderation.models import Ban
 
     keys = []
@@ -43,8 +45,9 @@ def ban_for(*, site, user=None, email: str = "", ip_hash: str = ""):
         keys.append((Ban.Kind.USER, str(user.pk)))
     if email:
         keys.append((Ban.Kind.EMAIL, sealing.email_hash(email)))
-    if ip_hash:
-        keys.append((Ban.Kind.IP, ip_hash))
+    for hashed in dict.fromkeys([ip_hash, *ip_hashes]):
+        if hashed:
+            keys.append((Ban.Kind.IP, hashed))
     if not keys:
         return None
     if settings.MEYDAN_SHARED_CACHE and not site_has_bans(site.pk):

@@ -14,9 +14,10 @@ from meydan.comments.events import Channel
 from meydan.comments.models import Comment
 from meydan.core import sealing
 from meydan.core.errors import MeydanError
-from meydan.core.privacy import keyed_hash
+from meydan.core.privacy import ip_hash, keyed_hash
 from meydan.moderation import spam
 from meydan.moderation.models import AuditEntry, Ban, Flag
+from meydan.sites.models import Site
 
 S = Comment.Status
 
@@ -298,7 +299,12 @@ def reporter_key(*, user=None, ip: str | None = None, session_key: str | None = 
     else by their session."""
     if user is not None and getattr(user, "is_authenticated", False):
         return f"user:{user.pk}"
-    return keyed_hash("reporter", ip or session_key or "")
+    if ip:
+        # Under the rotating IP key (core.privacy): once it is purged, nobody can link
+        # a report to an address, even with SECRET_KEY. (A reader may report the same
+        # comment once more after a rotation: their report counts twice.)
+        return f"ip:{ip_hash(ip)}"
+    return keyed_hash("reporter", session_key or "")
 
 
 def comment_flag(
@@ -331,3 +337,27 @@ def comment_flag(
                 note=f"{comment.flag_count} reports",
             )
     return True
+
+
+# The front doors through which an author erases their own comments (a moderator's
+# erase is audited where it is made, with what it was; an undone import by its batch).
+AUTHOR_CHANNELS = {Channel.FORM, Channel.API, Channel.SELF_SERVICE}
+
+
+def author_erase_recorded(
+    sender, *, comment_id, site_id, row_kept, reason, channel, actor=None, **kwargs
+) -> None:
+    """comment_erased, by its author (withdrawn on the page, "manage my comments",
+    an account leaving): the log keeps that it happened, by whom and when, and
+    nothing of the comment."""
+    if channel not in AUTHOR_CHANNELS:
+        return
+    audit_record(
+        actor=actor,
+        action="author erase",
+        site=Site.objects.filter(pk=site_id).first(),
+        comment=Comment.objects.filter(pk=comment_id).first() if row_kept else None,
+        comment_ref=comment_id,
+        after={"erased": True} if row_kept else {"deleted": comment_id},
+        note=f"by its author: {reason}",
+    )

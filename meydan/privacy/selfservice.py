@@ -39,7 +39,6 @@ from meydan.core import sealing
 from meydan.core.ratelimit import hit
 from meydan.interchange.writers import meydan as meydan_json
 from meydan.interchange.writers import utc
-from meydan.moderation.services import audit_record
 from meydan.notifications.mail import clean_address, mail_enqueue
 from meydan.notifications.models import Subscription
 from meydan.notifications.services import absolute
@@ -204,26 +203,15 @@ def subscriptions_of_address(access: Access):
 def _erase(comment: Comment, *, how: str, actor) -> None:
     if how not in Erase.CHOICES:
         raise ValueError(f"unknown way to erase: {how!r}")
-    with transaction.atomic():
-        site = comment.thread.site
-        kept = comment_services.comment_erase(
-            comment,
-            reason="removed by its author",
-            channel=CHANNEL,
-            actor=actor,
-            delete_row=how == Erase.REMOVE,
-            name="",
-        )
-        # The log keeps that it happened, by its author, and when: nothing of it.
-        audit_record(
-            actor=actor,
-            action="author erase",
-            site=site,
-            comment=kept,
-            comment_ref=comment.pk,
-            after={"erased": True} if kept is not None else {"deleted": comment.pk},
-            note="erased by its author",
-        )
+    # The moderation log records it (moderation.services.author_erase_recorded).
+    comment_services.comment_erase(
+        comment,
+        reason="removed by its author",
+        channel=CHANNEL,
+        actor=actor,
+        delete_row=how == Erase.REMOVE,
+        name="",
+    )
 
 
 def erase_comments(comments, *, how: str, actor=None) -> int:

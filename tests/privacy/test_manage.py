@@ -221,16 +221,17 @@ def test_delete_with_a_placeholder_keeps_replies_and_scrubs_every_copy(
 
 
 def test_delete_entirely_removes_the_row_where_nobody_replied(
-    client, site, post, mailbox, work, opened
+    client, site, post, mailbox, work, opened, django_capture_on_commit_callbacks
 ):
     lonely = post("Nobody answered this.", email=ADDRESS)
     answered = post("Somebody answered this.", email=ADDRESS)
     post("An answer.", email="tural@example.org", parent=answered)
     reader = opened(client, site)
     for comment in (lonely, answered):
-        reader.post(
-            "/manage/comments/", {"action": "erase", "comment": comment.pk, "how": "remove"}
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            reader.post(
+                "/manage/comments/", {"action": "erase", "comment": comment.pk, "how": "remove"}
+            )
     assert not Comment.objects.filter(pk=lonely.pk).exists()
     answered.refresh_from_db()
     assert answered.body == "" and answered.status == Comment.Status.TRASH  # a placeholder
@@ -370,7 +371,9 @@ def _post_as(thread, user, body, parent=None):
     ).comment
 
 
-def test_a_signed_in_reader_downloads_and_erases_on_the_account_page(reader_client, thread, post):
+def test_a_signed_in_reader_downloads_and_erases_on_the_account_page(
+    reader_client, thread, post, django_capture_on_commit_callbacks
+):
     reader, client = reader_client
     mine = _post_as(thread, reader, "Signed-in words.")
     other = _post_as(thread, reader, "More signed-in words.")
@@ -380,9 +383,13 @@ def test_a_signed_in_reader_downloads_and_erases_on_the_account_page(reader_clie
     data = json.loads(client.get("/account/comments/download.json").content)
     bodies = [c["body"] for t in data["threads"] for c in t["comments"]]
     assert bodies == ["Signed-in words.", "More signed-in words."]
-    client.post("/account/comments/erase/", {"comment": other.pk, "how": "remove"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/account/comments/erase/", {"comment": other.pk, "how": "remove"})
     assert not Comment.objects.filter(pk=other.pk).exists()
-    client.post("/account/comments/erase/", {"comment": "all", "how": "remove", "confirm": "yes"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/account/comments/erase/", {"comment": "all", "how": "remove", "confirm": "yes"}
+        )
     mine.refresh_from_db()
     assert mine.body == "" and mine.user is None  # a placeholder: a guest replied
     erased = AuditEntry.objects.filter(action="author erase")
