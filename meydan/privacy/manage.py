@@ -54,7 +54,9 @@ def _site(request) -> Site:
 
 def _no_store(response):
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"  # the link's token must not leak onward
+    # The link's token must not leak to another site. (Not "no-referrer": a form on
+    # such a page would send `Origin: null`, which the origin check refuses.)
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
