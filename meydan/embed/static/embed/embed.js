@@ -605,7 +605,10 @@
         text: "You can use Markdown: *italic*, **bold**, [links](address), `code`, > quotes.",
       }),
       previewBox,
-      h("p", { c: "respond__submit" }, submitBtn, button("button button--secondary", "Preview", preview))
+      h("p", { c: "respond__submit" }, submitBtn, button("button button--secondary", "Preview", preview)),
+      // See, download or delete one's own comments (meydan.privacy), on Meydan's origin.
+      h("p", { c: "respond__manage" },
+        h("a", { href: ORIGIN + "/manage/?site=" + encodeURIComponent(SITE), target: "_blank", rel: "noopener", text: "Manage my comments" }))
     );
     fields.body.input.addEventListener("input", () => (previewBox.hidden = true));
     respond.replaceChildren(title, form);
