@@ -42,6 +42,7 @@ READER = "reader"  # signed out: reads, follows links
 SIGNED_IN = "signed-in reader"
 STAFF = "staff"
 WIDGET = "reader of a page that embeds the widget"
+MANAGING = "guest managing their comments"  # opened a "manage my comments" link
 
 # A 1x1 PNG: a signed-in reader's profile picture, as copied from their provider.
 PNG = base64.b64decode(
@@ -62,6 +63,7 @@ class World:
     comment: Comment
     held: Comment
     email_links: dict[str, str]
+    manage_link: str = ""
     cookies: dict[str, list[dict]] = field(default_factory=dict)  # per `who`
 
     @property
@@ -164,7 +166,11 @@ PAGES = [
     Visit(READER, "a page that does not exist", lambda w: "/no-such-page/", status=404),
     Visit(READER, "staff sign-in", lambda w: reverse("account_login")),
     Visit(READER, "API documentation", lambda w: "/api/v1/docs"),
-    # --- "Manage my comments" (/manage/...): the lead adds its pages here. --------
+    # --- "Manage my comments" (/manage/...) -------------------------------------------
+    Visit(READER, "manage my comments: ask", lambda w: f"/manage/?site={w.site.slug}"),
+    Visit(READER, "manage my comments: the emailed link", lambda w: w.manage_link),
+    Visit(READER, "manage my comments: a broken link", lambda w: "/manage/open/x/", status=404),
+    Visit(MANAGING, "manage my comments: the list", lambda w: "/manage/comments/"),
     # --- Signed-in readers ---------------------------------------------------------
     Visit(SIGNED_IN, "article, signed in", lambda w: w.article),
     Visit(SIGNED_IN, "account", lambda w: reverse("accounts:account")),
@@ -189,7 +195,7 @@ PAGES = [
     Visit(WIDGET, "widget on a static page", lambda w: w.blog, then=widget_loaded),
     Visit(WIDGET, "the widget's sign-in popup", lambda w: w.blog, then=popup_from_widget_page),
 ]
-ROLES = [READER, SIGNED_IN, STAFF, WIDGET]
+ROLES = [READER, SIGNED_IN, STAFF, WIDGET, MANAGING]
 
 # Every resource the page declares, loaded or not (a prefetch, a lazy image).
 DECLARED = """() => {
@@ -278,8 +284,24 @@ def world(blog, live_server, settings) -> World:
             "notifications:manage", args=[notifications.manage_token(subscriptions[0].email_hash)]
         ),
     }
+    # A "manage my comments" link as Samira would get it, and the page it opens.
+    from meydan.notifications.models import Delivery
+    from meydan.privacy import selfservice
+
+    selfservice.manage_link_request(site=site, email="samira@example.org", client_hash="")
+    text = Delivery.objects.get(kind="manage-link").message["text"]
+    manage_link = "/manage/open/" + text.split("/manage/open/", 1)[1].split("/", 1)[0] + "/"
+    opener = Client()
+    selfservice.manage_link_request(site=site, email="samira@example.org", client_hash="")
+    second = Delivery.objects.filter(kind="manage-link").order_by("-pk")[0].message["text"]
+    opened = opener.post(
+        "/manage/open/" + second.split("/manage/open/", 1)[1].split("/", 1)[0] + "/"
+    )
+    assert opened.status_code == 302, opened.content[:500]
+    manage_cookie = opener.cookies["meydan_manage"]
     world = World(
         base=live_server.url,
+        manage_link=manage_link,
         blog=blog,
         site=site,
         article=article,
@@ -292,6 +314,13 @@ def world(blog, live_server, settings) -> World:
         WIDGET: [],
         SIGNED_IN: session_cookies(live_server.url, reader, provider="google"),
         STAFF: session_cookies(live_server.url, staff),
+        MANAGING: [
+            {
+                "name": manage_cookie.key,
+                "value": manage_cookie.value,
+                "url": live_server.url + "/manage/",
+            }
+        ],
     }
     return world
 
@@ -373,13 +402,16 @@ def test_a_reader_who_only_reads_gets_no_cookie(browser, world, screenshot, sett
     page.set_default_timeout(15_000)
 
     page.goto(world.base + "/")
-    page.locator(".article-list a").first.click()
-    page.get_by_role("heading", name="Leave a Reply").wait_for()
-    scroll_to_end(page)
-    page.get_by_role("link", name="More comments →").first.click()
-    scroll_to_end(page)
-    page.get_by_role("link", name="Newest first").click()
-    scroll_to_end(page)
+    for link in (
+        page.locator(".article-list a").first,
+        page.get_by_role("link", name="More comments →").first,
+        page.get_by_role("link", name="Newest first"),
+    ):
+        with page.expect_navigation():
+            link.click()
+        page.get_by_role("heading", name="Leave a Reply").wait_for()
+        scroll_to_end(page)
+    assert "order=newest" in page.url
     page.goto(f"{world.base}/c/{world.comment.pk}")
     page.locator(f"#comment-{world.comment.pk}").wait_for()
     page.goto(world.base + world.no_js_thread)
