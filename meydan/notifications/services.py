@@ -228,6 +228,7 @@ def _send_confirmation(subscriptions: list[Subscription]) -> None:
             "site": first.site,
             "link": link,
             "days": CONFIRM_DAYS,
+            "manage_comments": absolute(f"{reverse('privacy:manage')}?site={first.site.slug}"),
         }
         mail_enqueue(
             to=first.email_sealed,
