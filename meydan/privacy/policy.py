@@ -24,6 +24,7 @@ from meydan.accounts.tokens import WIDGET_TOKEN_SECONDS
 from meydan.comments.rendering import render_markdown
 from meydan.core import sealing
 from meydan.notifications.services import CONFIRM_DAYS
+from meydan.privacy import manage, selfservice
 from meydan.section.views import REMEMBER_COOKIE, REMEMBER_MAX_AGE
 from meydan.sites.models import Site
 
@@ -92,6 +93,14 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """Something a commenter can do about what is kept, and where."""
+
+    what: str
+    where: str  # a path on this server, or "" (e.g. the link in every message)
+
+
+@dataclass(frozen=True)
 class EmailFacts:
     published: bool
     stored: str  # "sealed" (to the mail worker's key) or "clear"
@@ -135,6 +144,7 @@ class PrivacyPolicy:
     kept: list[Kept]
     cookies: list[Cookie]
     recipients: list[Recipient]
+    choices: list[Choice]
     email: EmailFacts
     ip: IpFacts
     spam: SpamFacts
@@ -168,6 +178,7 @@ def privacy_policy(request) -> PrivacyPolicy:
         kept=_kept(sites, email, providers, notifications, local_filter=_local_filter(checks)),
         cookies=_cookies(bool(providers)),
         recipients=_recipients(akismet, providers),
+        choices=_choices(bool(providers)),
         email=email,
         ip=IpFacts(
             stored="keyed hash (HMAC-SHA256)", key_rotation_days=settings.MEYDAN_IP_KEY_DAYS
@@ -382,6 +393,15 @@ def _kept(sites, email: EmailFacts, providers, notifications, *, local_filter) -
             _("Nobody: the mail worker writes to you."),
         ),
         Kept(
+            _("Links to manage your comments"),
+            _(
+                "When you ask for one: its SHA-256, the keyed hash of your address, and your "
+                "address in a box that only the link opens."
+            ),
+            _("%(minutes)d minutes, and it works once") % {"minutes": selfservice.LINK_MINUTES},
+            _("Nobody: the link in your mailbox is the key."),
+        ),
+        Kept(
             _("Messages we sent you"),
             _("To whom, the subject, when, and what the mail server answered."),
             _("%(days)s after it was sent") % {"days": _days(notifications.deliveries_kept_days)},
@@ -402,6 +422,27 @@ def _kept(sites, email: EmailFacts, providers, notifications, *, local_filter) -
 
 def _hours_or_until_logout(hours: int) -> str:
     return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours} + _(", or until you log out")
+
+
+def _choices(sign_in: bool) -> list[Choice]:
+    choices = [
+        Choice(
+            _(
+                "See, download and erase your comments on a site, and cancel your "
+                "subscriptions: ask for a link to your address"
+            ),
+            reverse("privacy:manage"),
+        )
+    ]
+    if sign_in:
+        choices.append(
+            Choice(
+                _("Signed in: the same, the sites you are signed in on, and deleting your account"),
+                reverse("accounts:account"),
+            )
+        )
+    choices.append(Choice(_("Stop an email subscription: the link in every message"), ""))
+    return choices
 
 
 def _cookies(sign_in: bool) -> list[Cookie]:
@@ -445,6 +486,16 @@ def _cookies(sign_in: bool) -> list[Cookie]:
             ),
             _lifetime(REMEMBER_MAX_AGE),
             REMEMBER_MAX_AGE,
+        )
+    )
+    cookies.append(
+        Cookie(
+            manage.COOKIE,
+            _("A guest who opens a “manage my comments” link from their email."),
+            _("Lets you see, download and erase your comments and subscriptions."),
+            _lifetime(selfservice.LINK_MINUTES * 60),
+            selfservice.LINK_MINUTES * 60,
+            path="/manage/",
         )
     )
     if sign_in:

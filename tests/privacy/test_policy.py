@@ -48,7 +48,7 @@ def test_the_page_says_what_is_kept_and_which_cookies_exist(client, site):
         assert heading in text
     assert "If you only read, you get no cookie at all." in text
     assert "Caspian Ledger" in text and "testserver" in text
-    for name in ("sessionid", "csrftoken", REMEMBER_COOKIE):
+    for name in ("sessionid", "csrftoken", REMEMBER_COOKIE, "meydan_manage"):
         assert f"<code>{name}</code>" in text
     # The defaults: IP hashes for 30 days, emails as long as the comment, no Akismet.
     assert "30 days" in text
@@ -198,6 +198,7 @@ def test_sign_in_providers_and_what_is_kept_from_them(client, site, settings):
         "widget_sign_in_hours": 12,
     }
     text = page(client)
+    assert "/account/" in {choice["where"] for choice in data["choices"]}
     assert "What your provider (Google, Facebook) sends" in text
     assert "with any email address in it masked" in text
     assert "no access to your account there" in text
@@ -272,6 +273,9 @@ def test_the_json_says_what_the_page_says(client, site, settings):
             assert cookie[key] in text
     for recipient in data["recipients"]:
         assert recipient["name"] in text and recipient["when"] in text
+    for choice in data["choices"]:
+        assert choice["what"] in text
+        assert not choice["where"] or f'<a href="{choice["where"]}">' in text
     for s in data["sites"]:
         assert s["name"] in text
 
@@ -324,3 +328,18 @@ def test_a_text_file_gone_after_start_up_is_logged_not_a_500(
         text = page(client)
     assert "What we keep when you comment" in text
     assert "MEYDAN_PRIVACY_TEXT_FILE cannot be read" in caplog.text
+
+
+def test_the_manage_cookie_is_told_as_the_link_sets_it(client, site, post):
+    from meydan.notifications.models import Delivery
+    from meydan.privacy import manage, selfservice
+
+    post("Mine.", email="aynur@example.org")
+    selfservice.manage_link_request(site=site, email="aynur@example.org", client_hash="")
+    text = Delivery.objects.get(kind="manage-link").message["text"]
+    link = "/manage/open/" + text.split("/manage/open/", 1)[1].split("/", 1)[0] + "/"
+    cookie = client.post(link, HTTP_ORIGIN="http://testserver").cookies[manage.COOKIE]
+    (told,) = [c for c in facts(client)["cookies"] if c["name"] == manage.COOKIE]
+    assert told["path"] == cookie["path"] == "/manage/"
+    assert abs(told["lifetime_seconds"] - int(cookie["max-age"])) <= 2
+    assert told["lifetime"] == "1 hour"
