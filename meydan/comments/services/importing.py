@@ -59,6 +59,13 @@ class Placed:
     depth: int
 
 
+def _stored(seen: dict, email: str) -> sealing.Stored:
+    stored = seen.get(email)
+    if stored is None:
+        stored = seen[email] = sealing.Stored.of(email)
+    return stored
+
+
 def comments_import(
     thread: Thread,
     drafts: list[ImportDraft],
@@ -89,6 +96,9 @@ def comments_import(
         links: list[tuple[object, str]] = []
         levels: list[int] = []
         by_path: dict[str, object] = {}
+        # One seal per author, not per comment (a sealed box costs ~0.25 ms; the same
+        # sealed copy for one address says no more than its hash already does).
+        addresses: dict[str, sealing.Stored] = {}
         for index, draft in enumerate(drafts):
             last_seq += 1
             answered: object = None
@@ -115,10 +125,10 @@ def comments_import(
                 depth=parent_depth + 1,
                 user_id=draft.user_id,
                 author_name=draft.author_name,
-                author_email_hash=(hashed := sealing.email_hash(draft.author_email)),
-                author_email_sealed=sealing.seal(draft.author_email),
+                author_email_hash=(address := _stored(addresses, draft.author_email)).hash,
+                author_email_sealed=address.sealed,
                 author_url=draft.author_url,
-                avatar_key=avatar_key(email=hashed, name=draft.author_name),
+                avatar_key=avatar_key(email=address.hash, name=draft.author_name),
                 author_provider=draft.author_provider,
                 body=draft.body,
                 body_html=draft.body_html,
