@@ -15,6 +15,20 @@ def error_page(request, status: int, title: str, message: str):
 
 
 def csrf_failure(request, reason=""):
+    from meydan.core.csrf import REASON_ORIGIN
+
+    if reason == REASON_ORIGIN:  # a signed-out form, checked by its origin (core/csrf.py)
+        return error_page(
+            request,
+            403,
+            _("This form did not come from this site"),
+            _(
+                "Your browser did not say that this form was sent from a page of this "
+                "site, so nothing was done. Open the page on this site and send the form "
+                "from there. (A privacy extension that hides where a request comes from "
+                "can cause this too.)"
+            ),
+        )
     return error_page(
         request,
         403,

@@ -463,7 +463,7 @@ def test_sign_in_start_needs_this_site_and_continue_the_csrf_token(
         reverse("accounts:signin-start", args=["google"]), {"body": "x"}, **headers
     )
     assert started.status_code == 403
-    assert "This form has expired" in started.content.decode()
+    assert "This form did not come from this site" in started.content.decode()
     assert drafts.SESSION_KEY not in browser.session
     continued = browser.post(reverse("google_login") + "?process=login")
     assert continued.status_code == 403

@@ -37,7 +37,7 @@ def test_a_guest_form_from_another_site_is_refused_everywhere(guest_form_view, g
     for headers in ({"HTTP_ORIGIN": EVIL}, {}, {"HTTP_REFERER": EVIL + "/"}):
         response = browser.post(guest_form_view, guest_form(), **headers)
         assert response.status_code == 403, headers
-        assert "This form has expired" in response.content.decode()
+        assert "This form did not come from this site" in response.content.decode()
     assert Comment.objects.count() == 0
     assert not browser.session.keys()
 

@@ -154,7 +154,7 @@ def test_a_guest_post_not_from_this_site_is_a_clear_403(article, guest_form, hea
     browser = Client(enforce_csrf_checks=True)
     response = browser.post(article.get_absolute_url(), guest_form(), **headers)
     assert response.status_code == 403
-    assert "This form has expired" in response.content.decode()
+    assert "This form did not come from this site" in response.content.decode()
     assert Comment.objects.count() == 0
 
 
