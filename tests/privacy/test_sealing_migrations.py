@@ -113,7 +113,7 @@ def test_signed_in_readers_addresses_move_to_their_profile(settings):
                 })]
             )  # fmt: skip
 
-        new = migrate([("accounts", "0003_profile_email_sealed")])
+        new = migrate([("accounts", "0004_profile_addresses_moved")])
         profile = new.get_model("accounts", "Profile").objects.get(user_id=reader.pk)
         assert profile.email_hash == sealing.email_hash("leyla@example.org")
         assert sealing.unseal(profile.email_sealed) == "Leyla@Example.org"
