@@ -92,7 +92,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         sociallogin.meydan_address = address_of(sociallogin)
         sociallogin.user.email = ""
         sociallogin.email_addresses = []
-        return super().save_user(request, sociallogin, form)
+        user = super().save_user(request, sociallogin, form)
+        if "@" in user.username:  # an OpenID provider's preferred_username may be one
+            user.username = f"reader{user.pk}"
+            user.save(update_fields=["username"])
+        return user
 
     def on_authentication_error(
         self, request, provider, error=None, exception=None, extra_context=None

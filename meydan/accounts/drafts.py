@@ -9,7 +9,9 @@ or failed.
 from meydan.accounts.redirects import is_same_site_path
 
 SESSION_KEY = "meydan_comment_draft"
-FIELDS = ("body", "name", "email", "website", "parent")
+# Not the email address: the session table is no place for it in clear (the reader
+# signs in, or types it again).
+FIELDS = ("body", "name", "website", "parent")
 MAX_LENGTH = 100_000
 
 

@@ -94,6 +94,9 @@ class Draft:
     # operator-enabled third-party check (Akismet) sees it.
     client_ip: str | None = None
     page_url: str = ""
+    # The keyed hash of the author's address: a signed-in reader's kept one when
+    # `author_email` is empty (the web process cannot open it). Bans match it.
+    author_email_hash: str = ""
 
     @cached_property
     def first_comment(self) -> bool | None:

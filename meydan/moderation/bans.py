@@ -33,7 +33,9 @@ def _flag_key(site_id: int) -> str:
     return f"meydan:bans:{site_id}"
 
 
-def ban_for(*, site, user=None, email: str = "", ip_hash: str = "", ip_hashes=()):
+def ban_for(
+    *, site, user=None, email: str = "", email_hash: str = "", ip_hash: str = "", ip_hashes=()
+):
     """The active ban that matches any of the author's keys, shadow bans first; or None.
     A ban by email holds the address's keyed hash (core.sealing), never the address.
     An IP is matched by its hash under each key still kept (`ip_hashes`, from
@@ -43,8 +45,8 @@ def ban_for(*, site, user=None, email: str = "", ip_hash: str = "", ip_hashes=()
     keys = []
     if user is not None:
         keys.append((Ban.Kind.USER, str(user.pk)))
-    if email:
-        keys.append((Ban.Kind.EMAIL, sealing.email_hash(email)))
+    if email or email_hash:
+        keys.append((Ban.Kind.EMAIL, email_hash or sealing.email_hash(email)))
     for hashed in dict.fromkeys([ip_hash, *ip_hashes]):
         if hashed:
             keys.append((Ban.Kind.IP, hashed))

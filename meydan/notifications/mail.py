@@ -132,7 +132,14 @@ def deliver(delivery_id: int, message: dict | None = None, attempt: int = 1) -> 
         Delivery.Status.RETRYING,
     ):
         return "nothing to do"
-    message = delivery.message or message or {}
+    if not delivery.message and message:
+        # A task queued before messages waited in the Delivery row: the row keeps it
+        # now (without the address), so that a retry finds it.
+        delivery.message = {key: value for key, value in message.items() if key != "to"}
+        delivery.save(update_fields=["message"])
+    message = delivery.message
+    if not message.get("subject"):
+        return _finish(delivery, Delivery.Status.FAILED, "nothing to send: the message is gone")
     if Suppression.objects.filter(address_hash=delivery.to_hash).exists():
         delivery.attempts = attempt
         return _finish(delivery, Delivery.Status.SUPPRESSED, "address suppressed")

@@ -52,6 +52,13 @@ def _site(request) -> Site:
     return site or site_for_request(request)
 
 
+def _client_hash(request) -> str:
+    """Who asks, for the per-client limit; '' (no limit) without an address, so that
+    readers behind a proxy that hides them do not all share one bucket."""
+    ip = client_ip(request)
+    return keyed_hash("manage-client", ip) if ip else ""
+
+
 def _no_store(response):
     response["Cache-Control"] = "no-store"
     # The link's token must not leak to another site. (Not "no-referrer": a form on
@@ -71,7 +78,7 @@ def manage_request(request):
             wait = selfservice.manage_link_request(
                 site=site,
                 email=form.cleaned_data["email"],
-                client_hash=keyed_hash("manage-client", client_ip(request) or ""),
+                client_hash=_client_hash(request),
                 language=translation.get_language() or "",
             )
         except ValidationError as error:
@@ -155,8 +162,13 @@ def _access(request) -> Access | None:
         return None
 
 
+def _id(value: str) -> int | None:
+    """A row id from a form ("²" and 40-digit numbers are not)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
 def _ids(values) -> list[int]:
-    return [int(value) for value in values if value.isdigit()]
+    return [pk for pk in map(_id, values) if pk is not None]
 
 
 @require_http_methods(["GET", "POST"])
@@ -210,8 +222,8 @@ def _erase_from_form(request, mine, *, actor) -> None:
             messages.error(request, _("Tick the box to confirm that all of them go."))
             return
         comments = mine
-    elif chosen.isdigit():
-        comments = mine.filter(pk=int(chosen))
+    elif _id(chosen) is not None:
+        comments = mine.filter(pk=_id(chosen))
         if not comments.exists():
             messages.error(request, _("That comment is not one of yours, or it is gone."))
             return

@@ -6,6 +6,7 @@ time (after setting the key for the first time, or after an interrupted run)."""
 
 from django.db import transaction
 
+from meydan.accounts.models import Profile
 from meydan.comments.models import Comment
 from meydan.core import sealing
 from meydan.notifications.models import Delivery, Subscription
@@ -17,6 +18,7 @@ STORED = [
     (Comment, "author_email_sealed"),
     (Subscription, "email_sealed"),
     (Delivery, "to_sealed"),
+    (Profile, "email_sealed"),
 ]
 
 

@@ -248,5 +248,5 @@ def download(site, *, only: Q, email: str | None = None, subscriptions=None) -> 
                 for s in subscriptions
             ]
         }
-    meydan_json.write(site, out, only=only, email=email, extra=extra)
+    meydan_json.write(site, out, only=only, email=email, extra=extra, for_author=True)
     return out.getvalue()

@@ -143,6 +143,7 @@ def comment_post(
         raise ThreadClosed()
     author, body = validated(site, author, body, email_required=author.user is None)
     hashed_ip = hash_ip(ip)
+    address = author.address()
     verdict = None
     if moderate:
         verdict = moderation_verdict(
@@ -152,6 +153,7 @@ def comment_post(
                 body=body,
                 author_name=author.name,
                 author_email=author.email,
+                author_email_hash=address.hash,
                 author_url=author.url,
                 ip_hash=hashed_ip,
                 client_ip=ip,
@@ -169,7 +171,6 @@ def comment_post(
             raise CommentRejected(verdict.message or None)
     status = _STATUS_FOR[verdict.decision] if verdict else Comment.Status.APPROVED
     body_html = render_markdown(body)
-    address = author.address()
 
     with transaction.atomic():
         thread.is_open, thread.last_seq = _locked_thread_state(thread)

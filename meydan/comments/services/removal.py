@@ -110,8 +110,11 @@ def comment_erase(
         locked = (
             Comment.objects.select_related("thread")
             .select_for_update(of=("self",))
-            .get(pk=comment.pk)
+            .filter(pk=comment.pk)
+            .first()
         )
+        if locked is None:
+            return None  # deleted meanwhile (a second click on "delete")
         thread = locked.thread
         erasure.scrub(locked, text=not keep_text)
         fields = _unidentified(name)

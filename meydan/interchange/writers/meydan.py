@@ -12,11 +12,15 @@ def _dump(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-def write(site, out, *, thread_key=None, only=None, email=None, extra=None) -> int:
+def write(
+    site, out, *, thread_key=None, only=None, email=None, extra=None, for_author=False
+) -> int:
     """The site's comments (or one thread's, or `only` those matching a Q: one
     reader's download) as Meydan's JSON. `email` is written as every comment's
     author address (a reader's own download: they are all theirs); `extra` adds
-    top-level members after "threads" (a reader's subscriptions)."""
+    top-level members after "threads" (a reader's subscriptions). `for_author`:
+    the file is for the comments' author, who sees what moderation shows them (a
+    shadow-banned comment as published) and not moderators' reasons."""
     count = 0
     me = instance()
     out.write(
@@ -53,7 +57,7 @@ def write(site, out, *, thread_key=None, only=None, email=None, extra=None) -> i
                 "parent": stable(answered) if answered else None,
                 "created": utc(comment.created),
                 "edited": utc(comment.edited),
-                "status": comment.status,
+                "status": "approved" if for_author and comment.shadow else comment.status,
                 "author": {
                     "name": comment.author_name,
                     "email": email_of(comment) if email is None else email,
@@ -61,7 +65,7 @@ def write(site, out, *, thread_key=None, only=None, email=None, extra=None) -> i
                     "provider": comment.author_provider,
                 },
                 "body": comment.body,
-                "reason": comment.moderation_reason,
+                "reason": "" if for_author else comment.moderation_reason,
             }
             out.write((("\n" if first else ",\n") + "      " + _dump(record)).encode())
             first = False

@@ -21,6 +21,7 @@ class BanCheck:
             site=draft.site,
             user=draft.user,
             email=draft.author_email,
+            email_hash=draft.author_email_hash,
             ip_hash=draft.ip_hash,
             ip_hashes=ip_hashes(draft.client_ip) if draft.client_ip else (),
         )

@@ -42,10 +42,38 @@ def seal_addresses(apps, schema_editor):
         Suppression.objects.bulk_update(batch, ["address_hash", "shown", "reason"])
 
 
+def unseal_addresses(apps, schema_editor):
+    """Back to addresses in clear, where this process holds the private key (an
+    address it cannot open comes back as unknown-N@invalid)."""
+    from meydan.core import sealing
+
+    def opened(stored, pk):
+        return sealing.unseal_or_empty(stored) or f"unknown-{pk}@invalid"
+
+    for model, sealed, clear in (
+        ("Subscription", "email_sealed", "email"),
+        ("Delivery", "to_sealed", "to"),
+    ):
+        Model = apps.get_model("notifications", model)
+        for row in Model.objects.all().iterator():
+            setattr(row, clear, opened(getattr(row, sealed), row.pk).lower())
+            row.save(update_fields=[clear])
+    Suppression = apps.get_model("notifications", "Suppression")
+    for row in Suppression.objects.all().iterator():
+        row.address = f"unknown-{row.pk}@invalid"  # only its hash and mask were kept
+        row.save(update_fields=["address"])
+
+
 class Migration(migrations.Migration):
     dependencies = [("notifications", "0005_moderatormail_heldnotice")]
 
     operations = [
+        # Not unique while it goes, so that going back can add it again and fill it.
+        migrations.AlterField(
+            model_name="suppression",
+            name="address",
+            field=models.EmailField(max_length=254, verbose_name="address"),
+        ),
         migrations.RemoveConstraint(model_name="subscription", name="subscription_once"),
         migrations.RemoveConstraint(model_name="subscription", name="site_subscription_once"),
         migrations.AddField(
@@ -112,7 +140,7 @@ class Migration(migrations.Migration):
             name="shown",
             field=models.CharField(blank=True, max_length=300, verbose_name="address"),
         ),
-        migrations.RunPython(seal_addresses, migrations.RunPython.noop),
+        migrations.RunPython(seal_addresses, unseal_addresses),
         migrations.RemoveField(model_name="subscription", name="email"),
         migrations.RemoveField(model_name="delivery", name="to"),
         migrations.RemoveField(model_name="suppression", name="address"),
