@@ -6,48 +6,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("accounts", "0001_initial"),
-        ("meydan_sites", "0006_page_comments"),
+        ('accounts', '0001_initial'),
+        ('meydan_sites', '0006_page_comments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="WidgetToken",
+            name='WidgetToken',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("key_hash", models.CharField(max_length=64, unique=True)),
-                ("provider", models.CharField(blank=True, max_length=40)),
-                ("origin", models.CharField(blank=True, max_length=200)),
-                ("created", models.DateTimeField(auto_now_add=True)),
-                ("expires", models.DateTimeField()),
-                (
-                    "site",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="meydan_sites.site",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="widget_tokens",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key_hash', models.CharField(max_length=64, unique=True)),
+                ('provider', models.CharField(blank=True, max_length=40)),
+                ('origin', models.CharField(blank=True, max_length=200)),
+                ('created', models.DateTimeField(auto_now_add=True)),
+                ('expires', models.DateTimeField()),
+                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='meydan_sites.site')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='widget_tokens', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "indexes": [
-                    models.Index(fields=["user", "expires"], name="accounts_wi_user_id_f34bc4_idx")
-                ],
+                'indexes': [models.Index(fields=['user', 'expires'], name='accounts_wi_user_id_f34bc4_idx')],
             },
         ),
     ]
