@@ -395,3 +395,51 @@ def test_a_signed_in_reader_downloads_and_erases_on_the_account_page(
     erased = AuditEntry.objects.filter(action="author erase")
     assert erased.count() == 2 and {e.actor for e in erased} == {reader}
     assert Client().get("/account/comments/download.json").status_code == 302  # sign in
+
+
+def test_an_email_ban_stops_a_signed_in_reader_with_that_address(site, thread, make_user):
+    from meydan.accounts.models import Profile
+    from meydan.core.errors import CommentRejected
+    from meydan.core.sealing import Stored
+
+    reader = make_user("leyla")
+    stored = Stored.of("leyla@example.org")
+    Profile.objects.update_or_create(
+        user=reader,
+        defaults={
+            "display_name": "Leyla",
+            "email_hash": stored.hash,
+            "email_sealed": stored.sealed,
+        },
+    )
+    moderation.ban_create(actor=None, site=site, kind="email", value="LEYLA@example.org")
+    author = comment_services.Author(name="Leyla", user=reader, stored_email=stored)
+    with pytest.raises(CommentRejected):
+        comment_services.comment_post(thread=thread, author=author, body="Hi.", channel="form")
+
+
+def test_a_shadow_banned_comment_looks_published_to_its_author(
+    client, site, post, mailbox, work, opened
+):
+    hidden = post("Only I see this.", email=ADDRESS)
+    Comment.objects.filter(pk=hidden.pk).update(
+        status=Comment.Status.SPAM, shadow=True, moderation_reason="shadow-banned"
+    )
+    reader = opened(client, site)
+    page = reader.get("/manage/comments/").content.decode()
+    assert "Only I see this." in page and "not shown" not in page
+    data = json.loads(reader.get("/manage/comments/download.json").content)
+    [record] = data["threads"][0]["comments"]
+    assert (record["status"], record["reason"]) == ("approved", "")
+
+
+def test_a_signed_in_reader_can_ask_for_a_link_too(site, post, make_user, ask):
+    reader = make_user("leyla")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(reader)
+    page = browser.get(f"/manage/?site={site.slug}")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())[1]
+    response = browser.post(
+        "/manage/", {"email": ADDRESS, "site": site.slug, "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 200 and "Check your email" in response.content.decode()
