@@ -146,8 +146,8 @@ class Comment(models.Model):
         return f"comment-{self.pk}"
 
     def set_author_email(self, address: str) -> None:
-        self.author_email_hash = sealing.email_hash(address)
-        self.author_email_sealed = sealing.seal(address)
+        stored = sealing.Stored.of(address)
+        self.author_email_hash, self.author_email_sealed = stored.hash, stored.sealed
 
     @property
     def has_author_email(self) -> bool:

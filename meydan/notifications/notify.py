@@ -26,6 +26,7 @@ from meydan.notifications.models import (
 )
 from meydan.notifications.services import (
     absolute,
+    manage_comments_link,
     manage_token,
     site_has_subscriptions,
     unsubscribe_token,
@@ -63,11 +64,6 @@ def _links(subscription: Subscription) -> tuple[str, str]:
     unsubscribe = reverse("notifications:unsubscribe", args=[unsubscribe_token(subscription)])
     manage = reverse("notifications:manage", args=[manage_token(subscription.email_hash)])
     return absolute(unsubscribe), absolute(manage)
-
-
-def _manage_comments(site) -> str:
-    """ "Manage my comments" (meydan.privacy): the page that mails a fresh link."""
-    return absolute(f"{reverse('privacy:manage')}?site={site.slug}")
 
 
 def _host() -> str:
@@ -179,7 +175,7 @@ def _send_digest(subscription: Subscription, comments: list[Comment]) -> None:
             for c in comments
         ]
         context = {"title": title, "items": items, "unsubscribe": unsubscribe, "manage": manage,
-                   "manage_comments": _manage_comments(thread.site)}  # fmt: skip
+                   "manage_comments": manage_comments_link(thread.site)}  # fmt: skip
         mail_enqueue(
             to=subscription.email_sealed,
             to_hash=subscription.email_hash,
@@ -219,7 +215,7 @@ def _send(comment: Comment, subscription: Subscription, *, is_reply: bool) -> No
             "link": link,
             "unsubscribe": unsubscribe,
             "manage": manage,
-            "manage_comments": _manage_comments(thread.site),
+            "manage_comments": manage_comments_link(thread.site),
             "subscription": subscription,
         }
         site_name = clean_header_text(thread.site.name, limit=60)
@@ -372,7 +368,7 @@ def notify_post(site_id: int, url: str, title: str, summary: str) -> int:
             clean_title = clean_header_text(title, limit=100)
             context = {"site": site, "title": clean_title, "summary": summary, "url": url,
                        "unsubscribe": unsubscribe, "manage": manage,
-                       "manage_comments": _manage_comments(site)}  # fmt: skip
+                       "manage_comments": manage_comments_link(site)}  # fmt: skip
             mail_enqueue(
                 to=subscription.email_sealed,
                 to_hash=subscription.email_hash,

@@ -38,6 +38,11 @@ def absolute(path: str) -> str:
     return f"{(settings.MEYDAN_PUBLIC_URL or 'http://127.0.0.1:8000').rstrip('/')}{path}"
 
 
+def manage_comments_link(site) -> str:
+    """ "Manage my comments" (meydan.privacy): the page that mails a fresh link."""
+    return absolute(f"{reverse('privacy:manage')}?site={site.slug}")
+
+
 def confirm_token(subscriptions) -> str:
     return signing.dumps(sorted(s.pk for s in subscriptions), salt=_CONFIRM)
 
@@ -228,7 +233,7 @@ def _send_confirmation(subscriptions: list[Subscription]) -> None:
             "site": first.site,
             "link": link,
             "days": CONFIRM_DAYS,
-            "manage_comments": absolute(f"{reverse('privacy:manage')}?site={first.site.slug}"),
+            "manage_comments": manage_comments_link(first.site),
         }
         mail_enqueue(
             to=first.email_sealed,
