@@ -130,6 +130,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "meydan.core.unavailable.DatabaseUnavailableMiddleware",
     "meydan.core.middleware.ContentSecurityPolicyMiddleware",
     "meydan.api.cors.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -172,6 +173,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer must not hold a request (or /readyz) for
+    # longer than this; a stopped server refuses at once (core/unavailable.py).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("MEYDAN_DB_CONNECT_TIMEOUT", 3, minimum=1)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

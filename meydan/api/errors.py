@@ -20,12 +20,17 @@ HTTP_CODES = {
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid",
+    503: "unavailable",
 }
 _HTTP_MEANINGS = {
     "bad_request": "The request could not be read (bad JSON, bad encoding, a malformed address).",
     "method_not_allowed": "This path does not take that HTTP method.",
     "too_large": "The request body is larger than this site accepts.",
     "unsupported_media_type": "Send JSON (Content-Type: application/json).",
+    "unavailable": (
+        "The database cannot be reached for a moment (Retry-After says when to try "
+        "again); nothing was changed."
+    ),
 }
 
 

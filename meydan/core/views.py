@@ -1,5 +1,7 @@
 """Error pages: a clear message a person understands, never a bare status code."""
 
+import sys
+
 from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -66,6 +68,11 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    from meydan.core.unavailable import is_database_unavailable, unavailable_response
+
+    error = sys.exc_info()[1]
+    if is_database_unavailable(error):  # raised by a middleware (core/unavailable.py)
+        return unavailable_response(request, error)
     return error_page(
         request,
         500,
