@@ -231,7 +231,9 @@ MEYDAN_PERIODIC_TASKS = ["meydan.privacy.tasks.purge_daily"]
 if _CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, answering as an empty cache while Redis is away
+            # (meydan/core/cache.py says what degrades).
+            "BACKEND": "meydan.core.cache.ResilientRedisCache",
             "LOCATION": _CACHE_URL,
         }
     }

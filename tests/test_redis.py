@@ -39,7 +39,7 @@ def redis_cache(settings):
     require_tool(redis_reachable(), "Redis is not listening on 127.0.0.1:6379")
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "meydan.core.cache.ResilientRedisCache",
             "LOCATION": REDIS,
         }
     }

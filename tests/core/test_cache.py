@@ -1,0 +1,125 @@
+"""The Redis cache when Redis goes away and comes back (meydan/core/cache.py): a
+private redis-server on a free loopback port is stopped and started under it."""
+
+import json
+import logging
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+from meydan.core import cache as resilient
+from meydan.core.cache import ResilientRedisCache
+from tests.conftest import require_tool
+
+DEAD = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_redis(port: int) -> subprocess.Popen:
+    process = subprocess.Popen(  # noqa: S603 - Debian's redis-server, loopback only
+        [
+            shutil.which("redis-server"),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],  # fmt: skip
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("redis-server did not start")
+
+
+@pytest.fixture
+def redis_port():
+    require_tool(shutil.which("redis-server") is not None, "redis-server is not installed")
+    port = free_port()
+    process = start_redis(port)
+    state = {"process": process}
+    yield port, state
+    state["process"].kill()
+    state["process"].wait()
+
+
+def test_an_outage_is_an_empty_cache_then_redis_is_used_again(redis_port, monkeypatch, caplog):
+    port, state = redis_port
+    monkeypatch.setattr(resilient, "RETRY_SECONDS", 0.3)
+    cache = ResilientRedisCache(f"redis://127.0.0.1:{port}/0", {})
+    cache.set("k", "v", 60)
+    assert cache.get("k") == "v"
+    cache.ping()
+
+    state["process"].kill()
+    state["process"].wait()
+    caplog.set_level(logging.WARNING, logger="meydan.core.cache")
+    started = time.monotonic()
+    assert cache.get("k", "default") == "default"
+    assert cache.get_many(["k"]) == {}
+    assert cache.set("k", "w", 60) is None
+    assert cache.add("new", 1) is False
+    assert cache.incr("counter", 3) == 3
+    assert cache.decr("counter") == -1
+    assert cache.delete("k") is False
+    assert cache.has_key("k") is False
+    assert time.monotonic() - started < 2
+    outage_lines = [r for r in caplog.records if "unavailable" in r.getMessage()]
+    assert len(outage_lines) == 1  # logged once, not per call
+    with pytest.raises(Exception):  # noqa: B017 - ping says what the calls above hide
+        cache.ping()
+
+    state["process"] = start_redis(port)
+    time.sleep(0.35)
+    cache.set("k", "back", 60)
+    assert cache.get("k") == "back"
+    assert any("available again" in r.getMessage() for r in caplog.records)
+
+
+def test_while_paused_redis_is_not_asked(monkeypatch):
+    cache = ResilientRedisCache(DEAD, {})
+    assert cache.get("k") is None
+    calls = []
+    monkeypatch.setattr(
+        "django.core.cache.backends.redis.RedisCache.get",
+        lambda *args, **kwargs: calls.append(args),
+    )
+    for _ in range(100):
+        cache.get("k")
+    assert calls == []
+
+
+@pytest.mark.django_db
+def test_reading_and_posting_go_on_without_redis(settings, thread, article):
+    from django.test import Client
+
+    settings.CACHES = {
+        "default": {"BACKEND": "meydan.core.cache.ResilientRedisCache", "LOCATION": DEAD}
+    }
+    settings.MEYDAN_SHARED_CACHE = True
+    settings.MEYDAN_RATELIMIT_COMMENTS = (5, 60)
+    client = Client()
+    url = article.get_absolute_url()
+    body = {"site": "caspian-ledger", "url": url, "body": "Still here without Redis.",
+            "name": "Aynur", "email": "aynur@example.org"}  # fmt: skip
+    response = client.post("/api/v1/comments", json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.content
+    response = client.get("/api/v1/threads", {"site": "caspian-ledger", "url": url})
+    assert response.status_code == 200
+    assert ["Still here without Redis." in str(c) for c in response.json()["comments"]] == [True]
+    assert client.get(url).status_code == 200
