@@ -8,6 +8,7 @@ Env vars (all optional; the README's "Configuration" lists every one). The main 
   MEYDAN_VAR_DIR          where SQLite, the secret key and static files live; default ./var
   MEYDAN_CACHE_URL        e.g. redis://127.0.0.1:6379/0; default local memory
   MEYDAN_TRUSTED_PROXIES  how many reverse proxies in front append to X-Forwarded-For (0)
+  MEYDAN_LOG_FORMAT       text (default) or json: one JSON object per log line
   MEYDAN_COMMENT_MAX_LENGTH, MEYDAN_MAX_DEPTH, MEYDAN_PAGE_SIZE, MEYDAN_PAGE_COMMENTS:
   comment section limits
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from meydan.core.logs import django_logging, log_format
 from meydan.core.mailurl import MailUrlError, email_settings
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -382,13 +384,14 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not _HAVE_MANIFEST
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("MEYDAN_LOG_LEVEL", "INFO")},
-    "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
-}
+# Logs (meydan/core/logs.py): one handler on the root logger, standard error; plain
+# text, or one JSON object per line with MEYDAN_LOG_FORMAT=json. Email and IP
+# addresses are masked in every line, whatever the level.
+try:
+    MEYDAN_LOG_FORMAT = log_format(os.environ.get("MEYDAN_LOG_FORMAT"))
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None
+LOGGING = django_logging(MEYDAN_LOG_FORMAT, os.environ.get("MEYDAN_LOG_LEVEL", "INFO"))
 
 # --- Meydan -------------------------------------------------------------------------
 # Privacy: client IPs are kept only as keyed hashes (meydan.core.privacy).

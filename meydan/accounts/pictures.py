@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+from urllib.parse import urlsplit
 
 import requests
 
@@ -29,6 +30,12 @@ def sniff_image_type(data: bytes) -> str | None:
     return None
 
 
+def _host(url: str) -> str:
+    """What a log line may say of a picture's address: the provider's host (the rest
+    of the address identifies the reader)."""
+    return urlsplit(url).hostname or "?"
+
+
 def picture_fetch(url: str) -> Picture | None:
     """Download `url` (at most 1 MB, 5 s) and store it; None when that is not possible."""
     if not url.startswith(("https://", "http://")):
@@ -40,10 +47,10 @@ def picture_fetch(url: str) -> Picture | None:
             for chunk in response.iter_content(64 * 1024):
                 data += chunk
                 if len(data) > MAX_BYTES:
-                    log.info("profile picture too large: %s", url)
+                    log.info("profile picture too large (from %s)", _host(url))
                     return None
     except requests.RequestException as error:
-        log.info("profile picture not fetched (%s): %s", error.__class__.__name__, url)
+        log.info("profile picture not fetched (%s) from %s", error.__class__.__name__, _host(url))
         return None
     content_type = sniff_image_type(data)
     if content_type is None:

@@ -5,15 +5,37 @@ rather than gunicorn: on the thread read, where the application's own work is a
 cache lookup, gunicorn's HTTP handling in Python cost more than the answer; granian
 served 2.5-3x more reads per second on the same two cores (docs/scaling.md).
 gunicorn still runs `meydan.wsgi:application` unchanged for those who prefer it.
+
+granian's own lines and its access log go through the same scrub filter as Django's
+(plain text, or JSON with MEYDAN_LOG_FORMAT=json: meydan/core/logs.py), and the
+access log leaves out the client's address, which granian's default format starts
+with. The proxy in front, if it logs, decides what it keeps.
 """
 
+import json
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from meydan.core import logs
 from meydan.settings import env_bool
+
+
+def granian_log_config_file(var_dir: Path, fmt: str) -> Path:
+    """granian's logging configuration (it takes a JSON file), written into the var
+    dir: one file per format, replaced whole, so concurrent starts never read half."""
+    path = var_dir / f"granian-logging-{fmt}.json"
+    content = json.dumps(logs.granian_log_config(fmt), indent=1)
+    fd, temporary = tempfile.mkstemp(dir=var_dir, prefix=".granian-logging-")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(content)
+    os.replace(temporary, path)
+    return path
 
 
 class Command(BaseCommand):
@@ -53,13 +75,18 @@ class Command(BaseCommand):
                 env=env,
                 check=True,
             )
+        fmt = settings.MEYDAN_LOG_FORMAT
+        log_config = granian_log_config_file(Path(settings.VAR_DIR), fmt)
+        access_format = logs.ACCESS_LOG_FORMAT_JSON if fmt == "json" else logs.ACCESS_LOG_FORMAT
         argv = [
             sys.executable, "-m", "granian", "--interface", "wsgi", "meydan.wsgi:application",
             "--host", host, "--port", str(port),
             "--workers", str(workers),
             "--blocking-threads", str(threads),
             "--no-ws", "--respawn-failed-workers",
+            "--log-config", str(log_config),
             "--access-log" if env_bool("MEYDAN_ACCESS_LOG", True) else "--no-access-log",
+            "--access-log-fmt", access_format,
         ]  # fmt: skip
         self.stdout.flush()
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with granian
