@@ -7,6 +7,13 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meydan.settings")
+    if sys.argv[1:2] == ["serve"]:
+        # Without loading Django's apps (a second or two): granian's workers load them,
+        # and the checks run only when something changed (meydan/core/startup.py).
+        from meydan.core.management.commands.serve import Command
+
+        Command().run_from_argv(sys.argv)
+        return
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -14,7 +14,6 @@ with. The proxy in front, if it logs, decides what it keeps.
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from meydan.core import logs
+from meydan.core import logs, startup
 from meydan.settings import env_bool
 
 
@@ -40,6 +39,9 @@ def granian_log_config_file(var_dir: Path, fmt: str) -> Path:
 
 class Command(BaseCommand):
     help = "Serve Meydan with granian (production settings; see README, 'Running in production')."
+    # Run by startup.prepare() in a child process, and only when something changed:
+    # this process does not load Django's apps at all (meydan/cli.py).
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -63,18 +65,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-collectstatic",
             action="store_true",
-            help="Skip collecting static files (they are already in MEYDAN_VAR_DIR/static).",
+            help=(
+                "Skip the system checks and collecting static files (they are already "
+                "in MEYDAN_VAR_DIR/static)."
+            ),
+        )
+        parser.add_argument(
+            "--collectstatic",
+            action="store_true",
+            help="Run the checks and collect static files even if nothing changed.",
         )
 
     def handle(self, *args, host, port, workers, threads, no_collectstatic, **options):
         if not no_collectstatic:
-            # A child process, so that this one's settings do not pick the storage.
-            env = {**os.environ, "MEYDAN_COLLECTING_STATIC": "1"}
-            subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
-                [sys.executable, "-m", "meydan.cli", "collectstatic", "--noinput", "-v0"],
-                env=env,
-                check=True,
-            )
+            # The checks and collectstatic, when something changed (core/startup.py).
+            startup.prepare(force=options["collectstatic"])
         fmt = settings.MEYDAN_LOG_FORMAT
         log_config = granian_log_config_file(Path(settings.VAR_DIR), fmt)
         access_format = logs.ACCESS_LOG_FORMAT_JSON if fmt == "json" else logs.ACCESS_LOG_FORMAT
