@@ -6,6 +6,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meydan.settings")
 django_application = get_wsgi_application()
 
 from meydan.api.fastpath import FastReads  # noqa: E402 - needs the app registry
+from meydan.core.metrics import CountRequests  # noqa: E402
 
-# Cached reads are answered before Django's request cycle (see meydan/api/fastpath.py).
-application = FastReads(django_application)
+# Cached reads are answered before Django's request cycle (see meydan/api/fastpath.py);
+# every request, whoever answers it, is counted and timed (meydan/core/metrics.py).
+application = CountRequests(FastReads(django_application))

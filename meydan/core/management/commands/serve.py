@@ -10,9 +10,12 @@ gunicorn still runs `meydan.wsgi:application` unchanged for those who prefer it.
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from meydan.core import metricsdir
 from meydan.settings import env_bool
 
 
@@ -53,6 +56,14 @@ class Command(BaseCommand):
                 env=env,
                 check=True,
             )
+        # granian's worker processes add up their metrics in one directory (chosen
+        # by meydan.cli before Django loaded: core/metricsdir.py). A fresh start: the
+        # files of processes that are gone are deleted, a running `meydan worker`'s kept.
+        metrics_dir = Path(
+            os.environ.get(metricsdir.ENV) or metricsdir.use_shared_dir(settings.VAR_DIR)
+        )
+        metrics_dir.mkdir(parents=True, exist_ok=True)
+        metricsdir.clear_stale(metrics_dir, also=os.getpid())
         argv = [
             sys.executable, "-m", "granian", "--interface", "wsgi", "meydan.wsgi:application",
             "--host", host, "--port", str(port),
