@@ -130,6 +130,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it sees every answer: names the matched URL pattern for the
+    # request metrics (meydan.core.metrics.CountRequests, in meydan/wsgi.py).
+    "meydan.core.metrics.RouteLabelMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "meydan.core.unavailable.DatabaseUnavailableMiddleware",
@@ -497,3 +500,13 @@ MEYDAN_MAIL_RATE = env_rate("MEYDAN_MAIL_RATE", "120/m")
 # A comment form must be at least this old (signed timestamp) — bots post at once.
 MEYDAN_MIN_FORM_SECONDS = env_seconds_or_off("MEYDAN_MIN_FORM_SECONDS", 3)
 MEYDAN_MAX_FORM_SECONDS = env_int("MEYDAN_MAX_FORM_SECONDS", 2 * 86400, minimum=60)
+
+# Metrics (meydan/core/metrics.py, docs/metrics.md): GET /metrics in the Prometheus
+# text format, only with `Authorization: Bearer <this token>`; without a token the
+# page does not exist (404). The server's processes add up their counts in
+# PROMETHEUS_MULTIPROC_DIR (default MEYDAN_VAR_DIR/metrics/, set by `meydan serve`).
+MEYDAN_METRICS_TOKEN = os.environ.get("MEYDAN_METRICS_TOKEN", "").strip()
+if MEYDAN_METRICS_TOKEN and len(MEYDAN_METRICS_TOKEN) < 16:
+    raise ImproperlyConfigured(
+        "MEYDAN_METRICS_TOKEN must be at least 16 characters (e.g. `openssl rand -hex 32`)"
+    )

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from meydan.api.v1.urls import api as api_v1
+from meydan.core.metrics import metrics_view
 from meydan.embed import views as embed_views
 from meydan.moderation import views as moderation_views
 from meydan.privacy.api import router as privacy_router
@@ -23,6 +24,7 @@ api_v1.add_router("", privacy_router)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),  # token only: docs/metrics.md
     path("favicon.ico", RedirectView.as_view(url=static("newsroom/favicon.svg"), permanent=True)),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api_v1.urls),

@@ -26,6 +26,7 @@ from django.utils import translation
 from meydan.api.cors import ORIGINS_SECONDS, known_origins
 from meydan.api.v1.threads import CACHE_CONTROL, MAX_COUNT_URLS, counts_for, etag_for
 from meydan.comments import caching
+from meydan.core import metrics
 from meydan.core.middleware import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY
 from meydan.sites.lookup import SITE_SECONDS, page_key_for, site_for_slug
 
@@ -144,6 +145,9 @@ class FastReads:
                 logger.debug("fast path declined %s", path, exc_info=True)
                 answer = None
             if answer is not None:
+                # Counted under Django's route for the same endpoint (core.metrics).
+                environ[metrics.ROUTE_KEY] = path
+                environ[metrics.HANDLER_KEY] = metrics.FAST_PATH
                 status, headers, body = answer
                 start_response(status, headers)
                 return [body]
@@ -232,7 +236,8 @@ class FastReads:
             return "304 Not Modified", headers, b""
         if not thread_id:
             return None
-        body = caching.payload_get(caching.payload_key(site.pk, thread_id, version, page, order))
+        cache_key = caching.payload_key(site.pk, thread_id, version, page, order)
+        body = caching.payload_get(cache_key, count_miss=False)  # Django's view counts a miss
         if body is None:
             return None  # Django builds it and caches it
         headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]

@@ -20,7 +20,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 
 from meydan.comments.models import Thread
-from meydan.core import sqlrows
+from meydan.core import metrics, sqlrows
 
 STATE_SECONDS = 3600
 PAYLOAD_SECONDS = 600
@@ -210,9 +210,14 @@ def _local_only(backend) -> bool:
     return isinstance(backend, LocMemCache) and local_payloads.max_bytes > 0
 
 
-def payload_get(key: str) -> bytes | None:
+def payload_get(key: str, *, count_miss: bool = True) -> bytes | None:
+    """A thread page's cached bytes, or None. Counted (meydan_read_cache_lookups),
+    a miss only with `count_miss`: the fast path's miss goes on to Django's view,
+    which looks again, and a reader's request must count once."""
     backend = _backend()
     if isinstance(backend, DummyCache):
+        if count_miss:
+            metrics.read_cache_lookup(hit=False)
         return None  # caching switched off
     value = local_payloads.get(key)
     if value is None and not _local_only(backend):
@@ -221,6 +226,8 @@ def payload_get(key: str) -> bytes | None:
             local_payloads.put(key, value)
         else:
             value = None
+    if value is not None or count_miss:
+        metrics.read_cache_lookup(hit=value is not None)
     return value
 
 

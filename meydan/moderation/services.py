@@ -12,7 +12,7 @@ from meydan.accounts.identity import profile_for_user
 from meydan.comments import services as comment_services
 from meydan.comments.events import Channel
 from meydan.comments.models import Comment
-from meydan.core import sealing
+from meydan.core import metrics, sealing
 from meydan.core.errors import MeydanError
 from meydan.core.privacy import ip_hash, keyed_hash
 from meydan.moderation import spam
@@ -81,6 +81,7 @@ def audit_record(
 ):
     """`comment_ref` names a comment that is gone (deleted for good), for the log."""
     site = site or (comment.thread.site if comment is not None else None)
+    metrics.moderation_action(action)  # once the action commits
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         site=site,

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from meydan.core import sealing
+from meydan.core import metrics, sealing
 from meydan.core.ratelimit import hit
 from meydan.notifications.models import Delivery, Suppression
 
@@ -96,9 +96,11 @@ def mail_withdraw(*, comment_id: int) -> int:
     """Messages still waiting that quote this comment are not sent (it was erased);
     their text is dropped. Returns how many."""
     waiting = (Delivery.Status.QUEUED, Delivery.Status.RETRYING)
-    return Delivery.objects.filter(comment_ref=comment_id, status__in=waiting).update(
+    withdrawn = Delivery.objects.filter(comment_ref=comment_id, status__in=waiting).update(
         status=Delivery.Status.WITHDRAWN, message={}, finished=timezone.now()
     )
+    metrics.email_delivery(Delivery.Status.WITHDRAWN, withdrawn)
+    return withdrawn
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -191,6 +193,7 @@ def _retry_or_fail(delivery: Delivery, attempt: int, answer: str) -> str:
     delivery.status, delivery.answer = Delivery.Status.RETRYING, answer[:500]
     delivery.attempts = attempt
     delivery.save(update_fields=["status", "answer", "attempts"])
+    metrics.email_delivery("retried")
     deliver.using(run_after=timezone.now() + retry_delay(attempt)).enqueue(
         delivery.pk, None, attempt + 1
     )
@@ -202,4 +205,5 @@ def _finish(delivery: Delivery, status: str, answer: str) -> str:
     delivery.status, delivery.answer, delivery.finished = status, answer[:500], timezone.now()
     delivery.message = {}
     delivery.save(update_fields=["status", "answer", "attempts", "finished", "message"])
+    metrics.email_delivery(status)
     return f"{status}: {answer}"

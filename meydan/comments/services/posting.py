@@ -16,7 +16,7 @@ from meydan.comments.moderation import moderate as moderation_verdict
 from meydan.comments.rendering import render_markdown
 from meydan.comments.services.threads import thread_comment_added, thread_for_posting
 from meydan.comments.tree import child_path
-from meydan.core import sealing, sqlrows
+from meydan.core import metrics, sealing, sqlrows
 from meydan.core.errors import (
     CommentRejected,
     InvalidComment,
@@ -166,8 +166,12 @@ def comment_post(
             )
         )
         if verdict.decision == Decision.REJECT:
+            # Nothing is stored, so nothing is announced: counted here. What was
+            # stored is counted by comments.receivers.count_posted.
             if verdict.retry_after:
+                metrics.comment_posted("rate_limited", channel)
                 raise RateLimited(verdict.message or None, retry_after=verdict.retry_after)
+            metrics.comment_posted("rejected", channel)
             raise CommentRejected(verdict.message or None)
     status = _STATUS_FOR[verdict.decision] if verdict else Comment.Status.APPROVED
     body_html = render_markdown(body)

@@ -21,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from meydan.core import logs, startup
+from meydan.core import logs, metricsdir, startup
 from meydan.settings import env_bool
 
 
@@ -80,6 +80,14 @@ class Command(BaseCommand):
         if not no_collectstatic:
             # The checks and collectstatic, when something changed (core/startup.py).
             startup.prepare(force=options["collectstatic"])
+        # granian's worker processes add up their metrics in one directory (chosen
+        # by meydan.cli before Django loaded: core/metricsdir.py). A fresh start: the
+        # files of processes that are gone are deleted, a running `meydan worker`'s kept.
+        metrics_dir = Path(
+            os.environ.get(metricsdir.ENV) or metricsdir.use_shared_dir(settings.VAR_DIR)
+        )
+        metrics_dir.mkdir(parents=True, exist_ok=True)
+        metricsdir.clear_stale(metrics_dir, also=os.getpid())
         fmt = settings.MEYDAN_LOG_FORMAT
         log_config = granian_log_config_file(Path(settings.VAR_DIR), fmt)
         access_format = logs.ACCESS_LOG_FORMAT_JSON if fmt == "json" else logs.ACCESS_LOG_FORMAT
