@@ -94,10 +94,14 @@ def prepare(*, force: bool = False, stdout=None) -> bool:
         return False
     if stamp.exists():
         stamp.unlink()
-    # A child process for both: it loads Django (this one stays without it), and its
-    # settings pick the manifest storage that collecting writes.
-    env = {**os.environ, "MEYDAN_COLLECTING_STATIC": "1"}
-    for command in (["check"], ["collectstatic", "--noinput", "-v0"]):
+    # Child processes: they load Django (this one stays without it). Collecting first,
+    # with settings that pick the manifest storage it writes; then the checks, with
+    # the settings the server's workers will have (the manifest is there by then).
+    collecting = {**os.environ, "MEYDAN_COLLECTING_STATIC": "1"}
+    for command, env in (
+        (["collectstatic", "--noinput", "-v0"], collecting),
+        (["check"], os.environ),
+    ):
         done = subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
             [sys.executable, "-m", "meydan.cli", *command], env=env, check=False
         )
