@@ -1,6 +1,7 @@
 """`meydan serve` as an operator runs it: granian, static files, the fast read path,
 a reverse proxy's X-Forwarded-Proto, and a clean stop."""
 
+import contextlib
 import json
 import os
 import signal
@@ -40,6 +41,32 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+@contextlib.contextmanager
+def serving(env: dict, var, port: int):
+    """`meydan serve` with one worker on `port`, logging to var/serve.log; yields
+    (base URL, process, log path) once it answers, and stops it afterwards."""
+    log = open(var / "serve.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(  # noqa: S603 - our own command
+        [MEYDAN, "serve", "--port", str(port), "--workers", "1"], env=env, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            get(base + "/healthz")
+            break
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.1)
+    try:
+        yield base, process, var / "serve.log"
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)
+        log.close()
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     var = tmp_path_factory.mktemp("serve-var")
@@ -56,26 +83,8 @@ def served(tmp_path_factory):
     env.pop("DJANGO_SETTINGS_MODULE", None)
     for command in (["migrate", "-v0"], ["meydan_demo", "--domain", f"127.0.0.1:{port}"]):
         subprocess.run([MEYDAN, *command], env=env, check=True, capture_output=True)  # noqa: S603
-    log = open(var / "serve.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(  # noqa: S603 - our own command
-        [MEYDAN, "serve", "--port", str(port), "--workers", "1"], env=env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            get(base + "/api/v1/me")
-            break
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.1)
-    try:
-        yield base, process, var / "serve.log"
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=20)
-        log.close()
+    with serving(env, var, port) as served:
+        yield served
 
 
 HTTPS = {"X-Forwarded-Proto": "https"}

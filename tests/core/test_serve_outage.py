@@ -4,13 +4,11 @@ listens): it starts, says it is alive but not ready, and answers every reader wi
 
 import json
 import os
-import signal
-import subprocess
 import time
 
 import pytest
 
-from tests.core.test_serve import MEYDAN, free_port, get
+from tests.core.test_serve import free_port, get, serving
 
 pytestmark = pytest.mark.slow
 
@@ -27,26 +25,8 @@ def unreachable(tmp_path_factory):
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/meydan",  # nobody there
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    log = open(var / "serve.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(  # noqa: S603 - our own command
-        [MEYDAN, "serve", "--port", str(port), "--workers", "1"], env=env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            get(base + "/healthz")
-            break
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.1)
-    try:
-        yield base, process, var / "serve.log"
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=20)
-        log.close()
+    with serving(env, var, port) as served:
+        yield served
 
 
 def timed_get(url):
