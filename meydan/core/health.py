@@ -18,7 +18,8 @@ import logging
 import time
 
 from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
+from django.core.signals import request_finished, request_started
+from django.db import DEFAULT_DB_ALIAS, connections
 
 logger = logging.getLogger(__name__)
 
@@ -106,11 +107,13 @@ class HealthChecks:
             return self._answer(start_response, 405, {"status": "method not allowed"})
         if path == HEALTH_PATH:
             return self._answer(start_response, 200, {"status": "ok"}, environ)
-        close_old_connections()  # as Django does around a request: drop a dead one
+        # As Django does around every request (a dead connection is dropped before,
+        # an obsolete one closed after): its own handler sends these signals too.
+        request_started.send(sender=self.__class__, environ=environ)
         try:
             ready, checks = readiness()
         finally:
-            close_old_connections()
+            request_finished.send(sender=self.__class__)
         status = "ok" if ready else "unavailable"
         return self._answer(
             start_response, 200 if ready else 503, {"status": status, "checks": checks}, environ

@@ -8,7 +8,8 @@ from unittest import mock
 from wsgiref.util import setup_testing_defaults
 
 import pytest
-from django.db import OperationalError
+from django.core.signals import request_finished, request_started
+from django.db import OperationalError, close_old_connections
 
 from meydan.core import health
 from meydan.wsgi import application
@@ -35,6 +36,17 @@ def _migrations_unknown():
     health.migrations.applied = False
     yield
     health.migrations.applied = False
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction():
+    """As the test client does: the request's connection is the test's, in its
+    transaction, so it must not be closed around the request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def test_healthz_answers_by_any_host_and_is_never_cached():
