@@ -159,6 +159,9 @@ def wsgi():
     application = metrics.CountRequests(FastReads(WSGIHandler()))
 
     def get(path, query="", **headers):
+        # Again before each call: the test client connects them back after its own.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
         environ = {"PATH_INFO": path, "QUERY_STRING": query, "REQUEST_METHOD": "GET"}
         environ["wsgi.input"] = io.BytesIO(b"")
         setup_testing_defaults(environ)
