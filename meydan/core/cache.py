@@ -12,6 +12,14 @@ more queries), rate limits count nothing (a flood is held back by the other
 moderation checks only), widget sign-in tokens and cached sites are looked up again.
 `/readyz` still reports the outage (ping() below raises).
 
+What Redis keeps across its own restart (its data file) or a network partition was
+right before the outage, not after it: a thread that got comments meanwhile would be
+served from its old entry for up to an hour after Redis returned
+(bench/drills/redis_outage.py: 0 of 3 such comments shown 18 s later). So each process
+remembers the keys it could not write or delete while Redis was away (up to
+MAX_MISSED) and deletes them as soon as Redis answers again: those entries are then
+rebuilt from the database.
+
 django-redis has IGNORE_EXCEPTIONS for this; we keep Django's own Redis backend (one
 dependency fewer, the same client) and add the few lines here.
 """
@@ -29,6 +37,10 @@ logger = logging.getLogger(__name__)
 
 OUTAGE = (RedisConnectionError, RedisTimeoutError, OSError)
 RETRY_SECONDS = 5.0
+MAX_MISSED = 20_000
+# Writes whose key must not keep an older value once Redis is back (incr: rate-limit
+# counters, which may as well keep counting).
+_WRITES = {"set", "add", "touch", "set_many", "delete", "delete_many"}
 
 
 class ResilientRedisCache(RedisCache):
@@ -41,30 +53,82 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, params)
         self._down_until = 0.0
         self._lock = threading.Lock()
+        self._missed: set = set()
+        self._missed_overflow = False
 
     def ping(self) -> None:
         """Raises when Redis does not answer (for /readyz); ignores the pause."""
-        self._cache.get_client(write=True).ping()
-        self._down_until = 0.0
+        if self._down_until:
+            self._recover()  # drops what was missed, then uses Redis again
+        else:
+            self._cache.get_client(write=True).ping()
 
     def _call(self, fallback, method, *args, **kwargs):
-        if self._down_until and time.monotonic() < self._down_until:
-            return fallback
-        try:
-            result = getattr(super(), method)(*args, **kwargs)
-        except OUTAGE as error:
-            with self._lock:
-                first = not self._down_until
-                self._down_until = time.monotonic() + RETRY_SECONDS
-            if first:
-                logger.warning("cache unavailable (%s): serving without it", type(error).__name__)
-            return fallback
         if self._down_until:
-            with self._lock:
-                if self._down_until:
-                    self._down_until = 0.0
-                    logger.warning("cache available again")
-        return result
+            if time.monotonic() < self._down_until:
+                self._remember(method, args)
+                return fallback
+            # The pause is over: drop what this process could not write first (it is
+            # also the probe), so that this call's own write is not dropped after it.
+            try:
+                self._recover()
+            except OUTAGE:
+                self._pause()
+                self._remember(method, args)
+                return fallback
+        try:
+            return getattr(super(), method)(*args, **kwargs)
+        except OUTAGE as error:
+            if self._pause():
+                logger.warning("cache unavailable (%s): serving without it", type(error).__name__)
+            self._remember(method, args)
+            return fallback
+
+    def _pause(self) -> bool:
+        """Stop asking Redis for RETRY_SECONDS; True when the outage starts now."""
+        with self._lock:
+            first = not self._down_until
+            self._down_until = time.monotonic() + RETRY_SECONDS
+        return first
+
+    def _remember(self, method: str, args) -> None:
+        if method not in _WRITES:
+            return
+        keys = args[0]
+        keys = list(keys) if method in ("set_many", "delete_many") else [keys]
+        version = args[-1] if method != "set_many" else args[2]
+        with self._lock:
+            if len(self._missed) + len(keys) > MAX_MISSED:
+                self._missed_overflow = True
+                return
+            self._missed.update((key, version) for key in keys)
+
+    def _recover(self) -> None:
+        """Delete what this process changed in the database but could not tell Redis
+        (raises while Redis is still away), then use Redis again."""
+        with self._lock:
+            missed, overflow = set(self._missed), self._missed_overflow
+        by_version: dict = {}
+        for key, version in missed:
+            by_version.setdefault(version, []).append(key)
+        if by_version:
+            for version, keys in by_version.items():
+                super().delete_many(keys, version)
+        else:
+            self._cache.get_client(write=True).ping()
+        with self._lock:
+            if not self._down_until:
+                return  # another thread recovered meanwhile
+            self._down_until = 0.0
+            self._missed -= missed
+            self._missed_overflow = False
+        logger.warning(
+            "cache available again (%d entries changed during the outage dropped%s)",
+            len(missed),
+            f"; over {MAX_MISSED} were changed: some may be stale for up to an hour"
+            if overflow
+            else "",
+        )
 
     def get(self, key, default=None, version=None):
         return self._call(default, "get", key, default, version)

@@ -1,9 +1,9 @@
 """The newsroom announces its own articles to readers who asked for new posts."""
 
-from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from meydan.core.tasks import enqueue_on_commit, outlasts_database_outages
 from meydan.notifications.notify import post_published
 from meydan.notifications.services import absolute
 
@@ -18,7 +18,7 @@ def article_saved(sender, instance, **kwargs):
         _announce(instance)
     else:
         pk, due = instance.pk, instance.published
-        transaction.on_commit(lambda: announce_article.using(run_after=due).enqueue(pk))
+        enqueue_on_commit(announce_article.using(run_after=due), pk, what=f"article {pk}")
 
 
 def _announce(article) -> None:
@@ -31,6 +31,7 @@ def _announce(article) -> None:
 
 
 @task()
+@outlasts_database_outages
 def announce_article(article_id: int) -> bool:
     from meydan.newsroom.models import Article
 

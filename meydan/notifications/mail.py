@@ -19,12 +19,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
-from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from meydan.core import metrics, sealing
 from meydan.core.ratelimit import hit
+from meydan.core.tasks import enqueue_on_commit, outlasts_database_outages
 from meydan.notifications.models import Delivery, Suppression
 
 logger = logging.getLogger("meydan.mail")
@@ -88,7 +88,8 @@ def mail_enqueue(
         message=message,
         comment_ref=comment_id,
     )
-    transaction.on_commit(lambda: deliver.enqueue(delivery.pk))
+    # A queue that is away leaves the delivery "queued" (logged), not the caller failed.
+    enqueue_on_commit(deliver, delivery.pk, what=f"delivery {delivery.pk} stays queued")
     return delivery
 
 
@@ -123,6 +124,7 @@ def _answer_of(error: Exception) -> tuple[int | None, str]:
 
 
 @task(queue_name="email")
+@outlasts_database_outages
 def deliver(delivery_id: int, message: dict | None = None, attempt: int = 1) -> str:
     """Send one queued message (the worker runs this). A temporary failure (4xx, the
     server unreachable) is tried again later, MAX_ATTEMPTS times in all; a refusal

@@ -15,6 +15,7 @@ from django_tasks import task
 from meydan.comments.events import Channel
 from meydan.comments.models import Comment
 from meydan.core.sealing import email_hash
+from meydan.core.tasks import enqueue_on_commit, enqueue_or_log, outlasts_database_outages
 from meydan.notifications.mail import clean_header_text, mail_enqueue
 from meydan.notifications.models import (
     HeldNotice,
@@ -41,7 +42,7 @@ def comment_posted(sender, comment, channel, actor, **kwargs):
     if comment.status == Comment.Status.APPROVED:
         _announce(comment)
     elif comment.status == Comment.Status.PENDING:
-        notify_moderators.enqueue(comment.pk)
+        enqueue_or_log(notify_moderators, comment.pk, what=f"{comment.pk}: moderators not told")
 
 
 def comment_status_changed(sender, comment, before, after, channel, actor, **kwargs):
@@ -51,12 +52,12 @@ def comment_status_changed(sender, comment, before, after, channel, actor, **kwa
     if after == Comment.Status.APPROVED and before in (Comment.Status.PENDING, Comment.Status.SPAM):
         _announce(comment)
     elif after == Comment.Status.PENDING and channel != Channel.MODERATION and actor is None:
-        notify_moderators.enqueue(comment.pk)
+        enqueue_or_log(notify_moderators, comment.pk, what=f"{comment.pk}: moderators not told")
 
 
 def _announce(comment: Comment) -> None:
     if site_has_subscriptions(comment.thread.site_id):
-        notify_comment.enqueue(comment.pk)
+        enqueue_or_log(notify_comment, comment.pk, what=f"comment {comment.pk} not announced")
 
 
 def _links(subscription: Subscription) -> tuple[str, str]:
@@ -76,6 +77,7 @@ def _message_id(kind: str, pk: int) -> str:
 
 
 @task()
+@outlasts_database_outages
 def notify_comment(comment_id: int) -> int:
     """Queue one message for each confirmed subscriber of the comment's thread (and
     each reader who asked for replies to the comment it answers), its author left
@@ -133,10 +135,11 @@ def _notify(comment: Comment, subscription: Subscription, *, is_reply: bool) -> 
             locked.digest_due = locked.last_notified + timedelta(seconds=window)
             locked.save(update_fields=["digest_due"])
             due = locked.digest_due
-            transaction.on_commit(lambda: send_digest.using(run_after=due).enqueue(locked.pk))
+            enqueue_on_commit(send_digest.using(run_after=due), locked.pk, what="a digest")
 
 
 @task()
+@outlasts_database_outages
 def send_digest(subscription_id: int) -> int:
     """Everything a reader was not told of during their window, in one message."""
     with transaction.atomic():
@@ -252,6 +255,7 @@ def _in_queue(comment: Comment) -> str:
 
 
 @task()
+@outlasts_database_outages
 def notify_moderators(comment_id: int) -> int:
     """Tell each moderator of the comment's site (with an address, active, and not
     its author) that it waits in the queue: at once, or in their hourly digest, as
@@ -297,12 +301,13 @@ def _hold_for_digest(moderator, comment: Comment) -> None:
             mail.digest_due = timezone.now() + MODERATOR_DIGEST
             mail.save(update_fields=["digest_due"])
             due, user_id = mail.digest_due, moderator.pk
-            transaction.on_commit(
-                lambda: send_moderator_digest.using(run_after=due).enqueue(user_id)
+            enqueue_on_commit(
+                send_moderator_digest.using(run_after=due), user_id, what="a moderator digest"
             )
 
 
 @task()
+@outlasts_database_outages
 def send_moderator_digest(user_id: int) -> int:
     """The comments that still wait, of those a moderator was not told of at once."""
     from django.contrib.auth import get_user_model
@@ -346,12 +351,15 @@ def post_published(*, site, url: str, title: str, summary: str = "") -> bool:
     except IntegrityError:
         return False
     transaction.on_commit(
-        lambda: notify_post.enqueue(site.pk, url[:2000], title[:300], summary[:500])
+        lambda: enqueue_or_log(
+            notify_post, site.pk, url[:2000], title[:300], summary[:500], what="a new post"
+        )
     )
     return True
 
 
 @task()
+@outlasts_database_outages
 def notify_post(site_id: int, url: str, title: str, summary: str) -> int:
     from meydan.sites.models import Site
 

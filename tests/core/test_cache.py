@@ -9,6 +9,7 @@ import subprocess
 import time
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from meydan.core import cache as resilient
 from meydan.core.cache import ResilientRedisCache
@@ -89,6 +90,35 @@ def test_an_outage_is_an_empty_cache_then_redis_is_used_again(redis_port, monkey
     cache.set("k", "back", 60)
     assert cache.get("k") == "back"
     assert any("available again" in r.getMessage() for r in caplog.records)
+
+
+def test_what_changed_during_the_outage_is_dropped_when_redis_is_back(
+    redis_port, monkeypatch, caplog
+):
+    """Redis kept its data (its file, or a network partition): entries written or
+    deleted while it was away would be stale; the process that missed them drops
+    them once it answers again (bench/drills/redis_outage.py)."""
+    port, _state = redis_port
+    monkeypatch.setattr(resilient, "RETRY_SECONDS", 0.0)
+    cache = ResilientRedisCache(f"redis://127.0.0.1:{port}/0", {})
+    cache.set_many({"thread:1": "v1", "thread:2": "v1", "thread:3": "v1", "kept": "v1"}, 60)
+    client_of = cache._cache.get_client
+    away = RedisConnectionError("Connection refused")
+
+    def unreachable(*args, **kwargs):
+        raise away
+
+    monkeypatch.setattr(cache._cache, "get_client", unreachable)
+    caplog.set_level(logging.WARNING, logger="meydan.core.cache")
+    cache.delete("thread:1")  # a new comment: the thread's state is forgotten
+    cache.delete_many(["thread:2"])
+    cache.set("thread:3", "v2", 60)
+    assert cache.get("kept") is None  # reads are not remembered
+
+    monkeypatch.setattr(cache._cache, "get_client", client_of)
+    assert cache.get("kept") == "v1"
+    assert cache.get_many(["thread:1", "thread:2", "thread:3"]) == {}
+    assert "cache available again (3 entries changed during the outage dropped)" in caplog.text
 
 
 def test_while_paused_redis_is_not_asked(monkeypatch):

@@ -8,15 +8,32 @@ The queue is the database by default (django-tasks-db's worker); with
 MEYDAN_TASKS_URL=redis://… it is Redis, run by an RQ worker with its scheduler, so
 that tasks due later (retries, digests) run when they are due.
 
+A database outage does not stop it. A task that meets one waits for the database
+and runs again (core/tasks.py). With the database queue, the worker's own look at
+the queue fails too: it logs one line, waits (a SIGTERM then stops it at once), and
+goes on when the database answers (bench/drills/db_outage.py --tasks db). With the
+Redis queue the RQ worker never asks the database itself; when Redis goes away the
+RQ worker stops, and this command waits for Redis and starts it again.
+
 At start (not with --batch) it makes sure each periodic task (MEYDAN_PERIODIC_TASKS:
 the daily purge) has one run waiting, never two (core.periodic). With --batch, from
 cron, run `meydan purge` daily as well (docs/retention.md).
 """
 
+import logging
+import signal
+import time
+
 from django.conf import settings
 from django.core.management import BaseCommand, call_command
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from meydan.core import periodic
+from meydan.core.tasks import OUTAGE, drop_connection, wait_for_database
+
+logger = logging.getLogger("meydan.tasks")
+QUEUE_OUTAGE = (RedisConnectionError, RedisTimeoutError, ConnectionError)
 
 
 class Command(BaseCommand):
@@ -33,21 +50,71 @@ class Command(BaseCommand):
             periodic.ensure_all_scheduled()
         backend = settings.TASKS["default"]["BACKEND"]
         if backend == "django_tasks_rq.RQBackend":
-            call_command(
-                "rqworker",
-                *settings.MEYDAN_TASK_QUEUES,
-                with_scheduler=True,
-                job_class="django_tasks_rq.Job",
-                burst=batch,
-                verbosity=verbosity,
-            )
-            return
-        call_command(
-            "db_worker",
-            queue_name=",".join(settings.MEYDAN_TASK_QUEUES),
-            interval=interval,
-            batch=batch,
-            reload=False,
-            startup_delay=not batch,
-            verbosity=verbosity,
+            while True:
+                try:
+                    call_command(
+                        "rqworker",
+                        *settings.MEYDAN_TASK_QUEUES,
+                        with_scheduler=True,
+                        job_class="django_tasks_rq.Job",
+                        burst=batch,
+                        verbosity=verbosity,
+                    )
+                    return
+                except QUEUE_OUTAGE as error:
+                    if batch:
+                        raise
+                    self._wait_for_redis(error)
+        while True:
+            try:
+                call_command(
+                    "db_worker",
+                    queue_name=",".join(settings.MEYDAN_TASK_QUEUES),
+                    interval=interval,
+                    batch=batch,
+                    reload=False,
+                    startup_delay=not batch,
+                    verbosity=verbosity,
+                )
+                return
+            except OUTAGE as error:
+                if batch:
+                    raise
+                self._wait_for_database(error)
+
+    @staticmethod
+    def _wait_for_redis(error: Exception) -> None:
+        """The RQ worker stops when Redis goes away (bench/drills/redis_outage.py):
+        wait for it, then start it again."""
+        import django_rq
+
+        logger.warning(
+            "worker: the task queue (Redis) is unavailable (%s); waiting for it",
+            type(error).__name__,
         )
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        connection = django_rq.get_connection(settings.MEYDAN_TASK_QUEUES[0])
+        delay = 0.5
+        while True:
+            try:
+                connection.ping()
+                break
+            except QUEUE_OUTAGE:
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        logger.warning("worker: the task queue answers again; going on")
+
+    @staticmethod
+    def _wait_for_database(error: Exception) -> None:
+        logger.warning(
+            "worker: the database is unavailable (%s); waiting for it", type(error).__name__
+        )
+        drop_connection()
+        # db_worker's handlers only ask it to stop after its task: with none running,
+        # SIGTERM and Ctrl-C stop the process at once.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        while not wait_for_database(60):
+            pass
+        logger.warning("worker: the database answers again; going on")
