@@ -20,9 +20,8 @@ Loopback only; bounded: about warm-up + outage + 30 s plus start-up, then it sto
 """
 
 import argparse
-import sys
 
-from outage import Drill
+from outage import Drill, finish
 
 MAX_OUTAGE_LATENCY = 5.0  # seconds: no request may wait longer while the database is away
 
@@ -60,15 +59,7 @@ def main() -> None:
         failures.append(f"{r['acked'] - r['present']} acknowledged comments lost")
     if r["refused_present"]:
         failures.append(f"{r['refused_present']} posts answered 503 were stored")
-    if not mail["worker_alive"]:
-        failures.append("meydan worker died")
-    if not mail["after_mail_sent"]:
-        failures.append("the email queued after recovery was not sent")
-    print()
-    if failures:
-        print("FAILED: " + "; ".join(failures))
-        sys.exit(1)
-    print("PASSED: every check above held")
+    finish(failures, mail)
 
 
 if __name__ == "__main__":

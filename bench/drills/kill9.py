@@ -95,6 +95,17 @@ def poster(index: int, port: int, run: str, ledger: Ledger, stop: threading.Even
     client.close()
 
 
+# Each thread's kept counts beside what its rows say: (id, comment_count, last_seq,
+# approved comments, highest seq).
+THREAD_COUNTS = (
+    "SELECT t.id, t.comment_count, t.last_seq,"
+    " (SELECT COUNT(*) FROM comments_comment c"
+    "   WHERE c.thread_id = t.id AND c.status = 'approved'),"
+    " (SELECT COALESCE(MAX(seq), 0) FROM comments_comment c WHERE c.thread_id = t.id)"
+    " FROM comments_thread t"
+)
+
+
 def check_sqlite(path: Path, run: str) -> dict:
     con = sqlite3.connect(path)
     try:
@@ -103,13 +114,7 @@ def check_sqlite(path: Path, run: str) -> dict:
         rows = con.execute(
             "SELECT id, body FROM comments_comment WHERE body LIKE ?", (f"kill9 {run} %",)
         ).fetchall()
-        threads = con.execute(
-            "SELECT t.id, t.comment_count, t.last_seq,"
-            " (SELECT COUNT(*) FROM comments_comment c"
-            "   WHERE c.thread_id = t.id AND c.status = 'approved'),"
-            " (SELECT COALESCE(MAX(seq), 0) FROM comments_comment c WHERE c.thread_id = t.id)"
-            " FROM comments_thread t"
-        ).fetchall()
+        threads = con.execute(THREAD_COUNTS).fetchall()
     finally:
         con.close()
     ok = [r[0] for r in integrity] == ["ok"] and not fk
@@ -127,13 +132,7 @@ def check_postgres(url: str, run: str) -> dict:
         rows = con.execute(
             "SELECT id, body FROM comments_comment WHERE body LIKE %s", (f"kill9 {run} %",)
         ).fetchall()
-        threads = con.execute(
-            "SELECT t.id, t.comment_count, t.last_seq,"
-            " (SELECT COUNT(*) FROM comments_comment c"
-            "   WHERE c.thread_id = t.id AND c.status = 'approved'),"
-            " (SELECT COALESCE(MAX(seq), 0) FROM comments_comment c WHERE c.thread_id = t.id)"
-            " FROM comments_thread t"
-        ).fetchall()
+        threads = con.execute(THREAD_COUNTS).fetchall()
         problems = []
         # amcheck: every B-tree index of the two tables, with heapallindexed (each heap
         # row must be found in the index).

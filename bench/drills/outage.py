@@ -15,6 +15,7 @@ them), and `meydan worker`. The load:
 """
 
 import json
+import sys
 import threading
 import time
 import uuid
@@ -512,3 +513,17 @@ class Drill:
             f"{'yes' if result['after_mail_sent'] else 'NO'}"
         )
         return result
+
+
+def finish(failures: list[str], mail: dict) -> None:
+    """The checks every outage drill ends with (the worker lived, mail flowed again),
+    then PASSED, or FAILED with the reasons and exit status 1."""
+    if not mail["worker_alive"]:
+        failures.append("meydan worker died")
+    if not mail["after_mail_sent"]:
+        failures.append("the email queued after recovery was not sent")
+    print()
+    if failures:
+        print("FAILED: " + "; ".join(failures))
+        sys.exit(1)
+    print("PASSED: every check above held")
