@@ -55,14 +55,26 @@ ACCESS_LOG_FORMAT = '[%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d %(
 ACCESS_LOG_FORMAT_JSON = '"%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).3f'
 
 
+def _personal(address) -> bool:
+    """Loopback and "any" addresses (the server's own: 127.0.0.1, ::1, 0.0.0.0) say
+    nothing about a person and tell an operator where the server listens."""
+    return not (address.is_loopback or address.is_unspecified)
+
+
+def _mask_ipv4(match: re.Match) -> str:
+    return IP_MASK if _personal(ipaddress.IPv4Address(match.group(0))) else match.group(0)
+
+
 def _mask_ipv6(match: re.Match) -> str:
     text = match.group(0)
     # A sentence's full stop or a port's colon may have been taken in.
     for candidate in (text, text.rstrip(".:")):
         try:
-            ipaddress.IPv6Address(candidate.split("%", 1)[0])
+            address = ipaddress.IPv6Address(candidate.split("%", 1)[0])
         except ValueError:
             continue
+        if not _personal(address):
+            return text
         return IP_MASK + text[len(candidate) :]
     return text
 
@@ -74,7 +86,7 @@ def scrub(text: str) -> str:
     if ":" in text:
         text = _IPV6_CANDIDATE.sub(_mask_ipv6, text)
     if "." in text:
-        text = _IPV4.sub(IP_MASK, text)
+        text = _IPV4.sub(_mask_ipv4, text)
     return text
 
 

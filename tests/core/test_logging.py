@@ -366,3 +366,16 @@ def test_meydan_serve_logs_json_lines_without_the_client_address(tmp_path):
     assert access[0]["path"] == "/api/v1/me" and access[0]["status"] == 200
     assert "127.0.0.1" not in json.dumps(access) and EMAIL not in stdout + stderr
     assert any(line["message"].startswith("Starting granian") for line in lines)
+
+
+def test_the_servers_own_addresses_are_left_as_they_are():
+    """Loopback and "any" addresses are nobody's: granian's "Listening at" line keeps
+    them, while a reader's address beside them is masked."""
+    from meydan.core.logs import scrub
+
+    assert scrub("Listening at: http://127.0.0.1:8000") == "Listening at: http://127.0.0.1:8000"
+    assert (
+        scrub("bound to 0.0.0.0 and [::1]:8000 and ::") == "bound to 0.0.0.0 and [::1]:8000 and ::"
+    )
+    assert scrub("from 203.0.113.9 via 127.0.0.1") == "from <ip> via 127.0.0.1"
+    assert scrub("from 2001:db8::7 via ::1") == "from <ip> via ::1"
