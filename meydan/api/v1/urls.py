@@ -20,9 +20,14 @@ class JsonOnlyParser(Parser):
         if request.content_type != "application/json":
             raise HttpError(415, "Send the request body as JSON (Content-Type: application/json).")
         try:
-            return json.loads(request.body)
+            data = json.loads(request.body)
         except ValueError:
             raise HttpError(400, "The request body is not valid JSON (UTF-8).") from None
+        if not isinstance(data, dict):
+            # Every body of this API is an object; `false` or `[]` would otherwise pass
+            # as "no fields given" where every field has a default.
+            raise HttpError(400, "The request body must be a JSON object: {…}.")
+        return data
 
 
 api = NinjaAPI(

@@ -85,6 +85,17 @@ def test_closed_thread_is_403(api, site, new_comment):
     assert Comment.objects.count() == 1
 
 
+@pytest.mark.parametrize("body", ["false", "[]", "null", '"text"', "3"])
+def test_a_body_that_is_not_an_object_is_400(api, site, post, body):
+    """Found by the schema fuzzer: `false` to the flag endpoint, whose fields all have
+    defaults, was counted as a report."""
+    comment = post("Report me.")
+    for path in (f"/api/v1/comments/{comment.pk}/flag", "/api/v1/comments"):
+        response = api.client.post(path, body, content_type="application/json")
+        assert response.status_code == 400, (path, response.content)
+        assert "JSON object" in response.json()["error"]["message"]
+
+
 def test_not_json_is_415_and_broken_json_400(api, site):
     form = api.client.post("/api/v1/comments", {"site": site.slug})
     assert form.status_code == 415
