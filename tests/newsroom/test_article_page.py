@@ -338,3 +338,22 @@ def test_page_queries_do_not_grow_with_comments(client, article, post):
             assert client.get(article.get_absolute_url()).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_cached_list_keeps_one_entry_per_page_however_many_comments_arrive(
+    client, article, post
+):
+    """The rendered list is cached with the thread's version in the value: each new
+    comment replaces the page's entry instead of adding one beside it (the local-memory
+    cache forgets expired entries only when full, so one key per version grew a
+    worker's memory with every comment: bench/drills/soak.py)."""
+    from django.core.cache import cache
+
+    for number in range(5):
+        post(f"Comment number {number}.")
+        html = section(client.get(article.get_absolute_url()))
+        assert f"Comment number {number}." in html
+    list_keys = [key for key in cache._cache if "comment-list" in key]
+    assert len(list_keys) == 1
+    # A second reader of the same version gets the cached page.
+    assert "Comment number 4." in section(client.get(article.get_absolute_url()))
