@@ -28,12 +28,15 @@ import sys
 import time
 from datetime import timedelta
 
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
+
+from meydan.core.health import check_database
+from meydan.core.unavailable import DATABASE_OUTAGE
 
 logger = logging.getLogger("meydan.tasks")
 
-OUTAGE = (OperationalError, InterfaceError)
+OUTAGE = DATABASE_OUTAGE
 ATTEMPT_KWARG = "outage_attempt"
 WAIT_SECONDS = 60.0  # in place; RQ stops a job after 180 s
 RUNS = 3  # runs in place before it is queued again
@@ -53,8 +56,7 @@ def wait_for_database(seconds: float, alias: str = DEFAULT_DB_ALIAS) -> bool:
     delay = 0.5
     while True:
         try:
-            with connections[alias].cursor() as cursor:
-                cursor.execute("SELECT 1")
+            check_database(alias)
             return True
         except OUTAGE:
             drop_connection(alias)

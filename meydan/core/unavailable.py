@@ -24,10 +24,12 @@ logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 10
 API_PREFIX = "/api/"
+# What a database that cannot be reached raises (also core/tasks.py, the worker).
+DATABASE_OUTAGE = (OperationalError, InterfaceError)
 
 
 def is_database_unavailable(error: BaseException | None) -> bool:
-    return isinstance(error, OperationalError | InterfaceError)
+    return isinstance(error, DATABASE_OUTAGE)
 
 
 def unavailable_response(request, error: BaseException) -> HttpResponse:
