@@ -110,6 +110,10 @@ class CheckScore:
     def precision(self) -> float | None:
         return self.kept_out / self.decisions if self.decisions else None
 
+    @property
+    def precision_percent(self) -> int | None:
+        return None if self.precision is None else round(self.precision * 100)
+
 
 @dataclass
 class Dashboard:
@@ -126,6 +130,10 @@ class Dashboard:
 
     def total(self, name: str) -> int:
         return sum(getattr(b, name) for b in self.buckets)
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {n: self.total(n) for n in ("published", "held", "spam", "removed", "reports")}
 
 
 def bucket_starts(range_: Range, now: datetime, tz) -> list[date]:
