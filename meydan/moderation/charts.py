@@ -201,10 +201,10 @@ def hbar_chart(
     *,
     desc: str = "",
     fmt: Callable[[float], str] = _plain,
-    label_chars: int = 48,
+    label_chars: int = 44,
 ) -> SafeString:
     """One horizontal bar per label (long labels, e.g. thread titles, are shortened)."""
-    row, label_w = 24, 300
+    row, label_w = 24, 330
     height = TOP + row * max(1, len(values)) + 8
     top = ticks(max(values, default=0))[-1]
     scale = (WIDTH - RIGHT - label_w - 40) / (top or 1)

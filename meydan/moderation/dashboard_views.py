@@ -141,7 +141,7 @@ def _charts(board) -> dict:
             ],
             desc=str(period),
             whole=False,
-            fmt=lambda v: formats.number_format(v, 1),
+            fmt=lambda v: formats.number_format(v, 0 if v == int(v) else 1),
         ),
         "threads": charts.hbar_chart(
             "chart-threads",

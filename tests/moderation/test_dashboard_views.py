@@ -224,3 +224,14 @@ def test_csv_of_checks(mod_client, site, post, moderator):
     header, *rows = csv_of(mod_client.get(URL, {"format": "csv", "table": "checks"}))
     assert header[-1] == "precision"
     assert rows == [["links", "1", "0", "1", "1", "1", "0", "1.000"]]
+
+
+def test_precision_without_decisions_is_called_unknown(mod_client, post, monkeypatch):
+    monkeypatch.setattr(
+        "meydan.moderation.checks.spam.spam_score",
+        lambda site, draft: 0.99 if "WINNER" in draft.body else None,
+    )
+    post("WINNER")
+    page = html(mod_client.get(URL))
+    assert "The spam filter caught 1 comment in this period; moderators have decided none" in page
+    assert "<td>–</td>" in page
