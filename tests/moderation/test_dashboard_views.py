@@ -5,7 +5,7 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -42,7 +42,8 @@ def csv_of(response) -> list[list[str]]:
 def activity(site, thread, thread_b, post, moderator):
     """Yesterday on site A: two comments published, one held for links and approved;
     on site B, a thread with a title that tries to be markup."""
-    yesterday = timezone.now() - timedelta(days=1)
+    day = timezone.localdate() - timedelta(days=1)
+    yesterday = timezone.make_aware(datetime.combine(day, time(10)))  # 10:00 and 13:00
     with freeze_time(yesterday):
         post("First.")
         post("Second.", email="second@example.org")
@@ -235,3 +236,12 @@ def test_precision_without_decisions_is_called_unknown(mod_client, post, monkeyp
     page = html(mod_client.get(URL))
     assert "The spam filter caught 1 comment in this period; moderators have decided none" in page
     assert "<td>–</td>" in page
+
+
+def test_csv_by_week_has_twelve_mondays(mod_client, activity):
+    from datetime import date
+
+    header, *rows = csv_of(mod_client.get(URL, {"format": "csv", "range": "12w"}))
+    starts = [date.fromisoformat(r[0]) for r in rows]
+    assert len(starts) == 12 and {d.weekday() for d in starts} == {0}
+    assert sum(int(r[1]) for r in rows) == 2
