@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meydan.moderation import views
+from meydan.moderation import dashboard_views, views
 
 app_name = "moderation"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("comments/<int:comment_id>/reply/", views.reply, name="reply"),
     path("bans/", views.bans, name="bans"),
     path("log/", views.log, name="log"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("mail/", views.mail_choice, name="mail"),
     path("imports/", views.imports, name="imports"),
     path("imports/<int:batch_id>/", views.import_detail, name="import"),

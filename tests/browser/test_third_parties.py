@@ -185,6 +185,7 @@ PAGES = [
     Visit(STAFF, "edit a comment", lambda w: reverse("moderation:edit", args=[w.held.pk])),
     Visit(STAFF, "bans", lambda w: reverse("moderation:bans")),
     Visit(STAFF, "moderation log", lambda w: reverse("moderation:log")),
+    Visit(STAFF, "moderators' dashboard", lambda w: reverse("moderation:dashboard")),
     Visit(STAFF, "imports", lambda w: reverse("moderation:imports")),
     Visit(STAFF, "two-factor authentication", lambda w: reverse("mfa_index")),
     Visit(STAFF, "set up an authenticator app", lambda w: reverse("mfa_activate_totp")),

@@ -1,0 +1,154 @@
+"""moderation.reasons: every reason a real check, report, moderator or import stores
+maps to its stable code. The checks run for real on drafts that trigger them."""
+
+from unittest import mock
+
+import pytest
+from django.conf import settings as django_settings
+
+from meydan.comments.moderation import Draft
+from meydan.moderation import services
+from meydan.moderation.checks.akismet import AkismetCheck
+from meydan.moderation.checks.bans import BanCheck
+from meydan.moderation.checks.duplicate import DuplicateCheck
+from meydan.moderation.checks.first_comment import FirstCommentCheck
+from meydan.moderation.checks.form_guard import FormGuardCheck
+from meydan.moderation.checks.hold_all import HoldAllCheck
+from meydan.moderation.checks.links import LinksCheck
+from meydan.moderation.checks.rate_limit import RateLimitCheck
+from meydan.moderation.checks.spam import SpamFilterCheck
+from meydan.moderation.checks.words import DisallowedWordsCheck, ModerationWordsCheck
+from meydan.moderation.reasons import CHECKS, LABELS, reason_code
+from tests.moderation.conftest import aged_token
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def draft(site, thread):
+    def _draft(**kw):
+        fields = dict(
+            site=site, thread=thread, body="A comment.", author_name="Bot",
+            author_email="bot@spam.example", author_url="", ip_hash="h1",
+            client_ip="203.0.113.9", page_url="https://blog.example.org/post/",
+        )  # fmt: skip
+        fields.update(kw)
+        return Draft(**fields)
+
+    return _draft
+
+
+def reasons_of(check, draft) -> str:
+    verdict = check.check(draft)
+    assert verdict is not None, f"{check.__class__.__name__} had no opinion"
+    return verdict.reason
+
+
+def check_reasons(site, draft, settings, post, moderator) -> dict[str, list[str]]:
+    """{check class path: the reasons it stored, for every way it decides}."""
+    site.hold_links = 1
+    site.moderation_words = "casino"
+    site.disallowed_words = "pills"
+    site.hold_first_comment = site.hold_all = True
+    site.save()
+    path = "meydan.moderation.checks."
+    out: dict[str, list[str]] = {}
+    out[path + "links.LinksCheck"] = [
+        reasons_of(LinksCheck(), draft(body="https://a.example/x")),
+        reasons_of(LinksCheck(), draft(body="https://a.example/x www.b.example")),
+    ]
+    out[path + "words.ModerationWordsCheck"] = [
+        reasons_of(ModerationWordsCheck(), draft(body="A casino."))
+    ]
+    spam_words = [reasons_of(DisallowedWordsCheck(), draft(body="pills"))]
+    site.disallowed_action = "reject"
+    spam_words.append(reasons_of(DisallowedWordsCheck(), draft(body="pills")))
+    out[path + "words.DisallowedWordsCheck"] = spam_words
+    out[path + "first_comment.FirstCommentCheck"] = [reasons_of(FirstCommentCheck(), draft())]
+    out[path + "hold_all.HoldAllCheck"] = [reasons_of(HoldAllCheck(), draft())]
+    filter_reasons = []
+    for score in (0.999, 0.85):
+        with mock.patch("meydan.moderation.checks.spam.spam_score", return_value=score):
+            filter_reasons.append(reasons_of(SpamFilterCheck(), draft()))
+    out[path + "spam.SpamFilterCheck"] = filter_reasons
+    settings.MEYDAN_AKISMET_KEY = "k3y"
+    akismet = []
+    for tip in ({}, {"X-akismet-pro-tip": "discard"}):
+        response = mock.Mock(status_code=200, text="true", headers=tip)
+        with mock.patch("meydan.moderation.checks.akismet.requests.post", return_value=response):
+            akismet.append(reasons_of(AkismetCheck(), draft()))
+    out[path + "akismet.AkismetCheck"] = akismet
+    bans = []
+    for shadow, who in ((False, "banned@example.org"), (True, "shadow@example.org")):
+        services.ban_create(actor=moderator, site=site, kind="email", value=who, shadow=shadow)
+        bans.append(reasons_of(BanCheck(), draft(author_email=who)))
+    out[path + "bans.BanCheck"] = bans
+    settings.MEYDAN_RATELIMIT_COMMENTS = (1, 60)
+    RateLimitCheck().check(draft(ip_hash="rl"))
+    out[path + "rate_limit.RateLimitCheck"] = [reasons_of(RateLimitCheck(), draft(ip_hash="rl"))]
+    posted = post("Said once.", email="dup@example.org")
+    out[path + "duplicate.DuplicateCheck"] = [
+        reasons_of(DuplicateCheck(), draft(body=posted.body, author_email="dup@example.org"))
+    ]
+    settings.MEYDAN_MIN_FORM_SECONDS = 3
+    out[path + "form_guard.FormGuardCheck"] = [
+        reasons_of(FormGuardCheck(), draft(honeypot="x")),
+        reasons_of(FormGuardCheck(), draft(form_token="forged")),
+        reasons_of(FormGuardCheck(), draft(form_token=aged_token(0.5))),
+    ]
+    return out
+
+
+EXPECTED = {
+    "links.LinksCheck": "links",
+    "words.ModerationWordsCheck": "moderation_words",
+    "words.DisallowedWordsCheck": "disallowed_words",
+    "first_comment.FirstCommentCheck": "first_comment",
+    "hold_all.HoldAllCheck": "hold_all",
+    "spam.SpamFilterCheck": "spam_filter",
+    "akismet.AkismetCheck": "akismet",
+    "bans.BanCheck": "bans",
+    "rate_limit.RateLimitCheck": "rate_limit",
+    "form_guard.FormGuardCheck": "form_guard",
+    "duplicate.DuplicateCheck": "duplicate",
+}
+
+
+def test_every_checks_real_reasons_have_its_code(site, draft, settings, post, moderator):
+    reasons = check_reasons(site, draft, settings, post, moderator)
+    # Every check the project ships (and Akismet, off by default) is covered here.
+    assert set(django_settings.MEYDAN_MODERATION_CHECKS) <= set(reasons)
+    for path, stored in reasons.items():
+        expected = EXPECTED[path.removeprefix("meydan.moderation.checks.")]
+        assert len(stored) == len(set(stored)), stored  # each way of deciding was reached
+        for reason in stored:
+            assert reason_code(reason) == expected, (path, reason)
+
+
+def test_the_checks_that_store_comments_are_the_ones_the_dashboard_counts():
+    stored = {"links", "moderation_words", "disallowed_words", "first_comment", "hold_all"}
+    assert stored | {"spam_filter", "akismet", "bans"} <= CHECKS
+    assert not {"reports", "moderator", "imported", "rate_limit"} & CHECKS
+    assert set(EXPECTED.values()) <= set(LABELS)
+
+
+def test_reports_moderators_and_imports(post, site, moderator):
+    site.flag_threshold = 1
+    site.save()
+    comment = post("Reported.")
+    services.comment_flag(comment, reporter_key="r1", channel="form")
+    comment.refresh_from_db()
+    assert reason_code(comment.moderation_reason) == "reports"
+    for action in ("approve", "spam", "not_spam", "trash", "restore"):
+        comment = services.comment_moderate(comment, action, actor=moderator)
+        assert reason_code(comment.moderation_reason) == "moderator", comment.moderation_reason
+    assert reason_code("imported from wxr") == "imported"
+    assert reason_code("deleted by its author") == "erased"
+
+
+@pytest.mark.parametrize(
+    "reason,code",
+    [("", ""), (None, ""), ("  ", ""), ("held: something new", "other"), ("approved", "other")],
+)
+def test_empty_and_unknown(reason, code):
+    assert reason_code(reason) == code
