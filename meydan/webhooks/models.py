@@ -56,7 +56,7 @@ class Webhook(models.Model):
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
-        ordering = ["site", "pk"]
+        ordering = ["site_id", "pk"]
 
     def __str__(self) -> str:
         return self.name or self.url

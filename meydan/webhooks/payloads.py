@@ -148,9 +148,9 @@ def slack(data: dict) -> dict:
     site = slack_escape(data["site"]["name"])
     headline = line % {"name": f"*{slack_escape(name)}*", "page": page, "site": site}
     fallback = line % {
-        "name": name,
-        "page": thread.get("title") or thread.get("key") or "",
-        "site": data["site"]["name"],
+        "name": slack_escape(name),
+        "page": slack_escape(thread.get("title") or thread.get("key") or ""),
+        "site": site,
     }
     parts = [headline]
     quoted = _excerpt(comment.get("body_text"))

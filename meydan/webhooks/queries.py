@@ -6,27 +6,32 @@ from django.core.cache import cache
 
 from meydan.webhooks.models import PING, Webhook
 
-# A change to a site's webhooks forgets the entry after its commit (services.py);
-# the expiry bounds what a read racing that change could leave behind.
-CACHE_SECONDS = 60
+# A change to a site's webhooks forgets the entry, and writes the new one after its
+# commit (services.py), so that a read racing the change cannot put the old one back
+# (cache.add does not overwrite); the expiry is a safety net.
+CACHE_SECONDS = 3600
 
 
 def cache_key(site_id: int) -> str:
     return f"meydan:webhooks:{site_id}"
 
 
-def _events_from_database(site_id: int) -> frozenset[str]:
-    rows = Webhook.objects.filter(site_id=site_id, active=True).values_list("events", flat=True)
+def events_from_database(site_id: int) -> frozenset[str]:
+    rows = (
+        Webhook.objects.filter(site_id=site_id, active=True)
+        .order_by()
+        .values_list("events", flat=True)
+    )
     return frozenset(event for events in rows for event in (events or []))
 
 
 def site_webhook_events(site_id: int) -> frozenset[str]:
     """The events any active webhook of the site asked for (empty: nobody listens)."""
     if not settings.MEYDAN_SHARED_CACHE:
-        return _events_from_database(site_id)
+        return events_from_database(site_id)
     events = cache.get(cache_key(site_id))
     if events is None:
-        events = sorted(_events_from_database(site_id))
+        events = sorted(events_from_database(site_id))
         cache.add(cache_key(site_id), events, CACHE_SECONDS)
     return frozenset(events)
 

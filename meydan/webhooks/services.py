@@ -8,17 +8,23 @@ from meydan.webhooks import payloads
 from meydan.webhooks.addresses import Refused, check_registration
 from meydan.webhooks.delivery import deliveries_enqueue
 from meydan.webhooks.models import PING, Event, Webhook, WebhookDelivery, new_secret
-from meydan.webhooks.queries import cache_key
+from meydan.webhooks.queries import CACHE_SECONDS, cache_key, events_from_database
 
 __all__ = ["Refused", "webhook_delete", "webhook_ping", "webhook_renew_secret", "webhook_save"]
 
 
 def _forget(site_ids) -> None:
-    """The sites' cached event lists, now and after the commit (a read between the
-    two could otherwise put the old list back)."""
-    keys = [cache_key(pk) for pk in set(site_ids)]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    """The sites' cached event lists: forgotten now, and written anew after the
+    commit (a read racing the change, which only ever cache.add()s, cannot put the
+    old list back over it)."""
+    site_ids = set(site_ids)
+    cache.delete_many([cache_key(pk) for pk in site_ids])
+
+    def renew() -> None:
+        for pk in site_ids:
+            cache.set(cache_key(pk), sorted(events_from_database(pk)), CACHE_SECONDS)
+
+    transaction.on_commit(renew)
 
 
 def webhook_save(webhook: Webhook, *, previous_site_id: int | None = None) -> Webhook:
