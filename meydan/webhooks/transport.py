@@ -115,6 +115,8 @@ def post(
         connection.request("POST", target.path, body=body, headers=headers)
         response = connection.getresponse()
         data = response.read(RESPONSE_BYTES)
+        if cut_off.is_set():  # a socket shut down reads as the answer's end: not one
+            raise TimeoutError("cut off")
         answer = Answer(
             status=response.status,
             excerpt=excerpt(data),
