@@ -9,7 +9,9 @@ moderate only."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -17,6 +19,8 @@ from meydan.sites.models import Site
 from meydan.webhooks import services
 from meydan.webhooks.addresses import Refused, check_registration
 from meydan.webhooks.models import Event, Webhook, WebhookDelivery
+
+REVEAL = "meydan_webhook_secrets_once"
 
 
 class WebhookForm(forms.ModelForm):
@@ -85,16 +89,34 @@ class WebhookAdmin(admin.ModelAdmin):
             services.webhook_delete(webhook)
 
     def response_add(self, request, obj, post_url_continue=None):
-        return self._secrets_page(request, [obj], made=True)
+        return self._reveal(request, [obj], made=True)
 
-    def _secrets_page(self, request, webhooks, *, made: bool):
+    def get_urls(self):
+        secret = path(
+            "secret/",
+            self.admin_site.admin_view(self.secret_view),
+            name="webhooks_webhook_secret",
+        )
+        return [secret, *super().get_urls()]
+
+    def _reveal(self, request, webhooks, *, made: bool):
+        """Redirect (so that a reload posts nothing again) to the page that shows
+        these secrets once: the session holds which webhooks, never a secret."""
+        request.session[REVEAL] = {"ids": [w.pk for w in webhooks], "made": made}
+        return HttpResponseRedirect(reverse("admin:webhooks_webhook_secret"))
+
+    def secret_view(self, request):
+        """GET: the secrets of the webhooks just made or renewed, this once."""
+        reveal = request.session.pop(REVEAL, None) or {"ids": [], "made": False}
+        webhooks = list(self.get_queryset(request).filter(pk__in=reveal["ids"]))
         context = {
             **self.admin_site.each_context(request),
             "title": _("Webhook secret"),
             "webhooks": webhooks,
-            "made": made,
+            "made": reveal["made"],
             "opts": self.model._meta,
         }
+        # admin_view() marks it never to be cached (no-store).
         return TemplateResponse(request, "admin/webhooks/secret.html", context)
 
     @admin.action(description=_("Send a test ping"))
@@ -119,7 +141,7 @@ class WebhookAdmin(admin.ModelAdmin):
         webhooks = list(queryset)
         for webhook in webhooks:
             services.webhook_renew_secret(webhook)
-        return self._secrets_page(request, webhooks, made=False)
+        return self._reveal(request, webhooks, made=False)
 
 
 @admin.register(WebhookDelivery)

@@ -45,11 +45,14 @@ def test_an_address_the_guard_refuses_is_a_form_error(staff, site, settings):
 
 
 def test_the_secret_is_shown_once_then_only_its_start(staff, site, receiver, allow_private):
-    response = staff.post(ADD, form(site, receiver.url()))
-    assert response.status_code == 200
+    response = staff.post(ADD, form(site, receiver.url()), follow=True)
+    assert response.redirect_chain == [("/admin/webhooks/webhook/secret/", 302)]  # no re-post
     webhook = Webhook.objects.get()
     assert webhook.secret.startswith("whsec_") and len(webhook.secret) > 40
     assert webhook.secret in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    again = staff.get("/admin/webhooks/webhook/secret/").content.decode()
+    assert webhook.secret not in again and "There is no secret to show" in again
     assert webhook.events == ["comment.posted", "comment.held"]  # the closed list's order
     page = staff.get(f"{LIST}{webhook.pk}/change/").content.decode()
     assert webhook.secret not in page and webhook.secret_hint in page
@@ -85,7 +88,9 @@ def test_a_new_secret_is_shown_once_and_the_old_one_stops_signing(
     staff.post(ADD, form(site, receiver.url(), format="meydan"))
     webhook = Webhook.objects.get()
     old = webhook.secret
-    response = staff.post(LIST, {"action": "renew_secret", "_selected_action": [webhook.pk]})
+    response = staff.post(
+        LIST, {"action": "renew_secret", "_selected_action": [webhook.pk]}, follow=True
+    )
     webhook.refresh_from_db()
     assert webhook.secret != old and webhook.secret in response.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
