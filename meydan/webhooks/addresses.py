@@ -93,9 +93,9 @@ def refusal(ip: IP, *, allow_private: bool | None = None) -> str | None:
         inner = _embedded_ipv4(ip)
         if inner is not None:
             why = refusal(inner, allow_private=allow_private)
-            return _("%(ip)s carries %(inner)s: %(why)s") % {
-                "ip": ip, "inner": inner, "why": why
-            } if why else None  # fmt: skip
+            if why is None:
+                return None
+            return _("%(ip)s carries %(inner)s: %(why)s") % {"ip": ip, "inner": inner, "why": why}
     if ip in METADATA:
         return _("%(ip)s is a cloud metadata address") % {"ip": ip}
     if ip.is_unspecified:

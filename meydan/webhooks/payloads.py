@@ -61,7 +61,7 @@ def comment_part(comment, *, previous_status: str | None = None) -> dict:
     }
 
 
-def erased_comment_part(comment_id: int, site_id: int) -> dict:
+def erased_comment_part(comment_id: int) -> dict:
     """A comment that was erased: who wrote it and what it said are gone."""
     return {
         "id": comment_id,
@@ -99,8 +99,8 @@ def encode(data: dict) -> bytes:
 # --- Chat formats -------------------------------------------------------------------
 
 
-def _headline(data: dict) -> tuple[str, dict]:
-    """The sentence of the event, with %(name)s, %(page)s placeholders."""
+def _headline(data: dict) -> str:
+    """The sentence of the event, with %(name)s, %(page)s and %(site)s placeholders."""
     lines = {
         "comment.posted": _("New comment by %(name)s on %(page)s"),
         "comment.held": _("A comment by %(name)s awaits moderation on %(page)s"),
@@ -110,7 +110,7 @@ def _headline(data: dict) -> tuple[str, dict]:
         "thread.closed": _("Comments are now closed on %(page)s"),
         "ping": _("Test ping from Meydan for %(site)s: this webhook works."),
     }
-    return lines.get(data["event"], data["event"]), data
+    return lines.get(data["event"], data["event"])
 
 
 def _excerpt(text: str | None) -> str:
@@ -137,7 +137,7 @@ def slack_escape(text: str) -> str:
 def slack(data: dict) -> dict:
     """A Slack incoming-webhook body: `text` (the notification's fallback) and one
     mrkdwn section block."""
-    line, _data = _headline(data)
+    line = _headline(data)
     comment = data.get("comment") or {}
     thread = data.get("thread") or {}
     name = comment.get("author_name") or ""
@@ -175,7 +175,7 @@ def matrix(data: dict) -> dict:
     """A body for matrix-hookshot's generic webhooks: `text` (plain), `html` (its
     formatted body; hookshot then does not read `text` as Markdown) and `username`
     (shown before the message)."""
-    line, _data = _headline(data)
+    line = _headline(data)
     comment = data.get("comment") or {}
     thread = data.get("thread") or {}
     name = _no_room_ping(comment.get("author_name") or "")

@@ -111,7 +111,7 @@ def comment_erased(sender, comment_id, thread_id, site_id, text_kept, row_kept, 
         site=thread.site,
         occurred_at=timezone.now(),
         thread=payloads.thread_part(thread),
-        comment=payloads.erased_comment_part(comment_id, site_id),
+        comment=payloads.erased_comment_part(comment_id),
     )
     deliveries_enqueue(hooks, data)
 
