@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "meydan.moderation",
     "meydan.notifications",
     "meydan.interchange",
+    "meydan.webhooks",
     "meydan.privacy",
     "meydan.section",
     "meydan.api",
@@ -211,6 +212,12 @@ MEYDAN_MAIL_RETRY_SECONDS = env_int("MEYDAN_MAIL_RETRY_SECONDS", 60, minimum=1)
 # No flood: after a notification, a reader's next ones for that page wait this long
 # and go out as one digest (0: every comment its own message).
 MEYDAN_NOTIFY_DIGEST_SECONDS = env_int("MEYDAN_NOTIFY_DIGEST_SECONDS", 300)
+# Webhooks (meydan/webhooks, docs/webhooks.md): sent by the worker. Receivers on
+# loopback, private or link-local addresses are refused unless the operator allows
+# them; the first wait before a retry doubles each time; each try's time limit.
+MEYDAN_WEBHOOKS_ALLOW_PRIVATE = env_bool("MEYDAN_WEBHOOKS_ALLOW_PRIVATE")
+MEYDAN_WEBHOOKS_RETRY_SECONDS = env_int("MEYDAN_WEBHOOKS_RETRY_SECONDS", 30, minimum=1)
+MEYDAN_WEBHOOKS_TIMEOUT = env_int("MEYDAN_WEBHOOKS_TIMEOUT", 10, minimum=1)
 
 # Background work (Django's tasks API, through the django-tasks backport): queued in
 # the database by default and run by `meydan worker`, which `make run` starts too.

@@ -23,10 +23,12 @@ from meydan.accounts.providers import signin_options
 from meydan.accounts.tokens import WIDGET_TOKEN_SECONDS
 from meydan.comments.rendering import render_markdown
 from meydan.core import sealing
+from meydan.core.weburl import web_url
 from meydan.notifications.services import CONFIRM_DAYS
 from meydan.privacy import manage, selfservice
 from meydan.section.views import REMEMBER_COOKIE, REMEMBER_MAX_AGE
 from meydan.sites.models import Site
+from meydan.webhooks.models import Webhook
 
 logger = logging.getLogger("meydan.privacy")
 
@@ -606,6 +608,18 @@ def _recipients(akismet: bool, providers: list[str]) -> list[Recipient]:
                 [_("that you signed in here, and when")],
             )
         )
+    webhook_hosts = _webhook_hosts()
+    if webhook_hosts:
+        recipients.append(
+            Recipient(
+                ", ".join(webhook_hosts),
+                _(
+                    "The site's own webhooks, as its staff chose them: when a comment is "
+                    "posted, held, approved, removed or edited."
+                ),
+                [_("your name"), _("your comment"), _("the page")],
+            )
+        )
     mail_server = _mail_server()
     if mail_server:
         recipients.append(
@@ -616,6 +630,13 @@ def _recipients(akismet: bool, providers: list[str]) -> list[Recipient]:
             )
         )
     return recipients
+
+
+def _webhook_hosts() -> list[str]:
+    """The hosts active webhooks call (not their addresses: a chat's webhook address
+    is itself a secret)."""
+    urls = Webhook.objects.filter(active=True).values_list("url", flat=True)
+    return sorted({parsed.host for parsed in map(web_url, urls) if parsed is not None})
 
 
 def _mail_server() -> str:

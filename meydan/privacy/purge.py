@@ -31,6 +31,7 @@ from meydan.notifications.models import Delivery, Subscription
 from meydan.notifications.services import CONFIRM_DAYS
 from meydan.privacy.models import ManageLink
 from meydan.sites.models import Site
+from meydan.webhooks.models import WebhookDelivery
 
 logger = logging.getLogger("meydan.privacy")
 
@@ -46,6 +47,7 @@ REMOVED = {
     "bans": "expired bans",
     "deliveries": "mail deliveries finished more than MEYDAN_DELIVERY_DAYS ago",
     "task_results": "finished background tasks older than MEYDAN_DELIVERY_DAYS",
+    "webhook_deliveries": "webhook deliveries finished more than MEYDAN_DELIVERY_DAYS ago",
     "ip_keys": "IP hash keys no longer needed",
 }
 
@@ -77,6 +79,9 @@ def purge(*, now: datetime | None = None, dry_run: bool = False) -> dict[str, in
             finished_at__lt=finished,
         ),
         dry_run,
+    )
+    counts["webhook_deliveries"] = _delete(
+        WebhookDelivery.objects.filter(finished__lt=finished), dry_run
     )
     counts["ip_keys"] = _ip_keys(now, dry_run)
 

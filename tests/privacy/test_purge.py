@@ -170,6 +170,7 @@ EXPECTED = {
     "bans": 1,
     "deliveries": 2,
     "task_results": 2,
+    "webhook_deliveries": 0,  # tests/webhooks/test_delivery.py
     "ip_keys": 0,
 }
 

@@ -14,6 +14,7 @@ from meydan.comments.models import Comment, Thread
 from meydan.moderation.models import SpamModel
 from meydan.notifications.services import site_has_subscriptions
 from meydan.sites.models import Site
+from meydan.webhooks.queries import site_webhook_events
 
 pytestmark = pytest.mark.django_db
 
@@ -113,10 +114,11 @@ def test_a_trained_filter_adds_the_author_and_new_words(posting, site, settings)
 def test_nothing_is_queried_after_the_commit(
     site, thread, settings, django_capture_on_commit_callbacks
 ):
-    # With a shared cache, whether anyone follows the site is a flag there (read
-    # once); without one, see the next test.
+    # With a shared cache, whether anyone follows the site (and which events its
+    # webhooks want) is a flag there (read once); without one, see the next test.
     settings.MEYDAN_SHARED_CACHE = True
     assert not site_has_subscriptions(site.pk)
+    assert not site_webhook_events(site.pk)
     with django_capture_on_commit_callbacks() as callbacks:
         services.comment_post(
             thread=thread,
@@ -130,7 +132,7 @@ def test_nothing_is_queried_after_the_commit(
     assert captured.captured_queries == []
 
 
-def test_without_a_shared_cache_the_only_query_after_the_commit_asks_for_subscribers(
+def test_without_a_shared_cache_the_only_queries_after_the_commit_ask_who_listens(
     site, thread, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
@@ -143,8 +145,11 @@ def test_without_a_shared_cache_the_only_query_after_the_commit_asks_for_subscri
     with CaptureQueriesContext(connection) as captured:
         for callback in callbacks:
             callback()
-    [query] = captured.captured_queries
-    assert 'FROM "notifications_subscription"' in query["sql"] and "LIMIT 1" in query["sql"]
+    subscribers, webhooks = sorted(
+        (q["sql"] for q in captured.captured_queries), key=lambda sql: "webhooks_webhook" in sql
+    )
+    assert 'FROM "notifications_subscription"' in subscribers and "LIMIT 1" in subscribers
+    assert 'FROM "webhooks_webhook"' in webhooks and "JOIN" not in webhooks
 
 
 def test_the_thread_state_is_forgotten_after_a_post(site, thread, post, settings):

@@ -1,0 +1,42 @@
+"""Reads: which events a site's webhooks listen to (asked after every comment event,
+so it is cheap: a flag in the shared cache, else one indexed query)."""
+
+from django.conf import settings
+from django.core.cache import cache
+
+from meydan.webhooks.models import PING, Webhook
+
+# A change to a site's webhooks forgets the entry, and writes the new one after its
+# commit (services.py), so that a read racing the change cannot put the old one back
+# (cache.add does not overwrite); the expiry is a safety net.
+CACHE_SECONDS = 3600
+
+
+def cache_key(site_id: int) -> str:
+    return f"meydan:webhooks:{site_id}"
+
+
+def events_from_database(site_id: int) -> frozenset[str]:
+    rows = (
+        Webhook.objects.filter(site_id=site_id, active=True)
+        .order_by()
+        .values_list("events", flat=True)
+    )
+    return frozenset(event for events in rows for event in (events or []))
+
+
+def site_webhook_events(site_id: int) -> frozenset[str]:
+    """The events any active webhook of the site asked for (empty: nobody listens)."""
+    if not settings.MEYDAN_SHARED_CACHE:
+        return events_from_database(site_id)
+    events = cache.get(cache_key(site_id))
+    if events is None:
+        events = sorted(events_from_database(site_id))
+        cache.add(cache_key(site_id), events, CACHE_SECONDS)
+    return frozenset(events)
+
+
+def webhooks_for(site_id: int, event: str) -> list[Webhook]:
+    """The active webhooks of the site that asked for `event` (every one for a ping)."""
+    hooks = Webhook.objects.filter(site_id=site_id, active=True).order_by("pk")
+    return [hook for hook in hooks if event == PING or event in (hook.events or [])]
