@@ -103,6 +103,10 @@ def test_refusals_are_pages_with_a_message(article, post, thread):
     thread.save()
     closed = press(Client(), mine)
     assert closed.status_code == 403 and "Comments are closed" in closed.content.decode()
+    # A closed thread shows the count, without a button.
+    html = Client().get(article.get_absolute_url()).content.decode()
+    assert '<span class="comment__votes">1 vote</span>' in html
+    assert f'action="/c/{mine.pk}/vote"' not in html
     assert Client().get(f"/c/{mine.pk}/vote").status_code == 405
 
 
@@ -120,6 +124,9 @@ def test_without_a_referer_the_vote_leads_to_the_permalink(article, post):
     comment = post("Worth reading.")
     response = press(Client(), comment)
     assert response["Location"] == f"/c/{comment.pk}"
+    # A Referer from elsewhere is not followed either.
+    other = press(Client(), comment, referer="https://evil.example/phish", HTTP_ORIGIN=OWN_ORIGIN)
+    assert other["Location"] == f"/c/{comment.pk}"
 
 
 def test_sort_links_and_most_voted_order(article, post, site):
