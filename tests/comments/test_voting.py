@@ -181,3 +181,17 @@ def test_votes_by_voter_lists_this_threads_votes(thread, site, post, vote):
     vote(b, OTHER)
     assert queries.votes_by_voter(thread.pk, GUEST.key) == [a.pk]
     assert queries.votes_by_voter(other.pk, GUEST.key) == [c.pk]
+
+
+def test_a_leaving_accounts_votes_keep_counting_without_its_name(post, vote, django_user_model):
+    from meydan.accounts.services import account_delete
+
+    user = django_user_model.objects.create_user("leyla", password="x")
+    a, b = post("a"), post("b")
+    vote(a, Voter(f"u:{user.pk}", user_id=user.pk))
+    vote(b, Voter(f"u:{user.pk}", user_id=user.pk))
+    vote(b, OTHER)
+    account_delete(user, keep_comments=True, channel="self-service")
+    keys = set(Vote.objects.values_list("voter", flat=True))
+    assert f"u:{user.pk}" not in keys and OTHER.key in keys and len(keys) == 2
+    assert (count(a), count(b)) == (1, 2)

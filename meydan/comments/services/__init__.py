@@ -43,7 +43,13 @@ from meydan.comments.services.threads import (
     threads_bump,
     threads_bump_for_site,
 )
-from meydan.comments.services.voting import Voter, VoteResult, comment_unvote, comment_vote
+from meydan.comments.services.voting import (
+    Voter,
+    VoteResult,
+    comment_unvote,
+    comment_vote,
+    votes_unlink_for_user,
+)
 
 __all__ = [
     "DELETED_USER_NAME",
@@ -77,4 +83,5 @@ __all__ = [
     "threads_bump_for_site",
     "Voter",
     "VoteResult",
+    "votes_unlink_for_user",
 ]

@@ -15,6 +15,7 @@ address (as a keyed hash, counted in the cache, never stored) while the vote
 rate limit is on.
 """
 
+import secrets
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -115,3 +116,10 @@ def comment_unvote(comment: Comment, *, voter: Voter, ip: str | None = None) -> 
         Comment.objects.filter(pk=comment.pk).update(vote_count=F("vote_count") - 1)
         thread_bump(comment.thread)
     return VoteResult(True, _count(comment))
+
+
+def votes_unlink_for_user(user) -> int:
+    """An account is leaving (accounts.services.account_delete): its votes keep
+    counting, as a guest's would, but no longer name the account — they are moved to
+    one random voter key that nothing can be traced to. Returns how many."""
+    return Vote.objects.filter(voter=f"u:{user.pk}").update(voter=f"gone:{secrets.token_hex(12)}")
