@@ -211,6 +211,7 @@ class Workload:
                     "shadow": False,
                     "spam_score": None,
                     "flag_count": 0,
+                    "vote_count": 0,
                     "created": self.created(thread_no, idx),
                     "edited": None,
                     "ip_hash": hashed_ip,

@@ -495,6 +495,8 @@ MEYDAN_RATELIMIT_SITE_COMMENTS = env_rate("MEYDAN_RATELIMIT_SITE_COMMENTS", "600
 MEYDAN_RATELIMIT_REPORTS = env_rate("MEYDAN_RATELIMIT_REPORTS", "10/h")
 MEYDAN_RATELIMIT_PREVIEWS = env_rate("MEYDAN_RATELIMIT_PREVIEWS", "60/m")
 MEYDAN_RATELIMIT_SIGNIN_CLAIMS = env_rate("MEYDAN_RATELIMIT_SIGNIN_CLAIMS", "120/m")
+# Up-votes and taking them back, per client address and per voter.
+MEYDAN_RATELIMIT_VOTES = env_rate("MEYDAN_RATELIMIT_VOTES", "30/m")
 # Subscription confirmations per address: one a day, so no stranger's inbox can be flooded.
 MEYDAN_RATELIMIT_CONFIRMATIONS = env_rate("MEYDAN_RATELIMIT_CONFIRMATIONS", "1/d")
 # "Manage my comments" links: per address (beyond it nothing is sent, and the page

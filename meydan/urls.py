@@ -33,6 +33,7 @@ urlpatterns = [
     path("embed/", include("meydan.embed.urls")),
     path("c/<int:comment_id>", section_views.permalink, name="comment-permalink"),
     path("c/<int:comment_id>/report", moderation_views.comment_report, name="comment-report"),
+    path("c/<int:comment_id>/vote", section_views.comment_vote, name="comment-vote"),
     path("moderation/", include("meydan.moderation.urls")),
     path("email/", include("meydan.notifications.urls")),
     path("", include("meydan.privacy.urls")),

@@ -41,6 +41,7 @@ def _no_speed_limits(settings):
     settings.MEYDAN_RATELIMIT_REPORTS = None
     settings.MEYDAN_RATELIMIT_PREVIEWS = None
     settings.MEYDAN_RATELIMIT_SIGNIN_CLAIMS = None
+    settings.MEYDAN_RATELIMIT_VOTES = None
     # One test process: its local-memory cache is shared by everything that runs.
     settings.MEYDAN_SHARED_CACHE = True
 

@@ -44,6 +44,7 @@ def account_delete(user, *, keep_comments: bool, channel, actor=None) -> int:
             )
         else:
             changed = comment_services.comments_remove_for_user(user, channel=channel, actor=actor)
+        comment_services.votes_unlink_for_user(user)
         user.delete()  # cascades to social accounts, email addresses, profile, MFA
     return changed
 

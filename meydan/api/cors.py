@@ -12,7 +12,7 @@ from meydan.sites.models import Site
 ORIGINS_KEY = "meydan:cors-origins"
 ORIGINS_SECONDS = 60
 API_PREFIX = "/api/"
-ALLOWED_HEADERS = "Authorization, Content-Type, If-None-Match, X-Meydan-Edit-Token"
+ALLOWED_HEADERS = "Authorization, Content-Type, If-None-Match, X-Meydan-Edit-Token, X-Meydan-Voter"
 ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 
 

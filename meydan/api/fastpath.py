@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 THREADS_PATH = "/api/v1/threads"
 COUNTS_PATH = "/api/v1/counts"
 _PAGE = re.compile(r"^[1-9][0-9]{0,5}$")
-_ORDERS = ("oldest", "newest")
+_ORDERS = ("oldest", "newest", "top")
 _LANGUAGES_SEEN = 1000
 
 

@@ -55,3 +55,24 @@ def access_comment_for_author(comment_id: int, *, user=None, token: str | None =
     if window == 0 or timezone.now() > edit_deadline(comment):
         raise EditWindowClosed()
     return comment
+
+
+def access_comment_for_vote(comment_id: int) -> Comment:
+    """A published comment, with its thread and site, for a reader's up-vote (or
+    taking it back); NotFound for any other. comments.services.voting checks the
+    rest: the thread open, not the voter's own."""
+    comment = (
+        Comment.objects.select_related("thread__site")
+        .filter(pk=comment_id, status=Comment.Status.APPROVED)
+        .first()
+    )
+    if comment is None:
+        raise NotFound()
+    return comment
+
+
+def token_proves_author(token: str | None, comment_id: int) -> bool:
+    """Whether a guest's edit token (owner_token) names this comment, however old:
+    it still proves who wrote it after the edit window (a guest may not up-vote
+    their own comment)."""
+    return _token_names(token, comment_id, max_age=None)

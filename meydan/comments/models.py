@@ -118,6 +118,9 @@ class Comment(models.Model):
     shadow = models.BooleanField(_("shadow-banned"), default=False)
     spam_score = models.FloatField(_("spam score"), null=True, blank=True)
     flag_count = models.PositiveSmallIntegerField(_("reader reports"), default=0)
+    # Readers' up-votes, kept here so a read never counts them (comments.services.
+    # voting changes it with the Vote row, in one transaction).
+    vote_count = models.PositiveIntegerField(_("up-votes"), default=0, editable=False)
     created = models.DateTimeField(_("posted"))
     edited = models.DateTimeField(_("edited"), null=True, blank=True)
     ip_hash = models.CharField(_("IP (keyed hash)"), max_length=64, blank=True)
@@ -157,3 +160,24 @@ class Comment(models.Model):
     def author_email_shown(self) -> str:
         """What moderators see: a•••@g•••.com, unless the operator chose otherwise."""
         return sealing.shown_to_moderators(self.author_email_sealed)
+
+
+class Vote(models.Model):
+    """One reader's up-vote of a comment. There are no down-votes.
+
+    `voter` says who, never in clear: "u:<account id>" for a signed-in reader, else
+    "g:<keyed hash>" of the random voter id a guest's browser keeps (accounts.voters).
+    The unique constraint makes a replayed or repeated vote a no-op."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="votes")
+    voter = models.CharField(max_length=40)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # Voter first: it also serves "which comments of this thread did I vote for".
+            models.UniqueConstraint(fields=["voter", "comment"], name="vote_once_per_reader")
+        ]
+
+    def __str__(self) -> str:
+        return f"vote on comment {self.comment_id}"

@@ -3,9 +3,9 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, Max, Q, Value, When
 
-from meydan.comments.models import Comment, Thread
+from meydan.comments.models import Comment, Thread, Vote
 from meydan.comments.tree import Node, flatten
 from meydan.core import sealing, sqlrows
 from meydan.sites.models import Site
@@ -50,104 +50,145 @@ class ThreadPage:
         return self.number + 1
 
 
-def page_ranges(sizes: list[tuple[int, int]], page_size: int, page_comments: int):
+ORDERS = ("oldest", "newest", "top")
+
+
+def page_groups(
+    sizes: list[tuple[int, int]], page_size: int, page_comments: int
+) -> list[list[int]]:
     """Split discussions, given in display order as (root_seq, visible comments), into
-    pages: (first root_seq, last root_seq) of each.
+    pages: the root_seqs of each, in display order.
 
     A page holds at most `page_size` discussions and ends before the discussion that
     would take it past `page_comments` comments; a discussion is never split, so one
     larger than that has a page of its own.
     """
-    pages: list[tuple[int, int]] = []
-    first = last = None
-    roots = comments = 0
+    pages: list[list[int]] = []
+    current: list[int] = []
+    comments = 0
     for root_seq, count in sizes:
-        if first is not None and (roots >= page_size or comments + count > page_comments):
-            pages.append((first, last))
-            first, roots, comments = None, 0, 0
-        if first is None:
-            first = root_seq
-        last = root_seq
-        roots += 1
+        if current and (len(current) >= page_size or comments + count > page_comments):
+            pages.append(current)
+            current, comments = [], 0
+        current.append(root_seq)
         comments += count
-    if first is not None:
-        pages.append((first, last))
+    if current:
+        pages.append(current)
     return pages
 
 
+def page_ranges(sizes: list[tuple[int, int]], page_size: int, page_comments: int):
+    """page_groups as (first root_seq, last root_seq) of each page: for the orders by
+    time, where a page's discussions are a range of root_seq."""
+    return [(group[0], group[-1]) for group in page_groups(sizes, page_size, page_comments)]
+
+
 def _discussion_sizes(thread_id: int, visible: Q, order: str) -> list[tuple[int, int]]:
+    """(root_seq, visible comments) of each discussion, in display order: one query
+    grouped by root_seq. Most voted ("top"): by the top-level comment's votes, ties
+    oldest first; a discussion whose top-level comment is not shown counts 0."""
+    rows = Comment.objects.filter(visible, thread_id=thread_id).values_list("root_seq")
+    if order == "top":
+        root_votes = Max(Case(When(seq=F("root_seq"), then=F("vote_count")), default=Value(0)))
+        ranked = rows.annotate(count=Count("id"), votes=root_votes).order_by("-votes", "root_seq")
+        return [(root_seq, count) for root_seq, count, _votes in ranked]
     return list(
-        Comment.objects.filter(visible, thread_id=thread_id)
-        .order_by("-root_seq" if order == "newest" else "root_seq")
-        .values_list("root_seq")
-        .annotate(count=Count("id"))
+        rows.order_by("-root_seq" if order == "newest" else "root_seq").annotate(count=Count("id"))
     )
 
 
-def _thread_pages(thread: Thread, visible: Q, order: str) -> list[tuple[int, int]]:
+def _thread_pages(thread: Thread, visible: Q, order: str) -> list[list[int]]:
     site = thread.site
-    return page_ranges(
+    return page_groups(
         _discussion_sizes(thread.pk, visible, order), site.page_size, site.page_comments
     )
+
+
+_PAGE_FIELDS = (
+    "id",
+    "thread_id",
+    "parent_id",
+    "replied_to_id",
+    "path",
+    "depth",
+    "seq",
+    "root_seq",
+    "user_id",
+    "author_name",
+    "author_url",
+    "avatar_key",
+    "author_provider",
+    "author_picture",
+    "shadow",
+    "body_html",
+    "status",
+    "created",
+    "edited",
+    "vote_count",
+)
 
 
 def thread_visible_page(
     thread: Thread, *, page: int = 1, order: str = "oldest", own_ids: Iterable[int] = ()
 ) -> ThreadPage:
     """One page of a thread: top-level discussions with all their replies, at most
-    `page_size` discussions and about `page_comments` comments (see page_ranges).
+    `page_size` discussions and about `page_comments` comments (see page_groups).
 
     Pages are counted in top-level discussions (a root and everything under it) that
-    have something visible, ordered oldest or newest first; replies inside a
-    discussion are always oldest first. The comments of a page load in one query, in
-    tree order, by thread and a root_seq range; finding the pages' bounds is one query
-    grouped by root_seq. Both are index scans (the planner picks the thread index or
-    the (thread, root_seq, path) one; bench/scale_pg.py shows the plans), so their cost
-    follows the thread's size, not the database's.
+    have something visible, ordered oldest or newest first, or most voted first (the
+    top-level comment's up-votes; ties oldest first); replies inside a discussion are
+    always oldest first. The comments of a page load in one query, in tree order: by
+    thread and a root_seq range for the orders by time, by thread and the page's list
+    of root_seqs (at most page_size) for most voted, put in the page's order here.
+    Finding the pages is one query grouped by root_seq. Both are index scans (the
+    planner picks the thread index or the (thread, root_seq, path) one;
+    bench/scale_pg.py shows the plans), so their cost follows the thread's size, not
+    the database's.
     """
     visible = visible_filter(own_ids)
     pages = _thread_pages(thread, visible, order)
     num_pages = max(1, len(pages))
     page = min(max(1, page), num_pages)
-    low, high = sorted(pages[page - 1]) if pages else (0, -1)
-    comments = (
-        Comment.objects.filter(visible, thread=thread, root_seq__gte=low, root_seq__lte=high)
-        .order_by("-root_seq" if order == "newest" else "root_seq", "path")
-        .only(
-            "id",
-            "thread_id",
-            "parent_id",
-            "replied_to_id",
-            "path",
-            "depth",
-            "seq",
-            "root_seq",
-            "user_id",
-            "author_name",
-            "author_url",
-            "avatar_key",
-            "author_provider",
-            "author_picture",
-            "shadow",
-            "body_html",
-            "status",
-            "created",
-            "edited",
+    roots = pages[page - 1] if pages else []
+    comments = Comment.objects.filter(visible, thread=thread)
+    if order == "top":
+        comments = comments.filter(root_seq__in=roots).order_by("root_seq", "path")
+    else:
+        low, high = (min(roots), max(roots)) if roots else (0, -1)
+        comments = comments.filter(root_seq__gte=low, root_seq__lte=high).order_by(
+            "-root_seq" if order == "newest" else "root_seq", "path"
         )
-        .annotate(replied_to_name=F("replied_to__author_name"))
-    )
+    comments = comments.only(*_PAGE_FIELDS).annotate(replied_to_name=F("replied_to__author_name"))
+    if order == "top":
+        position = {root_seq: index for index, root_seq in enumerate(roots)}
+        comments = sorted(comments, key=lambda c: (position[c.root_seq], c.path))
     return ThreadPage(nodes=flatten(comments), number=page, num_pages=num_pages, order=order)
 
 
 def comment_page_number(comment: Comment, *, order: str, own_ids: Iterable[int] = ()) -> int:
     """The page of the thread on which `comment` is shown (or would be)."""
     pages = _thread_pages(comment.thread, visible_filter(own_ids), order)
-    for number, (_first, last) in enumerate(pages, start=1):
-        if (order == "newest" and comment.root_seq >= last) or (
-            order != "newest" and comment.root_seq <= last
+    for number, roots in enumerate(pages, start=1):
+        if comment.root_seq in roots:
+            return number
+        if order == "top":
+            continue
+        last = roots[-1]
+        if (order == "newest" and comment.root_seq > last) or (
+            order != "newest" and comment.root_seq < last
         ):
             return number
     return max(1, len(pages))
+
+
+def votes_by_voter(thread_id: int, voter_key: str) -> list[int]:
+    """Ids of the thread's comments this voter up-voted: one query on the vote's
+    (voter, comment) index."""
+    return list(
+        Vote.objects.filter(voter=voter_key, comment__thread_id=thread_id)
+        .order_by("comment_id")
+        .values_list("comment_id", flat=True)
+    )
 
 
 def is_first_comment(

@@ -57,6 +57,12 @@ class EditWindowClosed(MeydanError):
     message = _("Comments can only be changed for a short while after posting; that time is over.")
 
 
+class OwnComment(MeydanError):
+    code = "own_comment"
+    status = 403
+    message = _("You cannot up-vote your own comment.")
+
+
 class OriginNotAllowed(MeydanError):
     code = "origin_not_allowed"
     status = 403

@@ -11,7 +11,10 @@ counted as a keyed hash, never stored.
 Posting has its own moderation check (per reader, per identity,
 per site: moderation/checks/rate_limit.py). The other writes a stranger can make
 call `rate_limit(request, ACTION)`; each action's limit is a setting
-(`MEYDAN_RATELIMIT_REPORTS`, `_PREVIEWS`, `_SIGNIN_CLAIMS`).
+(`MEYDAN_RATELIMIT_REPORTS`, `_PREVIEWS`, `_SIGNIN_CLAIMS`). A service that is
+handed the client's address rather than the request (votes: comments.services.voting)
+calls `rate_limit_keys(ACTION, ip=…, also=…)`, which counts the address and each
+further key (a voter) against the same limit.
 """
 
 import math
@@ -33,6 +36,10 @@ ACTIONS = {
     "preview": (
         "MEYDAN_RATELIMIT_PREVIEWS",
         _("Previews are coming too fast. Please wait a moment and try again."),
+    ),
+    "vote": (
+        "MEYDAN_RATELIMIT_VOTES",
+        _("You are voting very fast. Please wait a moment and try again."),
     ),
     "signin_claim": (
         "MEYDAN_RATELIMIT_SIGNIN_CLAIMS",
@@ -72,12 +79,20 @@ def rate_limit(request, action: str) -> None:
     """Count this request for `action` against its client; raise RateLimited (429,
     with Retry-After) when it is over the action's limit. Nothing is done for it
     then, so the caller must call this before it changes anything."""
+    rate_limit_keys(action, ip=client_ip(request))
+
+
+def rate_limit_keys(action: str, *, ip: str | None, also: tuple[str, ...] = ()) -> None:
+    """rate_limit for a caller that has the client's address, not the request: the
+    address (as a keyed hash) and each key in `also` are counted under the action's
+    limit, each on its own. RateLimited at the first one over it."""
     setting, message = ACTIONS[action]
     rate = getattr(settings, setting)
     if not rate:
         return
-    ip = client_ip(request)
-    who = keyed_hash("ratelimit", ip) if ip else "no-address"
-    wait = hit(action, who, *rate)
-    if wait:
-        raise RateLimited(message, retry_after=wait)
+    keys = [(action, keyed_hash("ratelimit", ip) if ip else "no-address")]
+    keys += [(f"{action}:also", keyed_hash("ratelimit", key)) for key in also]
+    for scope, who in keys:
+        wait = hit(scope, who, *rate)
+        if wait:
+            raise RateLimited(message, retry_after=wait)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from meydan.accounts.providers import signin_options
 from meydan.accounts.tokens import WIDGET_TOKEN_SECONDS
+from meydan.accounts.voters import VOTER_COOKIE, VOTER_MAX_AGE
 from meydan.comments.rendering import render_markdown
 from meydan.core import sealing
 from meydan.core.weburl import web_url
@@ -488,6 +489,20 @@ def _cookies(sign_in: bool) -> list[Cookie]:
             ),
             _lifetime(REMEMBER_MAX_AGE),
             REMEMBER_MAX_AGE,
+        )
+    )
+    cookies.append(
+        Cookie(
+            VOTER_COOKIE,
+            _("Guests who up-vote a comment (set by the vote, never by reading)."),
+            _(
+                "A random number, so that your vote counts once and you can take it back; "
+                "we keep only a keyed hash of it with the vote. In the comments on another "
+                "site's page, the same kind of number is kept in that page's browser "
+                "storage instead."
+            ),
+            _lifetime(VOTER_MAX_AGE),
+            VOTER_MAX_AGE,
         )
     )
     cookies.append(

@@ -6,30 +6,35 @@ services and queries and back.
 """
 
 import json
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from django.core import signing
 from django.core.cache import cache
-from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
-from meydan.accounts import drafts
+from meydan.accounts import drafts, voters
 from meydan.accounts.identity import commenter_for_request
 from meydan.accounts.providers import signin_options
-from meydan.comments import queries, services
+from meydan.comments import access, queries, services
 from meydan.comments.form_token import form_token_issue
 from meydan.comments.models import Comment, Thread
-from meydan.core.errors import InvalidComment, MeydanError, ThreadClosed
+from meydan.core.csrf import own_origin, sent_from_this_site
+from meydan.core.errors import InvalidComment, MeydanError, RateLimited, ThreadClosed
 from meydan.core.privacy import client_ip
 from meydan.core.views import error_page
 from meydan.notifications.services import subscribe_from_form
 from meydan.section.forms import CommentForm, GuestCommentForm
+from meydan.sites.models import Site
 
 OWN_COMMENTS_SESSION_KEY = "meydan_own_comments"
 OWN_COMMENTS_MAX = 100
@@ -69,7 +74,7 @@ def _int_param(request, name: str) -> int | None:
 
 def reader_order(request, site) -> str:
     order = request.GET.get("order", "")
-    return order if order in ("oldest", "newest") else site.default_order
+    return order if order in queries.ORDERS else site.default_order
 
 
 def section_context(request, *, site, thread: Thread | None, form=None, status_code=200) -> dict:
@@ -92,6 +97,7 @@ def section_context(request, *, site, thread: Thread | None, form=None, status_c
         )
         if reply_comment is not None:
             page_number = queries.comment_page_number(reply_comment, order=order, own_ids=own)
+    voted = _just_voted(request, thread)
     commenter = commenter_for_request(request)
     if form is None:
         form = _blank_form(request, site, commenter, reply_comment)
@@ -107,11 +113,32 @@ def section_context(request, *, site, thread: Thread | None, form=None, status_c
         "return_path": request.get_full_path().split("#")[0],
         "commenter": commenter,
         "signin_options": [] if commenter else signin_options(request),
+        "orders": Site.Order.choices,
+        "voted_ids": voted,
     }
     context["comment_list"] = _comment_list_html(
-        request, context, page_number=page_number, own=own, cacheable=reply_comment is None
+        request,
+        context,
+        page_number=page_number,
+        own=own,
+        cacheable=reply_comment is None and not voted,
     )
     return context
+
+
+def _just_voted(request, thread) -> set[int]:
+    """The comment this reader just up-voted ("?voted=ID", where the vote's redirect
+    leads), when their vote is on it: that one page is rendered for them alone, with
+    "take my vote back". Every other view of the list is the one cached for everyone,
+    which says nothing about who voted (the widget asks GET /api/v1/votes instead)."""
+    comment_id = _int_param(request, "voted")
+    if comment_id is None or thread is None:
+        return set()
+    user = request.user if request.user.is_authenticated else None
+    voter = voters.voter_for(user, voter_id=voters.voter_id_from_cookie(request))
+    if voter is None or comment_id not in queries.votes_by_voter(thread.pk, voter.key):
+        return set()
+    return {comment_id}
 
 
 def _blank_form(request, site, commenter, reply_comment):
@@ -295,3 +322,65 @@ def permalink(request, comment_id: int):
         pk=comment_id,
     )
     return HttpResponseRedirect(_comment_location(comment, request=request))
+
+
+@csrf_exempt  # checked by origin below, for everyone: the cached list carries no token
+@require_POST
+def comment_vote(request, comment_id: int):
+    """POST /c/<id>/vote — the section's up-vote button (action=unvote takes it back).
+
+    The list is one cached page for every reader, so the form carries no CSRF token;
+    instead the browser must say it was sent from a page of this site (Origin, else
+    Referer: core.csrf), for signed-in readers too. A signed-in reader's session
+    cookie is SameSite=Lax, so a cross-site form never carries it anyway. A guest is
+    known by the `meydan_voter` cookie (accounts.voters), set by this answer to their
+    first vote: reading sets no cookie. Back to the page the vote came from, with
+    "?voted=ID" so that it shows this reader's vote.
+    """
+    if not sent_from_this_site(request):
+        return error_page(request, 403, _("Vote not counted"), REASON_VOTE_ORIGIN)
+    try:
+        comment = access.access_comment_for_vote(comment_id)
+    except MeydanError:
+        raise Http404() from None
+    up = request.POST.get("action", "vote") != "unvote"
+    user = request.user if request.user.is_authenticated else None
+    voter_id = new_id = None
+    if user is None:
+        voter_id = voters.voter_id_from_cookie(request)
+        if voter_id is None and up:
+            voter_id = new_id = voters.voter_id_new()
+    voter = voters.voter_for(user, voter_id=voter_id, own_ids=own_comment_ids(request))
+    if voter is not None:
+        action = services.comment_vote if up else services.comment_unvote
+        try:
+            action(comment, voter=voter, ip=client_ip(request))
+        except MeydanError as error:
+            response = error_page(request, error.status, _("Vote not counted"), str(error.message))
+            if isinstance(error, RateLimited):
+                response["Retry-After"] = str(error.retry_after)
+            return response
+    response = HttpResponseRedirect(_vote_return(request, comment, voted=up))
+    if new_id is not None:
+        voters.set_voter_cookie(response, request, new_id)
+    return response
+
+
+REASON_VOTE_ORIGIN = _lazy("The vote was not sent from a page of this site.")
+
+
+def _vote_return(request, comment: Comment, *, voted: bool) -> str:
+    """The page the vote was sent from (its Referer, when on this site), else the
+    comment's permalink; with ?voted=ID after a vote, and the comment's anchor."""
+    referer = request.headers.get("Referer", "")
+    try:
+        parts = urlsplit(referer)
+    except ValueError:
+        parts = None
+    if parts is None or not parts.path or f"{parts.scheme}://{parts.netloc}" != own_origin(request):
+        return reverse("comment-permalink", args=[comment.pk])
+    params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "voted"]
+    if voted:
+        params.append(("voted", str(comment.pk)))
+    query = f"?{urlencode(params)}" if params else ""
+    return f"{parts.path}{query}#{comment.anchor}"

@@ -51,6 +51,7 @@ class Site(models.Model):
     class Order(models.TextChoices):
         OLDEST = "oldest", _("Oldest first")
         NEWEST = "newest", _("Newest first")
+        TOP = "top", _("Most voted")
 
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(

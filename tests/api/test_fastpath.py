@@ -102,6 +102,8 @@ SITE = "site=caspian-ledger"
         (f"{SITE}&url=/baku-rally/", {}),
         (f"{SITE}&url={ORIGIN}/baku-rally/%3Futm_source%3Dx", {}),
         (f"{SITE}&url=/baku-rally/&order=newest", {}),
+        (f"{SITE}&url=/baku-rally/&order=top", {}),
+        (f"{SITE}&url=/baku-rally/&page=2&order=top", {}),
         (f"{SITE}&url=/baku-rally/&page=1&order=oldest", {}),
         (f"{SITE}&url=/baku-rally/&page=7", {}),
         (f"{SITE}&url=/baku-rally/", {"ORIGIN": ORIGIN}),

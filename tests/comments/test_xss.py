@@ -180,6 +180,21 @@ def comment_section(page: str) -> Element:
     return sections[0]
 
 
+def assert_vote_form(form: Element) -> None:
+    """The up-vote button's form: ours, in a comment's footer, and nothing else in it."""
+    assert inside(form, "footer", "comment__actions"), f"vote form out of place: {_where(form)}"
+    assert re.fullmatch(r"/c/\d+/vote", form.get("action") or ""), _where(form)
+    for el in form.iter():
+        if el is form:
+            continue
+        if el.tag == "input":
+            assert el.get("type") == "hidden" and el.get("name") == "action", _where(el)
+        elif el.tag == "button":
+            assert "comment__votebtn" in el.classes, _where(el)
+        else:
+            assert el.tag == "span", f"unexpected in the vote form: {_where(el)}"
+
+
 def assert_section_safe(page: str) -> Element:
     """Everything that must hold for the whole section, whatever was posted. Returns it."""
     section = comment_section(page)
@@ -190,6 +205,8 @@ def assert_section_safe(page: str) -> Element:
         if el.tag == "img":
             assert "comment__avatar" in el.classes, f"unexpected image: {_where(el)}"
             assert url_scheme(el.get("src") or "") is None, f"avatar not local: {_where(el)}"
+        elif el.tag == "form" and "comment__vote" in el.classes:
+            assert_vote_form(el)
         elif el.tag == "form":
             assert not in_comment and "respond__form" in el.classes, f"stray form: {_where(el)}"
         elif el.tag == "script" and not in_comment:
@@ -198,7 +215,7 @@ def assert_section_safe(page: str) -> Element:
             assert src.startswith("/static/") and not el.text.strip(), f"script: {_where(el)}"
         else:
             assert el.tag not in FORBIDDEN_TAGS, f"forbidden element in section: {_where(el)}"
-        if in_comment:
+        if in_comment and not inside(el, "form", "comment__vote"):
             assert el.tag not in {"input", "textarea", "button", "select", "object"}, _where(el)
 
     for author in section.find_all("span", "comment__author"):

@@ -48,7 +48,7 @@ def test_the_page_says_what_is_kept_and_which_cookies_exist(client, site):
         assert heading in text
     assert "If you only read, you get no cookie at all." in text
     assert "Caspian Ledger" in text and "testserver" in text
-    for name in ("sessionid", "csrftoken", REMEMBER_COOKIE, "meydan_manage"):
+    for name in ("sessionid", "csrftoken", REMEMBER_COOKIE, "meydan_manage", "meydan_voter"):
         assert f"<code>{name}</code>" in text
     # The defaults: IP hashes for 30 days, emails as long as the comment, no Akismet.
     assert "30 days" in text

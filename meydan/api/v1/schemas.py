@@ -46,6 +46,7 @@ class CommentOut(Schema):
     edited: datetime | None
     status: Literal["approved", "pending", "removed"]
     permalink: str
+    votes: int = Field(0, description="Readers' up-votes")
     source: str | None = Field(
         None, description="The Markdown as written: only in answers to its author"
     )
@@ -59,7 +60,7 @@ class ThreadOut(Schema):
     count: int = Field(description="Published comments in the whole thread")
     page: int
     pages: int
-    order: Literal["oldest", "newest"]
+    order: Literal["oldest", "newest", "top"]
     comments: list[CommentOut] = Field(description="This page's comments in tree order")
 
 

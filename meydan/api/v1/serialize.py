@@ -63,6 +63,7 @@ def comment_dict(comment) -> dict:
         "edited": comment.edited.isoformat() if comment.edited else None,
         "status": status,
         "permalink": url_for("comment-permalink", comment.pk),
+        "votes": comment.vote_count,
     }
 
 
@@ -89,6 +90,7 @@ def placeholder_dict(node, nodes, index) -> dict | None:
                     "edited": None,
                     "status": "removed",
                     "permalink": "",
+                    "votes": 0,
                 }
             break
     return None

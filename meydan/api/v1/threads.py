@@ -33,7 +33,9 @@ class ThreadQuery(Schema):
     site: str = Field(description="The site's public key (data-meydan-site)")
     url: str = Field(description="The page's URL, or its path")
     page: int = Field(1, ge=1, le=100_000)
-    order: Literal["oldest", "newest"] | None = None
+    order: Literal["oldest", "newest", "top"] | None = Field(
+        None, description="Oldest or newest first, or most voted first; default: the site's"
+    )
 
 
 def etag_for(version: int, page: int, order: str) -> str:

@@ -9,7 +9,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
 
 from meydan.api.errors import HTTP_CODES, error_response
-from meydan.api.v1 import comments, posts, session, threads
+from meydan.api.v1 import comments, posts, session, threads, votes
 from meydan.core.errors import InvalidComment, MeydanError, RateLimited
 
 
@@ -46,6 +46,7 @@ api.add_router("", threads.router)
 api.add_router("", comments.router)
 api.add_router("", session.router)
 api.add_router("", posts.router)
+api.add_router("", votes.router)
 
 
 @api.exception_handler(InvalidComment)

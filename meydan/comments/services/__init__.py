@@ -8,7 +8,8 @@ Each change is announced after commit by the one function that makes it
 
 Modules: threads (thread rows and their version), posting (comment_submit, the
 front doors' flow, and comment_post), editing (changing a comment's text), removal
-(status changes, reports counted, and comment_erase, the one erase). Imports point
+(status changes, reports counted, and comment_erase, the one erase), voting
+(readers' up-votes: comment_vote, comment_unvote). Imports point
 one way: posting, editing and removal use threads; nothing here imports a front
 door or a plug-in (make lint checks it).
 """
@@ -42,6 +43,13 @@ from meydan.comments.services.threads import (
     threads_bump,
     threads_bump_for_site,
 )
+from meydan.comments.services.voting import (
+    Voter,
+    VoteResult,
+    comment_unvote,
+    comment_vote,
+    votes_unlink_for_user,
+)
 
 __all__ = [
     "DELETED_USER_NAME",
@@ -55,6 +63,8 @@ __all__ = [
     "comment_post",
     "comment_report_counted",
     "comment_submit",
+    "comment_unvote",
+    "comment_vote",
     "comment_set_status",
     "comment_withdraw",
     "comments_import",
@@ -71,4 +81,7 @@ __all__ = [
     "thread_update",
     "threads_bump",
     "threads_bump_for_site",
+    "Voter",
+    "VoteResult",
+    "votes_unlink_for_user",
 ]

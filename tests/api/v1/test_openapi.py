@@ -24,6 +24,7 @@ def test_document_describes_the_api(client):
     expected = [
         "/api/v1/threads", "/api/v1/comments", "/api/v1/comments/{comment_id}",
         "/api/v1/counts", "/api/v1/preview", "/api/v1/me", "/api/v1/sites/{site_key}",
+        "/api/v1/comments/{comment_id}/vote", "/api/v1/votes",
     ]  # fmt: skip
     for path in expected:
         assert path in paths, path

@@ -30,7 +30,9 @@
  * Sign-in opens a popup on the Meydan server, which starts only when the browser says a
  * registered page opened it: keep the default referrer policy (or any that sends the
  * origin; not "no-referrer"). The token it hands back is kept in sessionStorage,
- * guests' edit keys (valid for the site's edit window) in localStorage.
+ * guests' edit keys (valid for the site's edit window) in localStorage, and so is a
+ * guest's voter id once they up-vote (the API issues it: a Meydan cookie would be a
+ * third-party cookie here; meydan/accounts/voters.py says more).
  *
  * How the code is organised: meydan/embed/js/README.md.
  */
@@ -238,6 +240,7 @@
       return;
     }
     render();
+    myVotes();
     if (auth) {
       api("GET", "me?site=" + encodeURIComponent(SITE), null, {}, true)
         .then((m) => (m.signed_in ? ((auth.me = m), kv("session", "auth", auth)) : signOut(true)), (x) => x.status === 401 && signOut(true))
@@ -275,6 +278,7 @@
     fill(thread.comments);
     buildForm();
     update();
+    showVotes();
   }
 
   function update() {
@@ -282,9 +286,9 @@
     if (thread.title) heading.append(" ", h("span", { c: "comments__on", text: "on “" + thread.title + "”" }));
     orderNav.hidden = !(thread.pages > 1 || thread.count > 1);
     orderNav.replaceChildren(
-      ...["oldest", "newest"].flatMap((o, i) => [
+      ...Object.entries(ORDERS).flatMap(([o, label], i) => [
         i ? "·" : "",
-        button("link", o === "oldest" ? "Oldest first" : "Newest first", () => setOrder(o), {
+        button("link", label, () => setOrder(o), {
           "aria-pressed": String(thread.order === o),
         }),
       ])
@@ -334,7 +338,8 @@
     const actions = h("footer", { c: "comment__actions" });
     if (thread.open) {
       actions.append(button("link", "Reply", () => startReply(c.id), { "aria-label": "Reply to " + a.name }));
-    }
+      if (c.status === "approved" && !own[c.id]) actions.append(button("vote", "", (e) => vote(c, e.currentTarget)));
+    } else if (c.votes) actions.append(h("span", { c: "votes", text: votesText(c.votes) }));
     const art = h(
       "article",
       { c: "comment__body" + (c.status === "pending" ? " comment__body--pending" : "") },
@@ -370,6 +375,55 @@
     return art;
   }
 
+  /* ---------- up-votes ---------- */
+
+  const ORDERS = { oldest: "Oldest first", newest: "Newest first", top: "Most voted" };
+  let voted = new Set(); // ids this reader up-voted: asked apart, as the thread page is one for all
+  const votesText = (n) => n + (n === 1 ? " vote" : " votes");
+
+  // Only a reader the server can know asks: a guest who voted before, or one signed in.
+  function myVotes() {
+    const v = kv("local", "voter");
+    voted = new Set();
+    showVotes();
+    if (!v && !auth) return;
+    api("GET", "votes?" + new URLSearchParams({ site: SITE, url: pageUrl }), null, v ? { "X-Meydan-Voter": v } : {}, true)
+      .then((r) => ((voted = new Set(r.comments)), showVotes()))
+      .catch(() => {});
+  }
+
+  // Each vote button says its count, and (aria-pressed, label) whether this reader voted.
+  function showVotes() {
+    for (const b of list.querySelectorAll(".meydan-vote")) {
+      const c = byId.get(Number(b.closest("li").id.slice(8)));
+      const mine = voted.has(c.id);
+      b.textContent = "▲ " + (c.votes || 0);
+      b.setAttribute("aria-pressed", mine);
+      b.setAttribute("aria-label", (mine ? "Take back your up-vote of the comment by " : "Up-vote comment by ") + c.author.name + ", " + votesText(c.votes || 0));
+    }
+  }
+
+  async function vote(c, b) {
+    if (b.getAttribute("aria-busy")) return;
+    const up = !voted.has(c.id);
+    const v = kv("local", "voter");
+    const [hd] = ownAuth(c.id);
+    if (v) hd["X-Meydan-Voter"] = v;
+    b.setAttribute("aria-busy", "true");
+    try {
+      const r = await api(up ? "POST" : "DELETE", "comments/" + c.id + "/vote", null, hd, true);
+      if (r.voter) kv("local", "voter", r.voter);
+      c.votes = r.votes;
+      voted[r.voted ? "add" : "delete"](c.id);
+      fresh = true;
+      showVotes();
+      announce(r.voted ? "Your vote was counted." : "Your vote was taken back.");
+    } catch (x) {
+      announce(x.message);
+    }
+    b.removeAttribute("aria-busy");
+  }
+
   async function loadMore(focus) {
     moreBtn.disabled = true;
     moreErr.textContent = "";
@@ -379,6 +433,7 @@
       Object.assign(thread, { page: p.page, pages: p.pages, count: p.count });
       const first = fill(p.comments);
       update();
+      showVotes();
       if (focus && more.hidden && first) focusOn(first.firstChild);
     } catch (e) {
       moreErr.textContent = e.message;
@@ -398,6 +453,7 @@
       els.clear();
       fill(thread.comments);
       update();
+      showVotes();
       orderNav.querySelector('[aria-pressed="true"]').focus();
     } catch (e) {
       announce(e.message);
@@ -681,6 +737,7 @@
     if (auth && !quiet) api("POST", "signout", null, {}, true).catch(() => {});
     auth = kv("session", "auth", null);
     showAuth();
+    myVotes();
     if (!quiet && form) {
       statusBox.textContent = "You are logged out. You can comment as a guest.";
       fields.body.input.focus();
@@ -759,6 +816,7 @@
       auth = { token: d.token, exp: Date.now() + (seconds - 60) * 1000, me: d.me || {} };
       kv("session", "auth", auth);
       showAuth();
+      myVotes();
       statusBox.textContent = "You are signed in as " + (auth.me.name || "") + ".";
       fields.body.input.focus();
     } else {
@@ -839,6 +897,7 @@
       previewBox.hidden = true;
       cancelReply();
       update();
+      showVotes();
       li.scrollIntoView({ block: "nearest" });
       focusOn(li.firstChild);
       announce(r.published ? "Your comment was posted." : "Your comment is awaiting moderation.");
