@@ -45,10 +45,17 @@ comments_imported(thread, comment_ids, batch, channel, actor)
     is notified of a ten-year-old comment. `batch` is the importer's batch (or None).
     An import undone is announced as comment_erased per comment (row_kept False).
 
-thread_changed(thread, fields, channel, actor)
+thread_changed(thread, fields, comment, channel, actor)
     A thread's own fields changed — open or closed, title, address
     (services.threads.thread_update). `fields` names them. Changes to a thread's
     comments are announced by the comment events above (each names its thread).
+    The editors' choices are the thread's too, with `comment` saying which one
+    (None for the fields above): fields ["pinned"] when a comment is pinned
+    (`comment`: the one pinned now; thread.pinned_id says it) or unpinned — by a
+    moderator (services.threads.thread_pin) or because it left published
+    (`comment`: the one unpinned; sent with its comment_status_changed or
+    comment_erased); fields ["picks"] when a comment becomes an editor's pick or
+    stops being one (services.threads.comment_set_pick; `comment.is_pick` says which).
 
 site_changed(site, channel, actor)
     A site's row changed — policy, origins, name (sites.services.site_update). It

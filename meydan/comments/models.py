@@ -32,6 +32,13 @@ class Thread(models.Model):
     last_seq = models.PositiveIntegerField(default=0, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     last_comment_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The one comment the editors pinned to the top (services.threads.thread_pin): a
+    # column, so "one at a time" needs no rule. Always a published comment of this
+    # thread: one that leaves published is unpinned in the same transaction.
+    pinned = models.ForeignKey(
+        "Comment", on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+        related_name="+", verbose_name=_("pinned comment"),
+    )  # fmt: skip
 
     class Meta:
         constraints = [
@@ -124,6 +131,15 @@ class Comment(models.Model):
     created = models.DateTimeField(_("posted"))
     edited = models.DateTimeField(_("edited"), null=True, blank=True)
     ip_hash = models.CharField(_("IP (keyed hash)"), max_length=64, blank=True)
+    # An editor's pick (services.threads.comment_set_pick): shown with a badge and in
+    # the thread's "Picks" view while the comment is published. Kept if it is held and
+    # approved again (reader reports must not undo an editor's choice); an erase clears it.
+    is_pick = models.BooleanField(_("editor's pick"), default=False, editable=False)
+    picked_at = models.DateTimeField(_("picked"), null=True, blank=True, editable=False)
+    picked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        editable=False, related_name="+",
+    )  # fmt: skip
 
     class Meta:
         constraints = [
@@ -139,6 +155,13 @@ class Comment(models.Model):
             # author's post scanned the whole table (2.4 s with 1,000,000 comments on
             # PostgreSQL; 0.2 ms with it).
             models.Index(fields=["author_email_hash", "status"], name="comment_author_email_hash"),
+            # A thread's picks, oldest first (the "Picks" view and its count): only the
+            # few picked rows are in it.
+            models.Index(
+                fields=["thread", "created"],
+                condition=models.Q(is_pick=True),
+                name="comment_thread_picks",
+            ),
         ]
 
     def __str__(self) -> str:

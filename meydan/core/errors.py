@@ -100,6 +100,18 @@ class UrlNotOnSite(MeydanError):
     message = _("This URL is not on a page of this site (its origin is not registered).")
 
 
+class NotPublished(MeydanError):
+    code = "not_published"
+    status = 409
+    message = _("Only published comments can be picked or pinned.")
+
+
+class NotModerator(MeydanError):
+    code = "not_moderator"
+    status = 403
+    message = _("Only this site's moderators may do this. Sign in as one of them.")
+
+
 def domain_errors() -> list[type[MeydanError]]:
     """Every error above, the base first: the list the API documents (api/errors.py)."""
     found, queue = [], [MeydanError]

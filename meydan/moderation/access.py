@@ -19,6 +19,14 @@ def is_moderator(user) -> bool:
     return sites_moderated_by(user).exists()
 
 
+def moderates_site(user, site) -> bool:
+    """Whether `user` moderates `site`; no query for readers who are not staff (the
+    comment pages ask it on every view)."""
+    if user is None or not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    return user.is_superuser or site.moderators.filter(pk=user.pk).exists()
+
+
 def access_comments_for_moderation(user, comment_ids):
     """The comments among `comment_ids` that `user` may moderate (others are skipped)."""
     return Comment.objects.filter(

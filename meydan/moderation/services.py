@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from meydan.accounts.identity import profile_for_user
 from meydan.comments import services as comment_services
 from meydan.comments.events import Channel
-from meydan.comments.models import Comment
+from meydan.comments.models import Comment, Thread
 from meydan.core import metrics, sealing
 from meydan.core.errors import MeydanError
 from meydan.core.privacy import ip_hash, keyed_hash
@@ -200,6 +200,53 @@ def comment_moderator_edit(
             actor=actor, action="edit", comment=comment, before=before, after=_snapshot(comment)
         )
     return comment
+
+
+def comment_pick(
+    comment: Comment, picked: bool, *, actor, channel: Channel | str = Channel.MODERATION
+) -> Comment:
+    """Make a published comment an editor's pick, or no longer (comments.services.
+    comment_set_pick); audited as "pick" or "unpick" when it changed anything.
+    Raises NotPublished when picking a comment readers do not see."""
+    with transaction.atomic():
+        was = Comment.objects.filter(pk=comment.pk).values_list("is_pick", flat=True).first()
+        comment = comment_services.comment_set_pick(comment, picked, channel=channel, actor=actor)
+        if was != picked:
+            audit_record(
+                actor=actor,
+                action="pick" if picked else "unpick",
+                comment=comment,
+                before={"pick": bool(was)},
+                after={"pick": picked},
+            )
+    return comment
+
+
+def comment_pin(
+    comment: Comment, pinned: bool, *, actor, channel: Channel | str = Channel.MODERATION
+) -> Comment | None:
+    """Pin a published comment to the top of its thread (in place of the one pinned
+    before), or unpin it (nothing happens if another one is pinned); audited as "pin"
+    or "unpin", with the comment pinned before and after. Returns the comment pinned
+    now. Raises NotPublished when pinning a comment readers do not see."""
+    with transaction.atomic():
+        thread = comment.thread
+        before = Thread.objects.filter(pk=thread.pk).values_list("pinned", flat=True).first()
+        if not pinned and before != comment.pk:
+            return None
+        now = comment_services.thread_pin(
+            thread, comment if pinned else None, channel=channel, actor=actor
+        )
+        after = now.pk if now is not None else None
+        if after != before:
+            audit_record(
+                actor=actor,
+                action="pin" if pinned else "unpin",
+                comment=comment,
+                before={"pinned": before},
+                after={"pinned": after},
+            )
+    return now
 
 
 def comment_moderator_reply(parent: Comment, *, actor, body: str) -> Comment:

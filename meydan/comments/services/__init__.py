@@ -6,8 +6,8 @@ these functions: nothing else creates, changes or deletes Comment and Thread row
 Each change is announced after commit by the one function that makes it
 (comments.events).
 
-Modules: threads (thread rows and their version), posting (comment_submit, the
-front doors' flow, and comment_post), editing (changing a comment's text), removal
+Modules: threads (thread rows and their version; the pinned comment and the
+editors' picks), posting (comment_submit, the front doors' flow, and comment_post), editing (changing a comment's text), removal
 (status changes, reports counted, and comment_erase, the one erase), voting
 (readers' up-votes: comment_vote, comment_unvote). Imports point
 one way: posting, editing and removal use threads; nothing here imports a front
@@ -35,10 +35,12 @@ from meydan.comments.services.removal import (
     comments_with_addresses,
 )
 from meydan.comments.services.threads import (
+    comment_set_pick,
     thread_bump,
     thread_delete_if_empty,
     thread_for_posting,
     thread_get_or_create,
+    thread_pin,
     thread_update,
     threads_bump,
     threads_bump_for_site,
@@ -65,6 +67,7 @@ __all__ = [
     "comment_submit",
     "comment_unvote",
     "comment_vote",
+    "comment_set_pick",
     "comment_set_status",
     "comment_withdraw",
     "comments_import",
@@ -78,6 +81,7 @@ __all__ = [
     "thread_delete_if_empty",
     "thread_for_posting",
     "thread_get_or_create",
+    "thread_pin",
     "thread_update",
     "threads_bump",
     "threads_bump_for_site",

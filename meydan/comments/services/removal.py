@@ -7,14 +7,15 @@ from meydan.comments import caching, erasure
 from meydan.comments.avatars import avatar_key
 from meydan.comments.events import Channel, announce, comment_erased, comment_status_changed
 from meydan.comments.models import Comment
-from meydan.comments.services.threads import thread_bump
+from meydan.comments.services.threads import thread_bump, thread_pin_lost
 
 S = Comment.Status
 
 
-def _move(locked: Comment, status: str, reason: str) -> str:
+def _move(locked: Comment, status: str, reason: str, *, channel, actor) -> str:
     """Set a locked comment's status, keeping its thread's published count and
-    version right. Returns the status it had."""
+    version right; a pinned comment that leaves published is unpinned in the same
+    statement. Returns the status it had."""
     before = locked.status
     if before == status:
         return before
@@ -26,7 +27,16 @@ def _move(locked: Comment, status: str, reason: str) -> str:
         fields.append("shadow")
     locked.save(update_fields=fields)
     delta = int(status == S.APPROVED) - int(before == S.APPROVED)
-    thread_bump(locked.thread, comment_count=F("comment_count") + delta)
+    # The thread came with the locked comment: a pin waits for that lock, so this
+    # says whether it is pinned now.
+    unpin = status != S.APPROVED and locked.thread.pinned_id == locked.pk
+    thread_bump(
+        locked.thread,
+        comment_count=F("comment_count") + delta,
+        **({"pinned": None} if unpin else {}),
+    )
+    if unpin:
+        thread_pin_lost(locked, channel=channel, actor=actor)
     return before
 
 
@@ -40,7 +50,7 @@ def comment_set_status(
             .select_for_update(of=("self",))
             .get(pk=comment.pk)
         )
-        before = _move(locked, status, reason)
+        before = _move(locked, status, reason, channel=channel, actor=actor)
         if before != status:
             announce(
                 comment_status_changed,
@@ -119,8 +129,9 @@ def comment_erase(
         erasure.scrub(locked, text=not keep_text)
         fields = _unidentified(name)
         if not keep_text:
-            _move(locked, S.TRASH, reason)
+            _move(locked, S.TRASH, reason, channel=channel, actor=actor)
             fields |= {"body": "", "body_html": "", "shadow": False, "flag_count": 0}
+            fields |= {"is_pick": False, "picked_at": None, "picked_by": None}
         Comment.objects.filter(pk=locked.pk).update(**fields)
         for name, value in fields.items():
             setattr(locked, name, value)

@@ -1,12 +1,15 @@
-"""Thread rows, and the one place a thread's version changes."""
+"""Thread rows, and the one place a thread's version changes; the editors' choices
+in a thread (its pinned comment, its picks), which thread_changed announces."""
 
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from meydan.comments import caching
 from meydan.comments.events import Channel, announce, thread_changed
-from meydan.comments.models import Thread
+from meydan.comments.models import Comment, Thread
 from meydan.core import sqlrows
+from meydan.core.errors import NotPublished
 from meydan.sites.models import Site
 
 
@@ -129,11 +132,104 @@ def thread_update(thread: Thread, *, channel: Channel | str, actor=None, **field
                 Thread,
                 thread=thread,
                 fields=sorted(fields),
+                comment=None,
                 channel=channel,
                 actor=actor,
             )
     thread.refresh_from_db(fields=["version"])
     return thread
+
+
+# --- The editors' choices ----------------------------------------------------------
+# Locks are taken comment first, then the thread (as a status change does: it locks
+# the comment and then updates its thread), so the two cannot deadlock, and a pin
+# waits for a hold under way (and the reverse) instead of pinning a held comment.
+
+
+def _locked_published(comment: Comment) -> Comment:
+    locked = (
+        Comment.objects.select_related("thread")
+        .select_for_update(of=("self",))
+        .filter(pk=comment.pk)
+        .first()
+    )
+    if locked is None or locked.status != Comment.Status.APPROVED or locked.shadow:
+        raise NotPublished()
+    return locked
+
+
+def comment_set_pick(
+    comment: Comment, picked: bool, *, channel: Channel | str, actor=None
+) -> Comment:
+    """Mark a published comment as an editor's pick, or no longer (`picked` False;
+    allowed whatever its status). Picking raises NotPublished for a comment readers
+    do not see. Bumps the thread's version so cached pages show it at once, and
+    announces thread_changed(fields=["picks"], comment=…) after commit; nothing
+    happens, and nothing is announced, when it already is what was asked."""
+    with transaction.atomic():
+        if picked:
+            locked = _locked_published(comment)
+        else:
+            locked = (
+                Comment.objects.select_related("thread")
+                .select_for_update(of=("self",))
+                .get(pk=comment.pk)
+            )
+        if locked.is_pick == picked:
+            return locked
+        locked.is_pick = picked
+        locked.picked_at = timezone.now() if picked else None
+        locked.picked_by = actor if picked and getattr(actor, "is_authenticated", False) else None
+        locked.save(update_fields=["is_pick", "picked_at", "picked_by"])
+        thread_bump(locked.thread)
+        announce(
+            thread_changed, Thread, thread=locked.thread, fields=["picks"], comment=locked,
+            channel=channel, actor=actor,
+        )  # fmt: skip
+    return locked
+
+
+def thread_pin(
+    thread: Thread, comment: Comment | None, *, channel: Channel | str, actor=None
+) -> Comment | None:
+    """Pin `comment` (published, of this thread) to the top of `thread`, in place of
+    whichever was pinned; None unpins. Raises NotPublished for a comment readers do
+    not see or one of another thread. Bumps the version; announces
+    thread_changed(fields=["pinned"], comment=the one pinned, or the one unpinned)
+    after commit, unless nothing changed. Returns the comment pinned now."""
+    with transaction.atomic():
+        locked = _locked_published(comment) if comment is not None else None
+        if locked is not None and locked.thread_id != thread.pk:
+            raise NotPublished()
+        current = (
+            Thread.objects.select_for_update().filter(pk=thread.pk).values_list("pinned", flat=True)
+        ).first()
+        new = locked.pk if locked is not None else None
+        if current == new:
+            return locked
+        thread_bump(thread, pinned_id=new)
+        thread.pinned_id = new
+        announce(
+            thread_changed,
+            Thread,
+            thread=thread,
+            fields=["pinned"],
+            comment=locked or Comment.objects.filter(pk=current).first(),
+            channel=channel,
+            actor=actor,
+        )
+    return locked
+
+
+def thread_pin_lost(comment: Comment, *, channel: Channel | str, actor=None) -> None:
+    """A pinned comment left published (held, spam, trash, erased): the caller, which
+    holds its lock and bumps its thread in the same transaction, has unpinned it;
+    this announces it like thread_pin does."""
+    comment.thread.pinned_id = None
+    announce(
+        thread_changed, Thread, thread=comment.thread, fields=["pinned"], comment=comment,
+        channel=channel, actor=actor,
+    )  # fmt: skip
 
 
 def threads_bump_for_site(site_id: int) -> None:
