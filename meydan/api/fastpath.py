@@ -223,12 +223,16 @@ class FastReads:
             return None
         if order is not None and order not in _ORDERS:
             return None
+        picks = params.get("picks", "false")
+        if picks not in ("true", "false"):
+            return None  # other spellings of a boolean: Django's validation reads them
         page = int(page_text)
         site = self._sites.get(params["site"], site_for_slug)
         key, _url = page_key_for(site, params["url"])
         order = order or site.default_order
+        view = "picks" if picks == "true" else order  # as the view names it
         thread_id, version, _count = caching.thread_state(site.pk, key)
-        etag = etag_for(version, page, order)
+        etag = etag_for(version, page, view)
         headers = [("ETag", etag), ("Cache-Control", CACHE_CONTROL)]
         headers += self.headers(environ, "Accept-Language, Origin")
         if etag in environ.get("HTTP_IF_NONE_MATCH", ""):
@@ -236,7 +240,7 @@ class FastReads:
             return "304 Not Modified", headers, b""
         if not thread_id:
             return None
-        cache_key = caching.payload_key(site.pk, thread_id, version, page, order)
+        cache_key = caching.payload_key(site.pk, thread_id, version, page, view)
         body = caching.payload_get(cache_key, count_miss=False)  # Django's view counts a miss
         if body is None:
             return None  # Django builds it and caches it

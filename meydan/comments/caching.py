@@ -260,6 +260,6 @@ def thread_payloads_forget(site_id: int, thread_id: int, *, versions: int = 50, 
         payload_key(site_id, thread_id, version, page, order)
         for version in range(max(0, current - versions), current + 1)
         for page in range(1, pages + 1)
-        for order in ("oldest", "newest", "top")
+        for order in ("oldest", "newest", "top", "picks")
     ]
     backend.delete_many(keys)

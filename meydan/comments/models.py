@@ -39,6 +39,9 @@ class Thread(models.Model):
         "Comment", on_delete=models.SET_NULL, null=True, blank=True, editable=False,
         related_name="+", verbose_name=_("pinned comment"),
     )  # fmt: skip
+    # Published comments that are editors' picks: kept with the version, like
+    # comment_count, so a page's "Picks (N)" costs no query.
+    pick_count = models.PositiveIntegerField(_("editors' picks"), default=0, editable=False)
 
     class Meta:
         constraints = [

@@ -12,7 +12,7 @@ from meydan.sites.models import Site
 
 
 def thread_for_key(site: Site, key: str) -> Thread | None:
-    return Thread.objects.filter(site=site, key=key).select_related("site").first()
+    return Thread.objects.filter(site=site, key=key).select_related("site", "pinned").first()
 
 
 def visible_filter(own_ids: Iterable[int]) -> Q:
@@ -125,6 +125,7 @@ _PAGE_FIELDS = (
     "created",
     "edited",
     "vote_count",
+    "is_pick",
 )
 
 
@@ -163,6 +164,45 @@ def thread_visible_page(
         position = {root_seq: index for index, root_seq in enumerate(roots)}
         comments = sorted(comments, key=lambda c: (position[c.root_seq], c.path))
     return ThreadPage(nodes=flatten(comments), number=page, num_pages=num_pages, order=order)
+
+
+# --- The editors' choices: the pinned comment and the picks --------------------------
+# Their own queries, beside the page's: they do not depend on the page's order, and
+# run only when the page is built (its HTML and JSON are cached by version).
+
+PICKS_PAGE_SIZE = 50
+
+
+def _shown(comments):
+    return comments.filter(status=Comment.Status.APPROVED, shadow=False).annotate(
+        replied_to_name=F("replied_to__author_name")
+    )
+
+
+def thread_pinned(thread: Thread) -> Comment | None:
+    """The comment pinned to the top of `thread`, or None: no query when none is, or
+    when the thread was read with select_related("pinned") (thread_for_key does)."""
+    if not thread.pinned_id:
+        return None
+    pinned = thread.pinned
+    shown = pinned.status == Comment.Status.APPROVED and not pinned.shadow
+    return pinned if shown and pinned.thread_id == thread.pk else None
+
+
+def _picks(thread: Thread):
+    return _shown(Comment.objects.filter(thread=thread, is_pick=True))
+
+
+def thread_picks_page(thread: Thread, *, page: int = 1) -> ThreadPage:
+    """The "Picks" view of a thread: its published picks alone, oldest first (by when
+    they were posted), PICKS_PAGE_SIZE a page; each is shown on its own, with a link
+    to its place in the discussion."""
+    picks = _picks(thread).order_by("created", "pk")
+    num_pages = max(1, -(-thread.pick_count // PICKS_PAGE_SIZE))
+    page = min(max(1, page), num_pages)
+    start = (page - 1) * PICKS_PAGE_SIZE
+    nodes = [Node(path=c.path, depth=0, comment=c) for c in picks[start : start + PICKS_PAGE_SIZE]]
+    return ThreadPage(nodes=nodes, number=page, num_pages=num_pages, order="oldest")
 
 
 def comment_page_number(comment: Comment, *, order: str, own_ids: Iterable[int] = ()) -> int:

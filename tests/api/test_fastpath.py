@@ -112,6 +112,8 @@ SITE = "site=caspian-ledger"
         (f"{SITE}&url=/baku-rally/", {"ACCEPT_LANGUAGE": "az"}),
         (f"{SITE}&url=/baku-rally/", {"AUTHORIZATION": "Bearer nonsense"}),
         (f"{SITE}&url=/baku-rally/&_=123", {}),
+        (f"{SITE}&url=/baku-rally/&picks=true", {}),
+        (f"{SITE}&url=/baku-rally/&picks=false&order=newest", {}),
     ],
 )
 def test_thread_reads_are_answered_as_django_answers_them(comments, query, headers):
@@ -120,6 +122,27 @@ def test_thread_reads_are_answered_as_django_answers_them(comments, query, heade
     assert django[0] == "200 OK"
     assert same(fast, django)
     assert answered, "a warm read should not need Django"
+
+
+def test_picks_and_the_pinned_comment_are_served_as_django_serves_them(comments, post):
+    from meydan.comments import services
+
+    later = post("picked and pinned")
+    services.comment_set_pick(later, True, channel="moderation")
+    services.thread_pin(later.thread, later, channel="moderation")
+    for query in (f"{SITE}&url=/baku-rally/&picks=true", f"{SITE}&url=/baku-rally/"):
+        django, fast, answered = both(environ_for(THREAD, query))
+        assert same(fast, django) and answered
+        assert f'"pinned": {{"id": {later.pk},'.encode() in fast[2]
+    picks = both(environ_for(THREAD, f"{SITE}&url=/baku-rally/&picks=true"))[1]
+    assert b'"view": "picks"' in picks[2] and picks[2].count(b'"pick": true') == 2
+    etags = {
+        dict(call(django_application, environ_for(THREAD, f"{SITE}&url=/baku-rally/{extra}"))[1])[
+            "ETag"
+        ]
+        for extra in ("", "&picks=true")
+    }
+    assert len(etags) == 2  # the picks view is not the thread's page 1
 
 
 def test_a_304_is_the_same_and_costs_no_query(comments):
@@ -152,6 +175,8 @@ def test_a_304_is_the_same_and_costs_no_query(comments):
         f"{SITE}&url=/baku-rally/&url=/other/",
         f"{SITE}&url=/not-commented-yet/",
         f"{SITE}&url=/baku-rally/&page=%C3%A9",
+        f"{SITE}&url=/baku-rally/&picks=1",
+        f"{SITE}&url=/baku-rally/&picks=maybe",
     ],
 )
 def test_anything_else_is_left_to_django(comments, query):

@@ -171,6 +171,29 @@ def test_a_pinned_comment_deleted_for_good_leaves_no_dangling_pin(post, thread, 
     assert pinned_id(thread) is None
 
 
+def pick_count(thread) -> int:
+    return Thread.objects.get(pk=thread.pk).pick_count
+
+
+def test_the_thread_counts_its_published_picks(post, thread, editor):
+    first, second = post("First."), post("Second.")
+    for comment in (first, second):
+        comment_services.comment_set_pick(comment, True, channel="moderation", actor=editor)
+    assert pick_count(thread) == 2
+    moderation.comment_moderate(Comment.objects.get(pk=first.pk), "unapprove", actor=editor)
+    assert pick_count(thread) == 1  # held: not shown, not counted
+    moderation.comment_moderate(Comment.objects.get(pk=first.pk), "approve", actor=editor)
+    assert pick_count(thread) == 2
+    moderation.comment_moderate(Comment.objects.get(pk=first.pk), "spam", actor=editor)
+    comment_services.comment_set_pick(first, False, channel="moderation", actor=editor)
+    assert pick_count(thread) == 1  # unpicked while held: it was not counted
+    comment_services.comment_set_pick(second, False, channel="moderation", actor=editor)
+    assert pick_count(thread) == 0
+    comment_services.comment_set_pick(second, True, channel="moderation", actor=editor)
+    comment_services.comment_withdraw(second, channel="api")
+    assert pick_count(thread) == 0
+
+
 def test_moderators_picks_and_pins_are_audited(post, thread, editor):
     first, second = post("First."), post("Second.")
     moderation.comment_pick(first, True, actor=editor)

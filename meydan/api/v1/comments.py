@@ -1,4 +1,4 @@
-"""Comments: post, edit and delete one's own, preview."""
+"""Comments: post, edit and delete one's own, preview; moderators pick and pin."""
 
 from datetime import datetime
 from typing import Literal
@@ -9,12 +9,14 @@ from pydantic import Field
 from meydan.api.auth import api_commenter
 from meydan.api.v1.schemas import WRITE_ERRORS, CommentOut
 from meydan.api.v1.serialize import comment_dict
-from meydan.comments import access, services
-from meydan.comments.models import Comment
+from meydan.comments import access, queries, services
+from meydan.comments.models import Comment, Thread
 from meydan.comments.rendering import render_markdown
-from meydan.core.errors import MeydanError, NotFound, OriginNotAllowed
+from meydan.core.errors import MeydanError, NotFound, NotModerator, OriginNotAllowed
 from meydan.core.privacy import client_ip
 from meydan.core.ratelimit import rate_limit
+from meydan.moderation import services as moderation
+from meydan.moderation.access import moderates_site
 from meydan.moderation.services import comment_flag as flag
 from meydan.moderation.services import reporter_key
 from meydan.notifications.services import subscribe_from_form
@@ -187,3 +189,61 @@ def comment_flag(request, comment_id: int, data: FlagIn):
     reporter = reporter_key(user=commenter.user if commenter else None, ip=client_ip(request))
     counted = flag(comment, reporter_key=reporter, reason=data.reason, channel="api")
     return {"counted": counted}
+
+
+# --- Moderators: editor's picks and the pinned comment ------------------------------
+
+
+def _moderated_comment(request, comment_id: int):
+    """The comment, if the caller (bearer token for its site, or session with CSRF)
+    moderates its site; else 403 not_moderator (404 for no such comment)."""
+    comment = Comment.objects.select_related("thread__site").filter(pk=comment_id).first()
+    if comment is None:
+        raise NotFound()
+    site = comment.thread.site
+    _check_origin(request, site)
+    commenter = api_commenter(request, site)
+    user = commenter.user if commenter is not None else None
+    if not moderates_site(user, site):
+        raise NotModerator()
+    return comment, user
+
+
+class PinOut(Schema):
+    pinned: CommentOut | None = Field(description="The comment pinned to its thread now")
+
+
+@router.post("/comments/{comment_id}/pick", response={200: CommentOut, **ERRORS})
+def comment_pick(request, comment_id: int):
+    """POST /api/v1/comments/{id}/pick — a moderator makes a published comment an
+    editor's pick (audited; 409 not_published for one readers do not see)."""
+    comment, user = _moderated_comment(request, comment_id)
+    return comment_dict(moderation.comment_pick(comment, True, actor=user, channel="api"))
+
+
+@router.delete("/comments/{comment_id}/pick", response={200: CommentOut, **ERRORS})
+def comment_unpick(request, comment_id: int):
+    """DELETE /api/v1/comments/{id}/pick — a moderator takes a comment out of the picks."""
+    comment, user = _moderated_comment(request, comment_id)
+    return comment_dict(moderation.comment_pick(comment, False, actor=user, channel="api"))
+
+
+@router.post("/comments/{comment_id}/pin", response={200: PinOut, **ERRORS})
+def comment_pin(request, comment_id: int):
+    """POST /api/v1/comments/{id}/pin — a moderator pins a published comment to the
+    top of its thread, in place of the one pinned before (audited)."""
+    comment, user = _moderated_comment(request, comment_id)
+    pinned = moderation.comment_pin(comment, True, actor=user, channel="api")
+    return {"pinned": comment_dict(pinned) if pinned is not None else None}
+
+
+@router.delete("/comments/{comment_id}/pin", response={200: PinOut, **ERRORS})
+def comment_unpin(request, comment_id: int):
+    """DELETE /api/v1/comments/{id}/pin — a moderator unpins it (nothing changes if
+    another comment is pinned); answers the comment pinned now, if any."""
+    comment, user = _moderated_comment(request, comment_id)
+    moderation.comment_pin(comment, False, actor=user, channel="api")
+    pinned = queries.thread_pinned(
+        Thread.objects.select_related("pinned").get(pk=comment.thread_id)
+    )
+    return {"pinned": comment_dict(pinned) if pinned is not None else None}

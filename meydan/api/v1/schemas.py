@@ -47,6 +47,7 @@ class CommentOut(Schema):
     status: Literal["approved", "pending", "removed"]
     permalink: str
     votes: int = Field(0, description="Readers' up-votes")
+    pick: bool = Field(False, description="An editor's pick (shown with a badge)")
     source: str | None = Field(
         None, description="The Markdown as written: only in answers to its author"
     )
@@ -61,7 +62,18 @@ class ThreadOut(Schema):
     page: int
     pages: int
     order: Literal["oldest", "newest", "top"]
-    comments: list[CommentOut] = Field(description="This page's comments in tree order")
+    comments: list[CommentOut] = Field(
+        description="This page's comments in tree order; with picks=true, the thread's "
+        "editors' picks alone, oldest first (each links to its place: permalink)"
+    )
+    pinned: CommentOut | None = Field(
+        None, description="The comment the editors pinned to the top, on every page (it "
+        "is also in its place in the thread)"
+    )  # fmt: skip
+    picks: int = Field(0, description="How many comments are editors' picks")
+    view: Literal["thread", "picks"] = Field(
+        "thread", description="picks: only the editors' picks (picks=true)"
+    )
 
 
 # Documented error responses (each is an ErrorOut body).

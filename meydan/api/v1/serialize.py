@@ -64,6 +64,8 @@ def comment_dict(comment) -> dict:
         "status": status,
         "permalink": url_for("comment-permalink", comment.pk),
         "votes": comment.vote_count,
+        # An editor's pick, while readers see it (a held pick is a pick again once approved).
+        "pick": comment.is_pick and comment.status == "approved",
     }
 
 
@@ -91,6 +93,7 @@ def placeholder_dict(node, nodes, index) -> dict | None:
                     "status": "removed",
                     "permalink": "",
                     "votes": 0,
+                    "pick": False,
                 }
             break
     return None

@@ -15,6 +15,7 @@ from meydan.api.v1.schemas import READ_ERRORS, WRITE_ERRORS
 from meydan.comments.form_token import form_token_issue
 from meydan.core.errors import SigninNotReady
 from meydan.core.ratelimit import rate_limit
+from meydan.moderation.access import moderates_site
 from meydan.sites.lookup import site_for_slug
 
 router = Router(tags=["session"])
@@ -26,14 +27,23 @@ class MeOut(Schema):
     picture: str | None = None
     provider: str | None = None
     provider_name: str | None = None
+    moderator: bool = Field(
+        False, description="With ?site=: this reader moderates the site (may pick and pin)"
+    )
 
 
 @router.get("/me", response={200: MeOut, **READ_ERRORS})
 def me(request, site: str | None = None):
     """GET /api/v1/me[?site=…] — the current identity (bearer token or session), or a
-    guest. With `site`, a token issued for another site is refused (401)."""
-    commenter = api_commenter(request, site_for_slug(site) if site else None)
-    return commenter.as_me() if commenter is not None else {"signed_in": False}
+    guest. With `site`, a token issued for another site is refused (401), and
+    `moderator` says whether the reader moderates it: the widget then adds the
+    moderators' buttons itself, as the thread's JSON is the same for everyone."""
+    the_site = site_for_slug(site) if site else None
+    commenter = api_commenter(request, the_site)
+    if commenter is None:
+        return {"signed_in": False}
+    moderator = the_site is not None and moderates_site(commenter.user, the_site)
+    return {**commenter.as_me(), "moderator": moderator}
 
 
 class ProviderOut(Schema):

@@ -14,7 +14,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from meydan.api.v1.schemas import READ_ERRORS, WRITE_ERRORS, ThreadOut
-from meydan.api.v1.serialize import page_comments
+from meydan.api.v1.serialize import comment_dict, page_comments
 from meydan.comments import caching, queries
 from meydan.comments.models import Thread
 from meydan.core.errors import MeydanError
@@ -36,6 +36,7 @@ class ThreadQuery(Schema):
     order: Literal["oldest", "newest", "top"] | None = Field(
         None, description="Oldest or newest first, or most voted first; default: the site's"
     )
+    picks: bool = Field(False, description="Only the editors' picks, oldest first")
 
 
 def etag_for(version: int, page: int, order: str) -> str:
@@ -54,19 +55,23 @@ def thread_read(request, query: Query[ThreadQuery]):
     the first comment, not by reading). Pages hold whole top-level discussions with all
     their replies: at most the site's `page_size` discussions, ending before the one that
     would pass `page_comments` comments. Carries an ETag; If-None-Match answers 304.
+    Every page carries the pinned comment (`pinned`) and the number of picks;
+    `picks=true` lists the picks alone (its own pages, cached as the view "picks").
     """
     site = site_for_slug(query.site)
     key, url = page_key_for(site, query.url)
     order = query.order or site.default_order
     thread_id, version, _count = caching.thread_state(site.pk, key)
-    etag = etag_for(version, query.page, order)
+    view = "picks" if query.picks else order  # the cache's and the ETag's "order"
+    etag = etag_for(version, query.page, view)
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if etag in request.headers.get("If-None-Match", ""):
         return _with_headers(HttpResponse(status=304), headers)
-    payload_key = caching.payload_key(site.pk, thread_id, version, query.page, order)
+    payload_key = caching.payload_key(site.pk, thread_id, version, query.page, view)
     body = caching.payload_get(payload_key) if thread_id else None
     if body is None:
-        body = json.dumps(_thread_payload(site, key, url, thread_id, query.page, order)).encode()
+        payload = _thread_payload(site, key, url, thread_id, query.page, order, query.picks)
+        body = json.dumps(payload).encode()
         if thread_id:  # a page without a thread yet: its answer depends on the site only
             caching.payload_set(payload_key, body)
     return _with_headers(HttpResponse(body, content_type="application/json"), headers)
@@ -78,14 +83,22 @@ def _with_headers(response: HttpResponse, headers: dict) -> HttpResponse:
     return response
 
 
-def _thread_payload(site, key, url, thread_id, page_number, order) -> dict:
+def _thread_payload(site, key, url, thread_id, page_number, order, picks=False) -> dict:
     thread = (
-        Thread.objects.select_related("site").filter(pk=thread_id).first() if thread_id else None
+        Thread.objects.select_related("site", "pinned").filter(pk=thread_id).first()
+        if thread_id
+        else None
     )
+    view = "picks" if picks else "thread"
     if thread is None:
         return {"site": site.slug, "url": url, "title": "", "open": site.comments_open,
-                "count": 0, "page": 1, "pages": 1, "order": order, "comments": []}  # fmt: skip
-    page = queries.thread_visible_page(thread, page=page_number, order=order)
+                "count": 0, "page": 1, "pages": 1, "order": "oldest" if picks else order,
+                "comments": [], "pinned": None, "picks": 0, "view": view}  # fmt: skip
+    if picks:
+        page = queries.thread_picks_page(thread, page=page_number)
+    else:
+        page = queries.thread_visible_page(thread, page=page_number, order=order)
+    pinned = queries.thread_pinned(thread)
     return {
         "site": site.slug,
         "url": thread.url or url,
@@ -94,8 +107,11 @@ def _thread_payload(site, key, url, thread_id, page_number, order) -> dict:
         "count": thread.comment_count,
         "page": page.number,
         "pages": page.num_pages,
-        "order": order,
+        "order": "oldest" if picks else order,
         "comments": page_comments(page),
+        "pinned": comment_dict(pinned) if pinned is not None else None,
+        "picks": thread.pick_count,
+        "view": view,
     }
 
 

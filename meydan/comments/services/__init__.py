@@ -7,11 +7,11 @@ Each change is announced after commit by the one function that makes it
 (comments.events).
 
 Modules: threads (thread rows and their version; the pinned comment and the
-editors' picks), posting (comment_submit, the front doors' flow, and comment_post), editing (changing a comment's text), removal
-(status changes, reports counted, and comment_erase, the one erase), voting
-(readers' up-votes: comment_vote, comment_unvote). Imports point
-one way: posting, editing and removal use threads; nothing here imports a front
-door or a plug-in (make lint checks it).
+editors' picks), posting (comment_submit, the front doors' flow, and comment_post),
+editing (changing a comment's text), removal (status changes, reports counted, and
+comment_erase, the one erase), voting (readers' up-votes: comment_vote,
+comment_unvote). Imports point one way: posting, editing and removal use threads;
+nothing here imports a front door or a plug-in (make lint checks it).
 """
 
 from meydan.comments.services.editing import comment_edit, comment_edit_by_author

@@ -330,6 +330,7 @@ def comments_unimport(
         Thread.objects.filter(pk=thread.pk).update(
             version=F("version") + 1,
             comment_count=published.count(),
+            pick_count=published.filter(is_pick=True).count(),
             last_comment_at=published.aggregate(at=Max("created"))["at"],
         )
         page = (thread.site_id, thread.key)

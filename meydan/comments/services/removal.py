@@ -30,11 +30,12 @@ def _move(locked: Comment, status: str, reason: str, *, channel, actor) -> str:
     # The thread came with the locked comment: a pin waits for that lock, so this
     # says whether it is pinned now.
     unpin = status != S.APPROVED and locked.thread.pinned_id == locked.pk
-    thread_bump(
-        locked.thread,
-        comment_count=F("comment_count") + delta,
-        **({"pinned": None} if unpin else {}),
-    )
+    updates = {"comment_count": F("comment_count") + delta}
+    if unpin:
+        updates["pinned"] = None
+    if locked.is_pick:  # a held pick is not counted; approved again, it is once more
+        updates["pick_count"] = F("pick_count") + delta
+    thread_bump(locked.thread, **updates)
     if unpin:
         thread_pin_lost(locked, channel=channel, actor=actor)
     return before

@@ -181,7 +181,9 @@ def comment_set_pick(
         locked.picked_at = timezone.now() if picked else None
         locked.picked_by = actor if picked and getattr(actor, "is_authenticated", False) else None
         locked.save(update_fields=["is_pick", "picked_at", "picked_by"])
-        thread_bump(locked.thread)
+        # Unpicking a held comment leaves the count of published picks as it is.
+        delta = (1 if picked else -1) if locked.status == Comment.Status.APPROVED else 0
+        thread_bump(locked.thread, pick_count=F("pick_count") + delta)
         announce(
             thread_changed, Thread, thread=locked.thread, fields=["picks"], comment=locked,
             channel=channel, actor=actor,

@@ -174,7 +174,7 @@ def test_bearer_token_posts_as_the_reader(api, site, new_comment, reader):
     me = api.get("/me", Authorization=f"Bearer {token}").json()
     assert me == {
         "signed_in": True, "name": "Leyla Q.", "picture": me["picture"],
-        "provider": "google", "provider_name": "Google",
+        "provider": "google", "provider_name": "Google", "moderator": False,
     }  # fmt: skip
     response = api.post(
         "/comments", new_comment(name="", email=""), Authorization=f"Bearer {token}"
