@@ -27,6 +27,7 @@ from meydan.core.csrf import csrf_protect_signed_in
 from meydan.core.errors import MeydanError
 from meydan.core.views import error_page
 from meydan.embed.opener import opener_origin, origin_of
+from meydan.moderation.access import moderates_site
 from meydan.section import views as section_views
 from meydan.sites.lookup import page_key_for, site_for_slug
 from meydan.sites.models import Site
@@ -236,7 +237,13 @@ def thread_page(request):
         context = {
             "site": site,
             "page_url": url,
-            **section_views.section_context(request, site=site, thread=thread, form=form),
+            **section_views.section_context(
+                request,
+                site=site,
+                thread=thread,
+                form=form,
+                moderator=moderates_site(request.user, site),
+            ),
         }
         return render(request, "embed/thread.html", context, status=status)
 

@@ -101,6 +101,15 @@ def queue(request):
     )
 
 
+# A row's Pick / Unpick / Pin / Unpin (published comments): audited like the rest.
+EDITORIAL = {
+    "pick": (services.comment_pick, True),
+    "unpick": (services.comment_pick, False),
+    "pin": (services.comment_pin, True),
+    "unpin": (services.comment_pin, False),
+}
+
+
 @moderator_required
 @require_POST
 def act(request):
@@ -119,6 +128,11 @@ def act(request):
         if action == "delete":
             for comment in comments:
                 services.comment_delete_forever(comment, actor=request.user)
+            done = len(comments)
+        elif action in EDITORIAL:
+            service, on = EDITORIAL[action]
+            for comment in comments:
+                service(comment, on, actor=request.user)
             done = len(comments)
         else:
             done = services.comments_moderate_bulk(comments, action, actor=request.user)
@@ -171,6 +185,37 @@ def reply(request, comment_id: int):
     else:
         messages.error(request, _("Write a reply first."))
     return HttpResponseRedirect(reverse("moderation:edit", args=[comment.pk]))
+
+
+def _editorial(request, comment_id: int, field: str, service, done: dict):
+    """Pick / Pin from a comment's own buttons (article page, no-JS thread page):
+    `field` is "1" to pick or pin, "0" to undo; back to `next`."""
+    comment = access.access_comment_for_moderation(request.user, comment_id)
+    on = request.POST.get(field) != "0"
+    try:
+        service(comment, on, actor=request.user)
+    except MeydanError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, done[on])
+    return HttpResponseRedirect(_back(request))
+
+
+@moderator_required
+@require_POST
+def pick(request, comment_id: int):
+    """POST /moderation/comments/<id>/pick/ — picked=1 makes it an editor's pick, 0 not."""
+    done = {True: _("Marked as an editor's pick."), False: _("No longer an editor's pick.")}
+    return _editorial(request, comment_id, "picked", services.comment_pick, done)
+
+
+@moderator_required
+@require_POST
+def pin(request, comment_id: int):
+    """POST /moderation/comments/<id>/pin/ — pinned=1 pins it to the top of its thread
+    (in place of the one pinned before), 0 unpins it."""
+    done = {True: _("Pinned to the top of the discussion."), False: _("Unpinned.")}
+    return _editorial(request, comment_id, "pinned", services.comment_pin, done)
 
 
 @moderator_required

@@ -3,6 +3,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from meydan.comments import queries
 from meydan.core.csrf import csrf_protect_signed_in
+from meydan.moderation.access import moderates_site
 from meydan.newsroom.models import Article
 from meydan.section import views as section_views
 from meydan.sites.resolve import site_for_request
@@ -35,7 +36,13 @@ def article_detail(request, slug: str):
         context = {
             "site": site,
             "article": article,
-            **section_views.section_context(request, site=site, thread=thread, form=form),
+            **section_views.section_context(
+                request,
+                site=site,
+                thread=thread,
+                form=form,
+                moderator=moderates_site(request.user, site),
+            ),
         }
         return render(request, "newsroom/article.html", context, status=status)
 

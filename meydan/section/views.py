@@ -77,9 +77,17 @@ def reader_order(request, site) -> str:
     return order if order in queries.ORDERS else site.default_order
 
 
-def section_context(request, *, site, thread: Thread | None, form=None, status_code=200) -> dict:
-    """Everything the comments/section.html template needs."""
+def section_context(
+    request, *, site, thread: Thread | None, form=None, status_code=200, moderator=False
+) -> dict:
+    """Everything the comments/section.html template needs.
+
+    `moderator`: the reader moderates this site (the front door that hosts the
+    section asks moderation.access; this app sits beside moderation, not above it).
+    They get Pick and Pin buttons on each comment, in a list rendered for them alone.
+    """
     order = reader_order(request, site)
+    picks_view = request.GET.get("view") == "picks" and thread is not None
     own = own_comment_ids(request)
     reply_to = None
     if form is not None and form.is_bound:
@@ -115,13 +123,19 @@ def section_context(request, *, site, thread: Thread | None, form=None, status_c
         "signin_options": [] if commenter else signin_options(request),
         "orders": Site.Order.choices,
         "voted_ids": voted,
+        "moderator": moderator,
+        "picks_view": picks_view,
+        "view_links": _view_links(request),
+        "pinned": queries.thread_pinned(thread) if thread is not None else None,
     }
     context["comment_list"] = _comment_list_html(
         request,
         context,
         page_number=page_number,
         own=own,
-        cacheable=reply_comment is None and not voted,
+        # A moderator's list has buttons (and a CSRF token) for them alone: never in
+        # the cache every reader is served from.
+        cacheable=reply_comment is None and not voted and not moderator,
     )
     return context
 
@@ -139,6 +153,16 @@ def _just_voted(request, thread) -> set[int]:
     if voter is None or comment_id not in queries.votes_by_voter(thread.pk, voter.key):
         return set()
     return {comment_id}
+
+
+def _view_links(request) -> dict[str, str]:
+    """The links to the whole thread and to its picks, keeping the page's own
+    parameters (the no-JS thread page's site and url)."""
+    kept = [(k, v) for k, v in request.GET.items() if k not in ("view", "page", "replyto")]
+    return {
+        "all": f"?{urlencode(kept)}#comments",
+        "picks": f"?{urlencode([*kept, ('view', 'picks')])}#comments",
+    }
 
 
 def _blank_form(request, site, commenter, reply_comment):
@@ -176,15 +200,20 @@ def _comment_list_html(request, context, *, page_number: int, own, cacheable: bo
     if thread is None:
         return ""
     key = None
+    view = "picks" if context["picks_view"] else context["order"]
     if cacheable and not own:
-        key = f"meydan:comment-list:{thread.pk}:{context['order']}:{page_number}:{get_language()}"
+        key = f"meydan:comment-list:{thread.pk}:{view}:{page_number}:{get_language()}"
         cached = cache.get(key)
         if cached is not None and cached[0] == thread.version:
             return mark_safe(cached[1])  # noqa: S308 - our own template's output, cached
-    page = queries.thread_visible_page(
-        thread, page=page_number, order=context["order"], own_ids=own
-    )
-    html = render_to_string("comments/list.html", {**context, "page": page}, request=request)
+    if context["picks_view"]:  # the editors' picks alone, oldest first
+        template, page = "comments/picks.html", queries.thread_picks_page(thread, page=page_number)
+    else:
+        template = "comments/list.html"
+        page = queries.thread_visible_page(
+            thread, page=page_number, order=context["order"], own_ids=own
+        )
+    html = render_to_string(template, {**context, "page": page}, request=request)
     if key is not None:
         cache.set(key, (thread.version, html), LIST_CACHE_SECONDS)
     return html

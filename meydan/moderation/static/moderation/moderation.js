@@ -1,5 +1,5 @@
 // The moderation queue without the mouse: j/k move, x selects, a/s/d/u act on the
-// current comment. Select-all, and a confirm() before deleting forever.
+// current comment, p picks or unpicks it, P (shift) pins or unpins it. Select-all, and a confirm() before deleting forever.
 (function () {
   "use strict";
   var form = document.getElementById("mod-queue");
@@ -23,7 +23,7 @@
     rows.forEach(function (row, i) { row.classList.toggle("is-current", i === current); });
     rows[current].focus();
   }
-  var keys = { a: "approve", s: "spam", d: "trash", u: "unapprove" };
+  var keys = { a: "approve", s: "spam", d: "trash", u: "unapprove", p: "pick", P: "pin" };
   document.addEventListener("keydown", function (event) {
     if (event.target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === "j") focus(current + 1);
