@@ -206,7 +206,7 @@ def test_cancel_at_the_question_issues_nothing(client, site, reader):
         "token": None,
         "expires_in": None,
         "me": {"signed_in": False, "name": None, "picture": None, "provider": None,
-               "provider_name": None},
+               "provider_name": None, "moderator": False},
     }  # fmt: skip
 
 

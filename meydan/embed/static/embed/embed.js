@@ -183,6 +183,12 @@
 
   let root, cfg, thread, pageUrl, pageTitle;
   let list, heading, orderNav, more, moreBtn, moreErr, live, respond;
+  // The editors' choices: the pinned block, "All comments · Picks (N)", whether the
+  // Picks view is shown, and whether the signed-in reader moderates this site (/me
+  // says so: the thread's JSON is the same for everyone, so the buttons are added here).
+  let pinnedBox, viewsNav;
+  let picksView = false;
+  let mod = false;
   const byId = new Map(); // id -> comment (API shape)
   const els = new Map(); // id -> its <li>
   let own = kv("local", "own") || {}; // id -> {t: edit token or null, u: until (ms), b: Markdown}
@@ -200,6 +206,7 @@
   function threadQuery(page, order) {
     const q = new URLSearchParams({ site: SITE, url: pageUrl, page });
     if (order) q.set("order", order);
+    if (picksView) q.set("picks", "true");
     return api("GET", "threads?" + q);
   }
 
@@ -241,12 +248,7 @@
     }
     render();
     myVotes();
-    if (auth) {
-      api("GET", "me?site=" + encodeURIComponent(SITE), null, {}, true)
-        .then((m) => (m.signed_in ? ((auth.me = m), kv("session", "auth", auth)) : signOut(true)), (x) => x.status === 401 && signOut(true))
-        .then(showAuth)
-        .catch(() => {});
-    }
+    if (auth) checkMe();
     // A permalink leads back here with #comment-ID: find it, loading more pages if need be.
     const target = /^#comment-(\d+)$/.exec(location.hash);
     if (target) {
@@ -263,8 +265,29 @@
     }, 60000);
   }
 
+  function checkMe() {
+    api("GET", "me?site=" + encodeURIComponent(SITE), null, {}, true)
+      .then((m) => (m.signed_in ? ((auth.me = m), kv("session", "auth", auth), setMod(!!m.moderator)) : signOut(true)), (x) => x.status === 401 && signOut(true))
+      .then(showAuth)
+      .catch(() => {});
+  }
+
+  function setMod(on) {
+    if (mod !== on) (mod = on), redraw();
+  }
+
+  // Draw every comment again (badges and moderators' buttons follow the thread).
+  function redraw() {
+    if (!list) return;
+    for (const [id, li] of els) li.firstChild.replaceWith(articleEl(byId.get(id), picksView));
+    update();
+    showVotes();
+  }
+
   function render() {
     heading = h("h2", { c: "comments__title", id: "meydan-comments-title" });
+    viewsNav = h("nav", { c: "views", "aria-label": "Which comments" });
+    pinnedBox = h("section", { c: "pinned", "aria-label": "Pinned by the editors" });
     orderNav = h("nav", { c: "order", "aria-label": "Comment order" });
     list = h("ol", { c: "comment-list" });
     moreBtn = button("button button--secondary", "Load more comments", () => loadMore(true));
@@ -273,7 +296,7 @@
     live = h("p", { c: "sr", role: "status" });
     respond = h("div", { c: "respond", id: "meydan-respond" });
     root.replaceChildren(
-      h("section", { c: "comments", "aria-labelledby": "meydan-comments-title" }, heading, orderNav, list, more, respond, live)
+      h("section", { c: "comments", "aria-labelledby": "meydan-comments-title" }, heading, viewsNav, pinnedBox, orderNav, list, more, respond, live)
     );
     fill(thread.comments);
     buildForm();
@@ -284,7 +307,17 @@
   function update() {
     heading.replaceChildren(plural(thread.count));
     if (thread.title) heading.append(" ", h("span", { c: "comments__on", text: "on “" + thread.title + "”" }));
-    orderNav.hidden = !(thread.pages > 1 || thread.count > 1);
+    orderNav.hidden = picksView || !(thread.pages > 1 || thread.count > 1);
+    viewsNav.hidden = !(thread.picks || picksView);
+    viewsNav.replaceChildren(
+      ...[false, true].flatMap((p, i) => [
+        i ? "·" : "",
+        button("link", p ? "Picks (" + thread.picks + ")" : "All comments", () => setView(p), { "aria-pressed": String(picksView === p) }),
+      ])
+    );
+    const pin = !picksView && thread.pinned;
+    pinnedBox.hidden = !pin;
+    pinnedBox.replaceChildren(...(pin ? [h("h3", { c: "pinned__title", text: "Pinned by the editors" }), articleEl(pin, "pinned-")] : []));
     orderNav.replaceChildren(
       ...Object.entries(ORDERS).flatMap(([o, label], i) => [
         i ? "·" : "",
@@ -305,7 +338,7 @@
       if (!li) {
         byId.set(c.id, c);
         li = commentEl(c);
-        const parent = c.depth > 0 && stack[c.depth - 1];
+        const parent = !picksView && c.depth > 0 && stack[c.depth - 1];
         (parent ? children(parent) : list).append(li);
         first = first || li;
       }
@@ -319,12 +352,14 @@
     li.querySelector(":scope > .meydan-children") || li.appendChild(h("ol", { c: "children" }));
 
   function commentEl(c) {
-    const li = h("li", { c: "comment depth-" + c.depth, id: "comment-" + c.id }, articleEl(c));
+    const li = h("li", { c: "comment depth-" + (picksView ? 0 : c.depth), id: "comment-" + c.id }, articleEl(c, picksView));
     els.set(c.id, li);
     return li;
   }
 
-  function articleEl(c) {
+  // `card`: shown out of its place (the pinned block: "pinned-", the Picks view: true),
+  // with a link to it in the discussion instead of Reply.
+  function articleEl(c, card) {
     if (c.status === "removed") {
       return h("article", { c: "comment__body comment__body--removed" }, h("p", { text: "This comment is not available." }));
     }
@@ -336,13 +371,21 @@
     const content = h("div", { c: "comment__content" });
     content.innerHTML = c.html; // sanitised by the server: the only HTML we insert
     const actions = h("footer", { c: "comment__actions" });
-    if (thread.open) {
+    const pinned = thread.pinned && thread.pinned.id === c.id;
+    if (card) actions.append(button("link", "Go to this comment in the discussion", () => goTo(c.id)));
+    else if (thread.open) {
       actions.append(button("link", "Reply", () => startReply(c.id), { "aria-label": "Reply to " + a.name }));
       if (c.status === "approved" && !own[c.id]) actions.append(button("vote", "", (e) => vote(c, e.currentTarget)));
     } else if (c.votes) actions.append(h("span", { c: "votes", text: votesText(c.votes) }));
+    if (mod && !card && c.status === "approved") {
+      actions.append(
+        button("link", c.pick ? "Unpick" : "Pick", () => choose(c, "pick", !c.pick)),
+        button("link", pinned ? "Unpin" : "Pin", () => choose(c, "pin", !pinned))
+      );
+    }
     const art = h(
       "article",
-      { c: "comment__body" + (c.status === "pending" ? " comment__body--pending" : "") },
+      { c: "comment__body" + (c.status === "pending" ? " comment__body--pending" : ""), id: card === "pinned-" ? "pinned-comment-" + c.id : null },
       h(
         "header",
         { c: "comment__meta" },
@@ -353,7 +396,9 @@
         c.permalink
           ? h("a", { c: "comment__permalink", href: abs(c.permalink), title: "Link to this comment" }, timeEl(c.created))
           : timeEl(c.created),
-        c.edited && h("span", { c: "comment__edited", text: "(edited)" })
+        c.edited && h("span", { c: "comment__edited", text: "(edited)" }),
+        c.pick && h("span", { c: "comment__badge", text: "Editor's pick" }),
+        pinned && h("span", { c: "comment__badge", text: "Pinned" })
       ),
       c.status === "pending" &&
         h("p", {
@@ -365,7 +410,7 @@
       content,
       actions
     );
-    const mine = own[c.id];
+    const mine = !card && own[c.id];
     if (mine && mine.u > Date.now() && (mine.t || auth)) {
       const edit = button("link", "Edit", () => startEdit(c, art));
       const del = button("link", "Delete", () => remove(c, art));
@@ -440,6 +485,51 @@
     }
     moreBtn.disabled = false;
     moreBtn.textContent = "Load more comments";
+  }
+
+  // A moderator's Pick / Unpick / Pin / Unpin (POST or DELETE /comments/{id}/pick|pin).
+  async function choose(c, what, on) {
+    try {
+      const r = await api(on ? "POST" : "DELETE", "comments/" + c.id + "/" + what, null, {}, true);
+      fresh = true;
+      if (what === "pin") thread.pinned = r.pinned;
+      else {
+        thread.picks += r.pick === c.pick ? 0 : r.pick ? 1 : -1;
+        c.pick = r.pick;
+        if (thread.pinned && thread.pinned.id === c.id) thread.pinned.pick = r.pick;
+      }
+      redraw();
+      announce(what === "pin" ? (on ? "Pinned to the top." : "Unpinned.") : on ? "Marked as an editor's pick." : "No longer an editor's pick.");
+    } catch (x) {
+      announce(x.message);
+    }
+  }
+
+  // The whole thread, or its editors' picks alone (oldest first).
+  async function setView(on) {
+    if (on === picksView) return;
+    cancelReply();
+    picksView = on;
+    list.setAttribute("aria-busy", "true");
+    try {
+      thread = await threadQuery(1, on ? null : kv("local", "order"));
+      list.replaceChildren();
+      els.clear();
+      fill(thread.comments);
+      update();
+      showVotes();
+    } catch (e) {
+      picksView = !on;
+      announce(e.message);
+    }
+    list.removeAttribute("aria-busy");
+  }
+
+  async function goTo(id) {
+    await setView(false);
+    for (let i = 0; i < 20 && !els.has(id) && thread.page < thread.pages; i++) await loadMore();
+    const li = els.get(id);
+    if (li) li.scrollIntoView({ block: "start" }), focusOn(li.firstChild);
   }
 
   async function setOrder(order) {
@@ -736,6 +826,7 @@
     // Revoke the token on the server too (a copy of it then signs nobody in).
     if (auth && !quiet) api("POST", "signout", null, {}, true).catch(() => {});
     auth = kv("session", "auth", null);
+    setMod(false);
     showAuth();
     myVotes();
     if (!quiet && form) {
@@ -817,6 +908,7 @@
       kv("session", "auth", auth);
       showAuth();
       myVotes();
+      checkMe();
       statusBox.textContent = "You are signed in as " + (auth.me.name || "") + ".";
       fields.body.input.focus();
     } else {
