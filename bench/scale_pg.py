@@ -172,6 +172,8 @@ class Workload:
             "last_seq": count,
             "created": self.created(thread_no, 0) - datetime.timedelta(seconds=1),
             "last_comment_at": self.created(thread_no, count - 1),
+            "pinned_id": None,  # no editors' choices in the loaded threads
+            "pick_count": 0,
         }
 
     def comment_rows(self, thread_no: int, plan) -> list[dict]:
@@ -215,6 +217,9 @@ class Workload:
                     "created": self.created(thread_no, idx),
                     "edited": None,
                     "ip_hash": hashed_ip,
+                    "is_pick": False,
+                    "picked_at": None,
+                    "picked_by_id": None,
                 }
             )
         return comments
