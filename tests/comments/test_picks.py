@@ -225,3 +225,55 @@ def test_a_refused_pick_is_not_audited(post, editor):
     with pytest.raises(NotPublished):
         moderation.comment_pin(comment, True, actor=editor)
     assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hold_waiting_for_a_pin_under_way_still_unpins(site, editor):
+    """PostgreSQL: a moderator holds a comment while another pins it. The hold waits for
+    the pin's lock on the comment; once the pin commits, the hold must see it and
+    unpin, though its own query began before the pin was stored."""
+    import threading
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite runs one writer at a time)")
+    thread = comment_services.thread_get_or_create(site=site, key="/race/")
+    comment = comment_services.comment_post(
+        thread=thread, author=comment_services.Author(name="A", email="a@example.org"),
+        body="Pinned and held at once.", channel="form",
+    ).comment  # fmt: skip
+    pinned, go_on, errors = threading.Event(), threading.Event(), []
+
+    def pin():
+        try:
+            with transaction.atomic():
+                comment_services.thread_pin(thread, comment, channel="moderation", actor=editor)
+                pinned.set()
+                go_on.wait(10)  # hold the comment's lock while the hold starts waiting
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def hold():
+        try:
+            comment_services.comment_set_status(comment, S.PENDING, channel="moderation")
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    pinner = threading.Thread(target=pin)
+    pinner.start()
+    assert pinned.wait(10)
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holder.join(1)
+    assert holder.is_alive()  # waiting for the pin's lock
+    go_on.set()
+    pinner.join(10)
+    holder.join(10)
+    assert errors == []
+    assert Comment.objects.get(pk=comment.pk).status == S.PENDING
+    assert pinned_id(thread) is None

@@ -1,12 +1,12 @@
 """Status changes, and comments leaving the page."""
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, When
 
 from meydan.comments import caching, erasure
 from meydan.comments.avatars import avatar_key
 from meydan.comments.events import Channel, announce, comment_erased, comment_status_changed
-from meydan.comments.models import Comment
+from meydan.comments.models import Comment, Thread
 from meydan.comments.services.threads import thread_bump, thread_pin_lost
 
 S = Comment.Status
@@ -27,12 +27,18 @@ def _move(locked: Comment, status: str, reason: str, *, channel, actor) -> str:
         fields.append("shadow")
     locked.save(update_fields=fields)
     delta = int(status == S.APPROVED) - int(before == S.APPROVED)
-    # The thread came with the locked comment: a pin waits for that lock, so this
-    # says whether it is pinned now.
-    unpin = status != S.APPROVED and locked.thread.pinned_id == locked.pk
     updates = {"comment_count": F("comment_count") + delta}
+    # Leaving published: no longer pinned. Nobody can pin it while we hold its lock,
+    # and a pin made before is seen by a new statement (not by the thread read with
+    # the comment, which may predate it). The update itself only clears this
+    # comment's pin, should another comment have been pinned meanwhile.
+    unpin = (
+        before == S.APPROVED
+        and status != S.APPROVED
+        and Thread.objects.filter(pk=locked.thread_id, pinned=locked.pk).exists()
+    )
     if unpin:
-        updates["pinned"] = None
+        updates["pinned_id"] = Case(When(pinned=locked.pk, then=None), default=F("pinned_id"))
     if locked.is_pick:  # a held pick is not counted; approved again, it is once more
         updates["pick_count"] = F("pick_count") + delta
     thread_bump(locked.thread, **updates)
