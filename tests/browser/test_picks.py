@@ -154,6 +154,9 @@ def test_widget_reader_and_moderator(new_page, blog, live_server, screenshot):
     item.get_by_role("button", name="Pin", exact=True).click()
     mine.locator(f"#pinned-comment-{first.pk}").wait_for()
     assert Thread.objects.get(pk=thread.pk).pinned_id == first.pk
+    # Focus stays where the moderator was: on the button that replaced the one clicked.
+    unpin = item.get_by_role("button", name="Unpin")
+    assert unpin.evaluate("b => b === document.activeElement")
     item.get_by_role("button", name="Pick", exact=True).click()
     mine.get_by_role("button", name="Picks (2)").wait_for()
     assert Comment.objects.get(pk=first.pk).is_pick

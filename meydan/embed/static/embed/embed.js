@@ -379,8 +379,8 @@
     } else if (c.votes) actions.append(h("span", { c: "votes", text: votesText(c.votes) }));
     if (mod && !card && c.status === "approved") {
       actions.append(
-        button("link", c.pick ? "Unpick" : "Pick", () => choose(c, "pick", !c.pick)),
-        button("link", pinned ? "Unpin" : "Pin", () => choose(c, "pin", !pinned))
+        button("link", c.pick ? "Unpick" : "Pick", () => choose(c, "pick", !c.pick), { "data-what": "pick" }),
+        button("link", pinned ? "Unpin" : "Pin", () => choose(c, "pin", !pinned), { "data-what": "pin" })
       );
     }
     const art = h(
@@ -499,6 +499,7 @@
         if (thread.pinned && thread.pinned.id === c.id) thread.pinned.pick = r.pick;
       }
       redraw();
+      els.get(c.id)?.querySelector('[data-what="' + what + '"]')?.focus(); // the new button, in place of the one clicked
       announce(what === "pin" ? (on ? "Pinned to the top." : "Unpinned.") : on ? "Marked as an editor's pick." : "No longer an editor's pick.");
     } catch (x) {
       announce(x.message);
