@@ -218,3 +218,18 @@ def test_the_no_js_thread_page_has_the_same_badges_and_buttons(article, three, e
     assert link == "?site=caspian-ledger&url=%2Fbaku-rally%2F&view=picks#comments"
     picks = section(Client().get("/embed/thread/" + link.split("#")[0]))
     assert re.findall(r'id="pick-comment-(\d+)"', picks) == [str(reply.pk)]
+
+
+def test_more_than_a_page_of_picks_pages_on(client, article, post, editor):
+    from meydan.comments.queries import PICKS_PAGE_SIZE
+
+    for i in range(PICKS_PAGE_SIZE + 1):
+        services.comment_set_pick(post(f"Pick {i}."), True, channel="moderation", actor=editor)
+    first = section(client.get(article.get_absolute_url() + "?view=picks&utm_source=x"))
+    assert len(re.findall(r'id="pick-comment-\d+"', first)) == PICKS_PAGE_SIZE
+    start = first.index('<ol class="comment-list comment-list--picks">')
+    cached_list = first[start : first.index("</nav>", start)]  # the list and its pager
+    assert 'href="?view=picks&amp;page=2#comments"' in cached_list
+    assert "utm_source" not in cached_list  # the list is shared: nothing of this request
+    second = section(client.get(article.get_absolute_url() + "?view=picks&page=2"))
+    assert re.findall(r'id="pick-comment-\d+"', second) and "Pick 50." in second
