@@ -9,10 +9,15 @@ from meydan.comments.models import Thread
 
 @admin.register(Thread)
 class ThreadAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "site", "key", "is_open", "comment_count", "last_comment_at"]
+    list_display = [
+        "__str__", "site", "key", "is_open", "comment_count", "pick_count", "last_comment_at",
+    ]  # fmt: skip
     list_filter = ["site", "is_open"]
     search_fields = ["title", "key", "url"]
-    readonly_fields = ["site", "comment_count", "version", "created", "last_comment_at"]
+    # The pin is the editors' choice, made in the moderation workspace (audited there).
+    readonly_fields = [
+        "site", "comment_count", "pinned", "pick_count", "version", "created", "last_comment_at",
+    ]  # fmt: skip
 
     def has_add_permission(self, request):
         return False  # a thread comes with its page's first comment

@@ -114,6 +114,8 @@ class _Thread:
     is_open: bool | None
     thread_id: int | None = None
     resolved: bool = False
+    # The comment the file pins to the top (its ref), until it is met in the file.
+    pinned_ref: str | None = None
 
 
 @dataclass(slots=True)
@@ -201,6 +203,9 @@ class _Importer:
                 self.report.source = self.source
         self.flush()
         self._adopt_orphans()
+        for state in self.threads.values():
+            if state.pinned_ref is not None:
+                self._pin_ignored(state, "a pin naming a comment not in the file")
 
     def _thread_state(self, record: ThreadRecord) -> _Thread:
         address = self.urlmap(record.url.strip())
@@ -218,7 +223,7 @@ class _Importer:
             raise ImportFileError(f"A thread's address cannot be read: {record.url!r}")
         return _Thread(
             ref=record.ref, key=key[:500], url=url[:2000], title=record.title,
-            is_open=record.is_open,
+            is_open=record.is_open, pinned_ref=record.pinned_ref,
         )  # fmt: skip
 
     # Writing ---------------------------------------------------------------
@@ -274,6 +279,7 @@ class _Importer:
         for record in records:
             if record.ref in known:
                 self.report.already += 1
+                self._pin_met(record)  # pinned, or not, by the import that wrote it
                 if known[record.ref] is not None:  # None: erased since it was imported
                     self._remember(record.thread_ref, record.ref, known[record.ref])
                 self._release(record.thread_ref, record.ref)
@@ -316,6 +322,10 @@ class _Importer:
             for record in queue:
                 draft = self._draft(record)
                 if draft is None:  # skipped: its replies stay, without it
+                    if self._pin_met(record):
+                        self._pin_ignored(
+                            self.threads[record.thread_ref], "a pin naming a comment not imported"
+                        )
                     self._release(record.thread_ref, record.ref, orphan=True)
                     continue
                 by_thread.setdefault(record.thread_ref, []).append(_Ready(record, draft))
@@ -360,7 +370,13 @@ class _Importer:
     def _write_thread(self, state: _Thread, items: list[_Ready]) -> None:
         index_of: dict[str, int] = {}
         drafts = []
+        pin_index = None
         for position, item in enumerate(items):
+            if self._pin_met(item.record):
+                if item.draft.status == S.APPROVED:
+                    pin_index = position
+                else:
+                    self._pin_ignored(state, "a pin naming a comment that is not published")
             parent_ref = item.record.parent_ref
             if parent_ref is not None:
                 if parent_ref in index_of:
@@ -377,9 +393,13 @@ class _Importer:
                 self.fake_id -= 1
                 self._remember(state.ref, item.record.ref, self.fake_id)
             return
+        thread = self._thread(state)
         placed = comment_services.comments_import(
-            self._thread(state), drafts, channel=Channel.IMPORT, actor=self.actor, batch=self.batch
-        )
+            thread, drafts, channel=Channel.IMPORT, actor=self.actor, batch=self.batch,
+            pin_index=pin_index,
+        )  # fmt: skip
+        if pin_index is not None and thread.pinned_id != placed[pin_index].id:
+            self._pin_ignored(state, "a pin on a thread that already has one")
         for item, where in zip(items, placed, strict=True):
             self._remember(state.ref, item.record.ref, where.id)
         if self.batch is not None:
@@ -443,6 +463,19 @@ class _Importer:
         thread.site = self.site
         return thread
 
+    def _pin_met(self, record: CommentRecord) -> bool:
+        """Whether `record` is the comment its thread's pin names (then the pin is
+        settled: applied or reported as the caller sees fit, once)."""
+        state = self.threads.get(record.thread_ref)
+        if state is None or state.pinned_ref is None or state.pinned_ref != record.ref:
+            return False
+        state.pinned_ref = None
+        return True
+
+    def _pin_ignored(self, state: _Thread, reason: str) -> None:
+        state.pinned_ref = None
+        self.report.skipped[reason] += 1
+
     def _remember(self, thread_ref: str, ref: str, comment_id: int) -> None:
         key = (thread_ref, ref)
         self.placed[key] = comment_id
@@ -478,6 +511,8 @@ class _Importer:
             author_provider=PROVIDER_ALIASES.get(record.provider, record.provider)[:40],
             ip_hash=ready.ip_hash,
             reason=(f"imported from {self.fmt}" if record.reason is None else record.reason)[:200],
+            vote_count=record.votes,
+            picked_at=record.picked_at,
         )
 
 

@@ -38,6 +38,9 @@ class ThreadRecord:
     url: str  # the page's address as the source knew it
     title: str = ""
     is_open: bool | None = None  # None: the source does not say
+    # The ref of the comment pinned to the top, where the format keeps it (Meydan's
+    # own does); it may name a comment the file does not have.
+    pinned_ref: str | None = None
 
 
 # How a record's body is written. `html`: HTML as a browser reads it (Disqus,
@@ -67,6 +70,10 @@ class CommentRecord:
     # Why it has its status, where the format keeps it (Meydan's own does); None:
     # the format does not say.
     reason: str | None = None
+    # Readers' up-votes (the count only) and when an editor picked it, where the
+    # format keeps them (Meydan's own does).
+    votes: int = 0
+    picked_at: datetime | None = None  # aware; None: not a pick
     # Anything the reader wants counted in the report ("pingback skipped" is
     # counted by the reader itself, not yielded).
     notes: list[str] = field(default_factory=list)

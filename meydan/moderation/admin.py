@@ -79,18 +79,21 @@ class CommentAdminForm(forms.ModelForm):
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     form = CommentAdminForm
-    list_display = ["author_name", "short_body", "thread", "status", "created"]
-    list_filter = ["status", "thread__site"]
+    list_display = [
+        "author_name", "short_body", "thread", "status", "vote_count", "is_pick", "created",
+    ]  # fmt: skip
+    list_filter = ["status", "is_pick", "thread__site"]
     search_fields = ["author_name", "body"]
     list_select_related = ["thread"]
     fields = [
         "thread", "parent", "replied_to", "user", "author_name", "email_shown",
         "new_author_email", "author_url", "body", "status", "moderation_reason", "created",
-        "edited", "ip_hash",
+        "edited", "ip_hash", "vote_count", "is_pick", "picked_at",
     ]  # fmt: skip
+    # Votes are readers' and picks moderators' (the queue's Pick button): shown, not set here.
     readonly_fields = [
         "thread", "parent", "replied_to", "user", "email_shown", "status", "created", "edited",
-        "ip_hash",
+        "ip_hash", "vote_count", "is_pick", "picked_at",
     ]  # fmt: skip
     actions = [
         _moderation_action("mark_approved", "approve", _("Approve")),

@@ -79,3 +79,48 @@ def test_admin_article_save_renders_markdown(staff, site):
 
     article = Article.objects.get(slug="new-story")
     assert "<script>" not in article.body_html and "Para one\nwraps." in article.body_html
+
+
+def shown_fields(page) -> dict:
+    """{name: the admin's field} of a change page, read-only ones included."""
+    return {
+        field.field["name"] if field.is_readonly else field.field.name: field
+        for fieldset in page.context["adminform"]
+        for line in fieldset
+        for field in line
+    }
+
+
+def test_admin_shows_votes_picks_and_the_pin_read_only(staff, thread, post):
+    from meydan.comments.services import Voter, comment_set_pick, comment_vote, thread_pin
+
+    picked, plain = post("The one to read."), post("Another.")
+    comment_vote(picked, voter=Voter("g:aaaa"))
+    comment_vote(picked, voter=Voter("g:bbbb"))
+    comment_set_pick(picked, True, channel="moderation")
+    thread_pin(thread, picked, channel="moderation")
+
+    listing = staff.get("/admin/comments/comment/").content.decode()
+    assert "column-vote_count" in listing and "column-is_pick" in listing
+    assert '<td class="field-vote_count">2</td>' in listing
+    assert staff.get("/admin/comments/comment/?is_pick__exact=1").context["cl"].result_count == 1
+
+    page = staff.get(f"/admin/comments/comment/{picked.pk}/change/")
+    assert page.status_code == 200
+    fields = shown_fields(page)
+    assert fields["vote_count"].is_readonly and fields["vote_count"].contents() == "2"
+    assert fields["is_pick"].is_readonly and 'alt="True"' in fields["is_pick"].contents()
+    assert "vote_count" not in page.context["adminform"].form.fields  # not settable here
+
+    thread_page = staff.get(f"/admin/comments/thread/{thread.pk}/change/")
+    assert thread_page.status_code == 200
+    fields = shown_fields(thread_page)
+    assert fields["pinned"].is_readonly and "The one to read." in fields["pinned"].contents()
+    assert fields["pick_count"].contents() == "1"
+    assert "pinned" not in thread_page.context["adminform"].form.fields
+    # Saving the thread's own fields leaves the pin as it is.
+    form = {"key": thread.key, "url": thread.url, "title": "New title", "is_open": "on"}
+    assert staff.post(f"/admin/comments/thread/{thread.pk}/change/", form).status_code == 302
+    thread.refresh_from_db()
+    assert (thread.title, thread.pinned_id) == ("New title", picked.pk)
+    assert plain.pk != thread.pinned_id

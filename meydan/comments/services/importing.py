@@ -48,6 +48,10 @@ class ImportDraft:
     edited: datetime | None = None
     ip_hash: str = ""
     reason: str = "imported"
+    # Readers' up-votes, counted elsewhere (no Vote rows come with them), and when
+    # an editor picked it (picked_by stays empty: who picked is not carried over).
+    vote_count: int = 0
+    picked_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,7 @@ def comments_import(
     channel: Channel | str = Channel.IMPORT,
     actor=None,
     batch: object = None,
+    pin_index: int | None = None,
 ) -> list[Placed]:
     """Save `drafts` into `thread` (loaded with its site), in order, in one transaction.
 
@@ -80,8 +85,14 @@ def comments_import(
       draft of the call (ImportDraft), else ValueError and nothing is saved.
     - A reply deeper than the site's nesting limit is attached at the limit, as
       posting does; `replied_to` keeps the comment it answered.
-    - The thread's sequence, version, published count and last-comment date move
-      once for the whole batch. comments_imported is announced after commit.
+    - A draft with `picked_at` is an editor's pick (with no picker); the thread's
+      pick count counts the published ones.
+    - `pin_index` names a draft to pin to the top of the thread: pinned if it is
+      published and the thread has no pinned comment (an editor's choice made here
+      is kept); `thread.pinned_id` says afterwards which comment is pinned.
+    - The thread's sequence, version, published count, pick count, pin and
+      last-comment date move once for the whole batch (one version bump: caches
+      refresh). comments_imported is announced after commit, and nothing else.
     - Returns where each draft landed, in the same order.
     """
     if not drafts:
@@ -137,6 +148,9 @@ def comments_import(
                 created=draft.created,
                 edited=draft.edited,
                 ip_hash=draft.ip_hash,
+                vote_count=draft.vote_count,
+                is_pick=draft.picked_at is not None,
+                picked_at=draft.picked_at,
             )
             rows.append(row)
             by_path[path] = row
@@ -146,7 +160,11 @@ def comments_import(
             levels.append(level)
         _attach_and_insert(thread, rows, links, levels, by_path)
         published = [row.created for row in rows if row.status == S.APPROVED]
-        _thread_moved(thread, last_seq=last_seq, published=published)
+        picks = sum(1 for row in rows if row.status == S.APPROVED and row.is_pick)
+        pin = None
+        if pin_index is not None and rows[pin_index].status == S.APPROVED:
+            pin = rows[pin_index].pk
+        _thread_moved(thread, last_seq=last_seq, published=published, picks=picks, pin=pin)
         announce(
             comments_imported,
             Comment,
@@ -221,21 +239,33 @@ def _row(**values) -> SimpleNamespace:
     return row
 
 
-def _thread_moved(thread: Thread, *, last_seq: int, published: list[datetime]) -> None:
-    """The thread's sequence, version, count and last-comment date after a batch: one
-    UPDATE (hand-written, see core.sqlrows: it runs for every thread of an import)."""
+def _thread_moved(
+    thread: Thread, *, last_seq: int, published: list[datetime], picks: int = 0, pin=None
+) -> None:
+    """The thread's sequence, version, counts, pin and last-comment date after a
+    batch: one UPDATE (hand-written, see core.sqlrows: it runs for every thread of an
+    import). `pin` is taken only where no comment is pinned."""
     params: list = [last_seq]
     if published:
         newest = connection.ops.adapt_datetimefield_value(max(published))
         params += [len(published), newest, newest]
+    if picks:
+        params.append(picks)
+    if pin is not None:
+        params.append(pin)
+    statement = sqlrows.statement(_moved_sql, bool(published), bool(picks), pin is not None)
     with connection.cursor() as cursor:
-        cursor.execute(sqlrows.statement(_moved_sql, bool(published)), [*params, thread.pk])
+        cursor.execute(statement, [*params, thread.pk])
     thread.last_seq = last_seq
+    if pin is not None:  # the thread is locked: this is the pin now
+        thread.pinned_id = (
+            Thread.objects.filter(pk=thread.pk).values_list("pinned_id", flat=True).first()
+        )
     page = (thread.site_id, thread.key)
     transaction.on_commit(lambda: caching.thread_state_forget([page]))
 
 
-def _moved_sql(published: bool) -> str:
+def _moved_sql(published: bool, picks: bool = False, pin: bool = False) -> str:
     q = sqlrows.quote
     sets = [f"{q('version')} = {q('version')} + 1", f"{q('last_seq')} = %s"]
     if published:
@@ -244,6 +274,11 @@ def _moved_sql(published: bool) -> str:
             f"{q('comment_count')} = {q('comment_count')} + %s",
             f"{at} = CASE WHEN {at} IS NULL OR {at} < %s THEN %s ELSE {at} END",
         ]
+    if picks:
+        sets.append(f"{q('pick_count')} = {q('pick_count')} + %s")
+    if pin:
+        pinned = q("pinned_id")
+        sets.append(f"{pinned} = CASE WHEN {pinned} IS NULL THEN %s ELSE {pinned} END")
     return f"UPDATE {sqlrows.table(Thread)} SET {', '.join(sets)} WHERE {q('id')} = %s"  # noqa: S608 - names from the models, values as parameters
 
 
@@ -320,6 +355,8 @@ def comments_unimport(
                 keep_paths.add(path[:end])
         going = sorted((p for p in rows if p[1] not in keep_paths), key=lambda p: -len(p[1]))
         going_ids = [pk for pk, _ in going]
+        pinned = Thread.objects.filter(pk=thread.pk).values_list("pinned_id", flat=True).first()
+        unpin = {"pinned": None} if pinned is not None and pinned in set(going_ids) else {}
         for start in range(0, len(going_ids), 500):
             for row in Comment.objects.filter(pk__in=going_ids[start : start + 500]):
                 erasure.scrub(row, text=True)
@@ -328,6 +365,7 @@ def comments_unimport(
             Comment.objects.filter(pk__in=going_ids[start : start + 500]).delete()
         published = Comment.objects.filter(thread=thread, status=S.APPROVED)
         Thread.objects.filter(pk=thread.pk).update(
+            **unpin,
             version=F("version") + 1,
             comment_count=published.count(),
             pick_count=published.filter(is_pick=True).count(),

@@ -1,9 +1,17 @@
 """Meydan's own JSON (docs/interchange-format.md), read as a stream with ijson: a
 thread's fields, then its comments one at a time, so a file of any size reads in
-flat memory."""
+flat memory.
 
+Version 1 grew optional members (a comment's `votes` and `pick`, a thread's
+`pinned`); a file written before them reads as having no votes, picks or pin.
+
+ijson does not say where in the file an event is, so a refused comment or thread
+is found again by its id (or key) to name its line: one more pass, only on refusal."""
+
+import json
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 
 import ijson
 from ijson.common import ObjectBuilder
@@ -23,6 +31,9 @@ VERSION = 1
 # deeper is not this format (and a hostile nest would make ijson build ever longer
 # prefixes).
 MAX_PREFIX = 80
+# Up-votes are counted in a 32-bit column on every database.
+MAX_VOTES = 2**31 - 1
+EXAMPLE_PICK = '{"at": "2026-12-03T09:31:02.000000Z"}'
 
 
 def sniff(path) -> bool:
@@ -41,6 +52,65 @@ def _date(value, where: str) -> datetime | None:
     if parsed.tzinfo is None:
         raise ImportFileError(f"{where}: the date {value!r} has no time zone")
     return parsed
+
+
+def _shown(value) -> str:
+    """A value as the file has it, short: for messages."""
+    if isinstance(value, Decimal):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, default=str)[:40]
+
+
+def _votes(value, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ImportFileError(f'{where}: "votes" must be a whole number, not {_shown(value)}')
+    if value < 0:
+        raise ImportFileError(f'{where}: "votes" cannot be negative ({value})')
+    if value > MAX_VOTES:
+        raise ImportFileError(f'{where}: "votes" is too large ({value})')
+    return value
+
+
+def _pick(value, where: str) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ImportFileError(
+            f'{where}: "pick" must be null or an object such as {EXAMPLE_PICK}, not {_shown(value)}'
+        )
+    at = value.get("at")
+    if not isinstance(at, str):
+        raise ImportFileError(f'{where}: "pick" needs "at", the date it was picked')
+    return _date(at, f'{where}: "pick"')
+
+
+def _line_of(path, member: str, value: str) -> int | None:
+    """The line of the first `"member": "value"` in the file (where a comment with
+    that id, or a thread with that key, starts); None if it is not found as written
+    by json.dumps (a file laid out in other ways still gets its message)."""
+    needles = [
+        f'"{member}":{space}{json.dumps(value, ensure_ascii=ascii)}'.encode()
+        for space in ("", " ")
+        for ascii in (False, True)
+    ]
+    overlap = max(map(len, needles)) - 1
+    line, carry = 1, b""
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            data = carry + chunk
+            hits = [at for at in (data.find(needle) for needle in needles) if at >= 0]
+            if hits:
+                return line + data.count(b"\n", 0, min(hits))
+            keep = max(0, len(data) - overlap)
+            line += data.count(b"\n", 0, keep)
+            carry = data[keep:]
+    return None
+
+
+def _located(error: ImportFileError, path, member: str, value) -> ImportFileError:
+    if error.line is not None or not isinstance(value, str):
+        return error
+    return ImportFileError(str(error), line=_line_of(path, member, value))
 
 
 def _comment(data, thread_ref: str) -> CommentRecord:
@@ -73,6 +143,8 @@ def _comment(data, thread_ref: str) -> CommentRecord:
         url=str(author.get("website", "")),
         provider=str(author.get("provider", "")),
         reason=str(data.get("reason", "")),
+        votes=_votes(data["votes"], where) if "votes" in data else 0,
+        picked_at=_pick(data.get("pick"), where),
     )
 
 
@@ -80,6 +152,7 @@ def read(path) -> Iterator:
     with open(path, "rb") as f:
         events = ijson.parse(f)
         thread: dict = {}
+        in_comments = False
         builder = None
         announced = False
         try:
@@ -88,7 +161,14 @@ def read(path) -> Iterator:
                     raise ImportFileError("The file nests deeper than a Meydan export does")
                 if builder is not None:
                     if prefix == "threads.item.comments.item" and event == "end_map":
-                        yield _comment(builder.value, thread["key"])
+                        try:
+                            record = _comment(builder.value, thread["key"])
+                        except ImportFileError as error:
+                            ref = (
+                                builder.value.get("id") if isinstance(builder.value, dict) else None
+                            )
+                            raise _located(error, path, "id", ref) from None
+                        yield record
                         builder = None
                     else:
                         builder.event(event, value)
@@ -102,6 +182,9 @@ def read(path) -> Iterator:
                     announced = True
                 elif prefix == "threads.item" and event == "start_map":
                     thread = {}
+                    in_comments = False
+                elif prefix == "threads.item.pinned":
+                    _check_pinned(thread, event, value, in_comments, path)
                 elif prefix.startswith("threads.item.") and prefix.count(".") == 2:
                     if event in ("string", "boolean", "null"):
                         thread[prefix.rsplit(".", 1)[1]] = value
@@ -110,11 +193,13 @@ def read(path) -> Iterator:
                             raise ImportFileError("The export names no source before its threads")
                         if not isinstance(thread.get("key"), str):
                             raise ImportFileError("A thread has no key before its comments")
+                        in_comments = True
                         yield ThreadRecord(
                             ref=thread["key"],
                             url=thread.get("url") or thread["key"],
                             title=thread.get("title") or "",
                             is_open=thread.get("open"),
+                            pinned_ref=thread.get("pinned"),
                         )
                 elif prefix == "threads.item.comments.item" and event == "start_map":
                     builder = ObjectBuilder()
@@ -123,3 +208,18 @@ def read(path) -> Iterator:
             raise ImportFileError(f"The file is not valid JSON: {error}") from None
         except ijson.IncompleteJSONError as error:  # pragma: no cover - a JSONError
             raise ImportFileError(f"The file ends too soon: {error}") from None
+
+
+def _check_pinned(thread: dict, event: str, value, in_comments: bool, path) -> None:
+    """A thread's "pinned": a comment's id or null, before the thread's comments."""
+    key = thread.get("key")
+    where = f"Thread {key!r}" if isinstance(key, str) else "A thread"
+    if in_comments:
+        problem = '"pinned" must come before the thread\'s comments'
+    elif event == "string" or event == "null":
+        thread["pinned"] = value
+        return
+    else:
+        shown = {"start_map": "an object", "start_array": "a list"}.get(event, _shown(value))
+        problem = f'"pinned" must be a comment\'s id (a string) or null, not {shown}'
+    raise _located(ImportFileError(f"{where}: {problem}"), path, "key", key)

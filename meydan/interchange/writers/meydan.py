@@ -23,6 +23,11 @@ def write(
     shadow-banned comment as published) and not moderators' reasons."""
     count = 0
     me = instance()
+
+    def stable(pk: int, ids: dict[int, str]) -> str:
+        """A comment's id in the file: the one it was imported with, or ours."""
+        return ids.get(pk) or f"{me}-{pk}"
+
     out.write(
         (
             "{\n"
@@ -41,20 +46,17 @@ def write(
             "url": thread.url or thread.key,
             "title": thread.title,
             "open": thread.is_open,
+            "pinned": stable(thread.pinned_id, ids) if thread.pinned_id else None,
         }
         out.write((("\n" if first_thread else ",\n") + "    " + _dump(head)[:-1]).encode())
         out.write(b', "comments": [')
         first_thread = False
         first = True
         for comment in comments_of(thread, only):
-
-            def stable(pk, ids=ids):
-                return ids.get(pk) or f"{me}-{pk}"
-
             answered = comment.replied_to_id or comment.parent_id
             record = {
-                "id": stable(comment.pk),
-                "parent": stable(answered) if answered else None,
+                "id": stable(comment.pk, ids),
+                "parent": stable(answered, ids) if answered else None,
                 "created": utc(comment.created),
                 "edited": utc(comment.edited),
                 "status": "approved" if for_author and comment.shadow else comment.status,
@@ -66,6 +68,11 @@ def write(
                 },
                 "body": comment.body,
                 "reason": "" if for_author else comment.moderation_reason,
+                "votes": comment.vote_count,
+                # When, not who: moderators' identities are not exported.
+                "pick": {"at": utc(comment.picked_at or comment.created)}
+                if comment.is_pick
+                else None,
             }
             out.write((("\n" if first else ",\n") + "      " + _dump(record)).encode())
             first = False
