@@ -7,7 +7,7 @@ services and queries and back.
 
 import hashlib
 import json
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from django.core import signing
 from django.core.cache import cache
@@ -146,6 +146,13 @@ def section_context(
         "query_base": f"{urlencode(list(page_params))}&" if page_params else "",
         # The page itself: "?site=…&url=…" or "" (the form's action, "Cancel reply").
         "page_query": f"?{urlencode(list(page_params))}" if page_params else "",
+        # Report's way back to this page, completed with a comment's id in the list:
+        # the article page has none (its comments' permalinks lead back to it).
+        "report_next": (
+            quote(f"{request.path}?{urlencode(list(page_params))}&comment=", safe="")
+            if page_params
+            else ""
+        ),
         "return_path": request.get_full_path().split("#")[0],
         "commenter": commenter,
         "signin_options": [] if commenter else signin_options(request),
@@ -224,7 +231,7 @@ def _comment_list_html(request, context, *, page_number: int, own, cacheable: bo
     beside it: any change to the thread bumps its version, so a cached page is never
     out of date in content. A front door whose links carry their own parameters
     (`query_base`: the no-JS thread page's site and url) gets entries of its own,
-    told apart by a digest of them, so that a thread shown by both the article page
+    told apart by a digest of them and its path, so that a thread shown by both the article page
     and /embed/thread/ never serves one's links to the other. The version is in the
     value, not the key, so a busy thread keeps one entry per page, replaced as it
     changes: in the local-memory cache (which only forgets expired entries when it is
@@ -239,7 +246,8 @@ def _comment_list_html(request, context, *, page_number: int, own, cacheable: bo
     if cacheable and not own:
         key = f"meydan:comment-list:{thread.pk}:{view}:{page_number}:{get_language()}"
         if context["query_base"]:
-            digest = hashlib.sha256(context["query_base"].encode()).hexdigest()[:16]
+            front_door = f"{context['path']}?{context['query_base']}"
+            digest = hashlib.sha256(front_door.encode()).hexdigest()[:16]
             key = f"{key}:{digest}"
         cached = cache.get(key)
         if cached is not None and cached[0] == thread.version:

@@ -259,6 +259,7 @@ def test_the_article_page_keeps_its_own_links_from_the_shared_cache(
     assert 'href="?page=2#comments"' in on_article
     assert f'href="?replyto={first.pk}#respond"' in on_article
     assert f'href="/c/{first.pk}"' in on_article  # the pinned card's link
+    assert f'href="/c/{first.pk}/report"' in on_article
     assert 'action="/baku-rally/#respond"' in on_article
     assert "site=" not in " ".join(relative_links(on_article))
     on_embed = got[embed]
@@ -278,3 +279,33 @@ def test_moderators_buttons_say_whose_comment_they_act_on(client, roots, editor)
     assert 'aria-label="Unpin the comment by Reader 2">Unpin</button>' in html
     nexts = re.findall(r'name="next" value="([^"]*)"', html)
     assert nexts and all("url=" in htmllib.unescape(n) for n in nexts)
+
+
+def test_report_leads_back_to_the_page_the_comment_is_on(client, roots):
+    html = section(client.get(embed_path(page=2)))
+    target = roots[3]  # on page 2
+    report = link(html, "Report the comment by Reader 4")
+    assert report.startswith(f"/c/{target.pk}/report?next=")
+    back = params(report)["next"]
+    assert back == embed_path(comment=target.pk) + f"#comment-{target.pk}"
+    page = client.get(report)
+    assert f'href="{htmllib.escape(back)}">Cancel</a>' in page.content.decode()
+    reported = client.post(report, {"reason": "insult"})
+    assert reported.status_code == 302 and reported["Location"] == back
+    target.refresh_from_db()
+    assert target.flag_count == 1
+    landed = client.get(back.split("#")[0]).content.decode()
+    assert "Thank you. A moderator will look at this comment." in landed
+    assert "Page 2 of 3" in landed and f'id="comment-{target.pk}"' in landed
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "/\\evil.example/", "javascript:x"]
+)
+def test_report_goes_back_only_to_a_path_on_this_server(client, roots, target):
+    comment = roots[0]
+    page = client.get(f"/c/{comment.pk}/report", {"next": target})
+    assert page.status_code == 200
+    assert f'href="/c/{comment.pk}">Cancel</a>' in page.content.decode()
+    reported = client.post(f"/c/{comment.pk}/report?" + urlencode({"next": target}))
+    assert reported["Location"] == f"/c/{comment.pk}"
