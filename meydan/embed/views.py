@@ -243,6 +243,8 @@ def thread_page(request):
                 thread=thread,
                 form=form,
                 moderator=moderates_site(request.user, site),
+                # This page is its parameters: every link in the section keeps them.
+                page_params=[("site", site.slug), ("url", url)],
             ),
         }
         return render(request, "embed/thread.html", context, status=status)

@@ -274,8 +274,9 @@ def comment_report(request, comment_id: int):
     from django.shortcuts import get_object_or_404
 
     comment = get_object_or_404(Comment, pk=comment_id, status=Comment.Status.APPROVED)
+    back = _report_back(request, comment)
     if request.method != "POST":
-        return render(request, "moderation/report.html", {"comment": comment})
+        return render(request, "moderation/report.html", {"comment": comment, "back": back})
     try:
         rate_limit(request, "report")
     except RateLimited as error:
@@ -289,7 +290,19 @@ def comment_report(request, comment_id: int):
         comment, reporter_key=reporter, reason=request.POST.get("reason", ""), channel="form"
     )
     messages.success(request, _("Thank you. A moderator will look at this comment."))
-    return HttpResponseRedirect(reverse("comment-permalink", args=[comment.pk]))
+    return HttpResponseRedirect(back)
+
+
+def _report_back(request, comment) -> str:
+    """Where Cancel and the report lead: `?next=` when it is a path on this server
+    (the no-JS thread page passes itself, which a permalink would not lead back to),
+    else the comment's permalink. The form posts to this same address, `next` kept."""
+    target = request.GET.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
+        return target
+    return reverse("comment-permalink", args=[comment.pk])
 
 
 @moderator_required

@@ -5,8 +5,9 @@ render the section and `handle_post` on POST; both translate HTTP to the
 services and queries and back.
 """
 
+import hashlib
 import json
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from django.core import signing
 from django.core.cache import cache
@@ -78,13 +79,25 @@ def reader_order(request, site) -> str:
 
 
 def section_context(
-    request, *, site, thread: Thread | None, form=None, status_code=200, moderator=False
+    request,
+    *,
+    site,
+    thread: Thread | None,
+    form=None,
+    status_code=200,
+    moderator=False,
+    page_params=(),
 ) -> dict:
     """Everything the comments/section.html template needs.
 
     `moderator`: the reader moderates this site (the front door that hosts the
     section asks moderation.access; this app sits beside moderation, not above it).
     They get Pick and Pin buttons on each comment, in a list rendered for them alone.
+
+    `page_params`: the (name, value) pairs that say which page this is, when its path
+    alone does not (the no-JS thread page's site and url). Every link in the section
+    starts with them, and the cached list is kept apart per set of them; pass the
+    canonical values, so that one thread has one such set (the article page has none).
     """
     order = reader_order(request, site)
     picks_view = request.GET.get("view") == "picks" and thread is not None
@@ -105,6 +118,17 @@ def section_context(
         )
         if reply_comment is not None:
             page_number = queries.comment_page_number(reply_comment, order=order, own_ids=own)
+    if thread is not None and reply_comment is None:
+        shown = _int_param(request, "comment")  # a card's "Go to this comment"
+        if shown is not None:
+            shown_comment = (
+                Comment.objects.filter(pk=shown, thread=thread)
+                .filter(queries.visible_filter(own))
+                .first()
+            )
+            if shown_comment is not None:
+                shown_comment.thread = thread
+                page_number = queries.comment_page_number(shown_comment, order=order, own_ids=own)
     voted = _just_voted(request, thread)
     commenter = commenter_for_request(request)
     if form is None:
@@ -118,6 +142,17 @@ def section_context(
         "form": form,
         "reply_to": reply_comment,
         "path": request.path,
+        # "site=…&url=…&" or "": what each link's query string starts with.
+        "query_base": f"{urlencode(list(page_params))}&" if page_params else "",
+        # The page itself: "?site=…&url=…" or "" (the form's action, "Cancel reply").
+        "page_query": f"?{urlencode(list(page_params))}" if page_params else "",
+        # Report's way back to this page, completed with a comment's id in the list:
+        # the article page has none (its comments' permalinks lead back to it).
+        "report_next": (
+            quote(f"{request.path}?{urlencode(list(page_params))}&comment=", safe="")
+            if page_params
+            else ""
+        ),
         "return_path": request.get_full_path().split("#")[0],
         "commenter": commenter,
         "signin_options": [] if commenter else signin_options(request),
@@ -158,7 +193,11 @@ def _just_voted(request, thread) -> set[int]:
 def _view_links(request) -> dict[str, str]:
     """The links to the whole thread and to its picks, keeping the page's own
     parameters (the no-JS thread page's site and url)."""
-    kept = [(k, v) for k, v in request.GET.items() if k not in ("view", "page", "replyto")]
+    kept = [
+        (k, v)
+        for k, v in request.GET.items()
+        if k not in ("view", "page", "replyto", "comment", "voted")
+    ]
     return {
         "all": f"?{urlencode(kept)}#comments",
         "picks": f"?{urlencode([*kept, ('view', 'picks')])}#comments",
@@ -190,12 +229,15 @@ def _comment_list_html(request, context, *, page_number: int, own, cacheable: bo
     What every reader sees alike (no own held comments, no reply form inside the
     list) is cached per (thread, order, page, language) with the thread's version
     beside it: any change to the thread bumps its version, so a cached page is never
-    out of date in content. The version is in the value, not the key, so a busy
-    thread keeps one entry per page, replaced as it changes: in the local-memory
-    cache (which only forgets expired entries when it is full, 20,000 of them) one
-    key per version held every old version's HTML, and a worker's memory grew with
-    every comment posted (bench/drills/soak.py: +37 MB in 10 minutes).
-    """
+    out of date in content. A front door whose links carry their own parameters
+    (`query_base`: the no-JS thread page's site and url) gets entries of its own,
+    told apart by a digest of them and its path, so that a thread shown by both the article page
+    and /embed/thread/ never serves one's links to the other. The version is in the
+    value, not the key, so a busy thread keeps one entry per page, replaced as it
+    changes: in the local-memory cache (which only forgets expired entries when it is
+    full, 20,000 of them) one key per version held every old version's HTML, and a
+    worker's memory grew with every comment posted (bench/drills/soak.py: +37 MB in
+    10 minutes)."""
     thread = context["thread"]
     if thread is None:
         return ""
@@ -203,6 +245,10 @@ def _comment_list_html(request, context, *, page_number: int, own, cacheable: bo
     view = "picks" if context["picks_view"] else context["order"]
     if cacheable and not own:
         key = f"meydan:comment-list:{thread.pk}:{view}:{page_number}:{get_language()}"
+        if context["query_base"]:
+            front_door = f"{context['path']}?{context['query_base']}"
+            digest = hashlib.sha256(front_door.encode()).hexdigest()[:16]
+            key = f"{key}:{digest}"
         cached = cache.get(key)
         if cached is not None and cached[0] == thread.version:
             return mark_safe(cached[1])  # noqa: S308 - our own template's output, cached

@@ -60,11 +60,11 @@ def test_workspace_and_article_page(new_page, live_server, screenshot):
     # From the comment itself, on the article page: pin the first comment instead.
     editor.goto(article_url)
     tools = editor.locator(f"#comment-{first.pk} > article > .comment__moderate")
-    tools.get_by_role("button", name="Pin", exact=True).click()
+    tools.get_by_role("button", name=f"Pin the comment by {first.author_name}").click()
     editor.get_by_text("Pinned to the top of the discussion.").wait_for()
     assert Thread.objects.get().pinned_id == first.pk
     tools = editor.locator(f"#comment-{third.pk} > article > .comment__moderate")
-    tools.get_by_role("button", name="Pick", exact=True).click()
+    tools.get_by_role("button", name=f"Pick the comment by {third.author_name}").click()
     editor.get_by_text("Marked as an editor's pick.").wait_for()
     assert list(AuditEntry.objects.order_by("pk").values_list("action", flat=True)) == [
         "pick",
