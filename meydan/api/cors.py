@@ -7,6 +7,7 @@ origins exist is cached briefly (sites change rarely).
 
 from django.core.cache import cache
 
+from meydan.core.errors import OriginNotAllowed
 from meydan.sites.models import Site
 
 ORIGINS_KEY = "meydan:cors-origins"
@@ -56,3 +57,13 @@ class CorsMiddleware:
         if "Origin" not in response["Vary"]:
             response["Vary"] = response["Vary"] + ", Origin"
         return response
+
+
+def check_origin(request, site: Site) -> None:
+    """A browser on another origin may write only for a site that registered it
+    (every API write: comments, edits, reports, votes)."""
+    origin = request.headers.get("Origin")
+    if origin is None or origin == f"{request.scheme}://{request.get_host()}":
+        return
+    if not site.allows_origin(origin):
+        raise OriginNotAllowed()

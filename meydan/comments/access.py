@@ -57,10 +57,11 @@ def access_comment_for_author(comment_id: int, *, user=None, token: str | None =
     return comment
 
 
-def access_comment_for_vote(comment_id: int) -> Comment:
-    """A published comment, with its thread and site, for a reader's up-vote (or
-    taking it back); NotFound for any other. comments.services.voting checks the
-    rest: the thread open, not the voter's own."""
+def access_published_comment(comment_id: int) -> Comment:
+    """A published comment, with its thread and site, for what any reader may do to
+    it (report it, up-vote it or take the vote back); NotFound for any other.
+    The services check the rest (comments.services.voting: the thread open, not the
+    voter's own)."""
     comment = (
         Comment.objects.select_related("thread__site")
         .filter(pk=comment_id, status=Comment.Status.APPROVED)

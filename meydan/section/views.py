@@ -415,7 +415,7 @@ def comment_vote(request, comment_id: int):
     if not sent_from_this_site(request):
         return error_page(request, 403, _("Vote not counted"), REASON_VOTE_ORIGIN)
     try:
-        comment = access.access_comment_for_vote(comment_id)
+        comment = access.access_published_comment(comment_id)
     except MeydanError:
         raise Http404() from None
     up = request.POST.get("action", "vote") != "unvote"

@@ -7,12 +7,13 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from meydan.api.auth import api_commenter
+from meydan.api.cors import check_origin
 from meydan.api.v1.schemas import WRITE_ERRORS, CommentOut
 from meydan.api.v1.serialize import comment_dict
 from meydan.comments import access, queries, services
 from meydan.comments.models import Comment, Thread
 from meydan.comments.rendering import render_markdown
-from meydan.core.errors import MeydanError, NotFound, NotModerator, OriginNotAllowed
+from meydan.core.errors import MeydanError, NotFound, NotModerator
 from meydan.core.privacy import client_ip
 from meydan.core.ratelimit import rate_limit
 from meydan.moderation import services as moderation
@@ -65,15 +66,6 @@ class CommentEditIn(Schema):
     body: str = Field(max_length=MAX_BODY)
 
 
-def _check_origin(request, site) -> None:
-    """A browser on another origin may post only for a site that registered it."""
-    origin = request.headers.get("Origin")
-    if origin is None or origin == f"{request.scheme}://{request.get_host()}":
-        return
-    if not site.allows_origin(origin):
-        raise OriginNotAllowed()
-
-
 @router.post("/comments", response={201: CommentCreatedOut, 202: CommentCreatedOut, **ERRORS})
 def comment_create(request, data: CommentCreateIn):
     """POST /api/v1/comments — post a comment or reply.
@@ -83,7 +75,7 @@ def comment_create(request, data: CommentCreateIn):
     window. Same validation and moderation as the HTML form.
     """
     site = site_for_slug(data.site)
-    _check_origin(request, site)
+    check_origin(request, site)
     key, url = page_key_for(site, data.url)
     commenter = api_commenter(request, site)
     result = services.comment_submit(
@@ -132,7 +124,7 @@ def _author_comment(request, comment_id: int):
 def comment_update(request, comment_id: int, data: CommentEditIn):
     """PATCH /api/v1/comments/{id} — the author edits their comment within the edit window."""
     comment, actor = _author_comment(request, comment_id)
-    _check_origin(request, comment.thread.site)
+    check_origin(request, comment.thread.site)
     comment = services.comment_edit_by_author(comment, body=data.body, channel="api", actor=actor)
     return {**comment_dict(comment), "source": comment.body}
 
@@ -141,7 +133,7 @@ def comment_update(request, comment_id: int, data: CommentEditIn):
 def comment_delete(request, comment_id: int):
     """DELETE /api/v1/comments/{id} — the author deletes their comment within the edit window."""
     comment, actor = _author_comment(request, comment_id)
-    _check_origin(request, comment.thread.site)
+    check_origin(request, comment.thread.site)
     services.comment_withdraw(comment, channel="api", actor=actor)
     return Status(204, None)
 
@@ -177,14 +169,8 @@ def comment_flag(request, comment_id: int, data: FlagIn):
     """POST /api/v1/comments/{id}/flag — a reader reports a comment to the moderators."""
     rate_limit(request, "report")
 
-    comment = (
-        Comment.objects.select_related("thread__site")
-        .filter(pk=comment_id, status=Comment.Status.APPROVED)
-        .first()
-    )
-    if comment is None:
-        raise NotFound()
-    _check_origin(request, comment.thread.site)
+    comment = access.access_published_comment(comment_id)
+    check_origin(request, comment.thread.site)
     commenter = api_commenter(request)
     reporter = reporter_key(user=commenter.user if commenter else None, ip=client_ip(request))
     counted = flag(comment, reporter_key=reporter, reason=data.reason, channel="api")
@@ -201,7 +187,7 @@ def _moderated_comment(request, comment_id: int):
     if comment is None:
         raise NotFound()
     site = comment.thread.site
-    _check_origin(request, site)
+    check_origin(request, site)
     commenter = api_commenter(request, site)
     user = commenter.user if commenter is not None else None
     if not moderates_site(user, site):

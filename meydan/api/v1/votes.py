@@ -17,7 +17,7 @@ from pydantic import Field
 from meydan.accounts.voters import VOTER_HEADER, voter_for, voter_id_from_token, voter_id_new
 from meydan.accounts.voters import voter_token as voter_token_for
 from meydan.api.auth import api_commenter
-from meydan.api.v1.comments import _check_origin as check_origin
+from meydan.api.cors import check_origin
 from meydan.api.v1.schemas import READ_ERRORS, WRITE_ERRORS
 from meydan.comments import access, caching, queries, services
 from meydan.core.privacy import client_ip
@@ -46,7 +46,7 @@ def _guest_id(request) -> str | None:
 
 
 def _vote(request, comment_id: int, *, up: bool) -> dict:
-    comment = access.access_comment_for_vote(comment_id)
+    comment = access.access_published_comment(comment_id)
     site = comment.thread.site
     check_origin(request, site)
     commenter = api_commenter(request, site)
