@@ -153,6 +153,9 @@ def deliver(delivery_id: int, message: dict | None = None, attempt: int = 1) -> 
     if claimed is None:
         return "nothing to do: not due, or another run has it"
     delivery.status, delivery.last_attempt = Delivery.Status.SENDING, claimed
+    # The row counts the tries made; a task queued before the last one (a duplicate)
+    # does not start the count again.
+    attempt = max(attempt, delivery.attempts + 1)
     if not delivery.message and message:
         # A task queued before messages waited in the Delivery row: the row keeps it
         # now (without the address), so that a retry finds it.

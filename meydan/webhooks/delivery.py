@@ -120,6 +120,9 @@ def deliver(delivery_id: int, attempt: int = 1) -> str:
     if claimed is None:
         return "nothing to do: not due, or another run has it"
     delivery.status, delivery.last_attempt = WebhookDelivery.Status.SENDING, claimed
+    # The row counts the tries made; a task queued before the last one (a duplicate)
+    # does not start the count again.
+    attempt = max(attempt, delivery.attempts + 1)
     if not delivery.webhook.active and delivery.event != PING:
         return _finish(delivery, WebhookDelivery.Status.GIVEN_UP, error="the webhook is off")
     delivery.attempts = attempt
