@@ -32,6 +32,10 @@ again what has no task that can still run:
   a job after 180 s): its worker died. That try counts, and the app tries again
   after its usual wait. A worker killed after the receiver accepted the message but
   before "sent" was written sends it twice; that is the one double send left.
+
+A database outage in the middle of a try (core/tasks.py runs the task again once
+the database answers) finds the row claimed by the run it interrupted: that try
+waits for the STALLED sweep rather than sending again at once.
 """
 
 from datetime import timedelta
