@@ -237,8 +237,13 @@ else:
 TASKS = {"default": {"BACKEND": _TASKS_BACKEND, "QUEUES": MEYDAN_TASK_QUEUES}}
 # Tasks that run on a schedule: each schedules its own next run, and `meydan worker`
 # queues one at start when none is waiting (core.periodic). The daily purge of what
-# Meydan no longer needs to keep (meydan.privacy.purge).
-MEYDAN_PERIODIC_TASKS = ["meydan.privacy.tasks.purge_daily"]
+# Meydan no longer needs to keep (meydan.privacy.purge); every minute, the sweeps that
+# queue again mail and webhook deliveries whose task was lost (core/sweep.py).
+MEYDAN_PERIODIC_TASKS = [
+    "meydan.privacy.tasks.purge_daily",
+    "meydan.notifications.mail.mail_sweep_task",
+    "meydan.webhooks.delivery.deliveries_sweep_task",
+]
 
 if _CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {

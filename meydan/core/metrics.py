@@ -160,6 +160,14 @@ EMAIL_DELIVERIES = Counter(
     ["outcome"],
     registry=_REGISTRY,
 )
+DELIVERIES_SWEPT = Counter(
+    "meydan_deliveries_swept",
+    "Deliveries the periodic sweep queued again (core/sweep.py), by queue (email, "
+    "webhook) and reason: not_queued (the hand-over to the task queue failed), lost "
+    "(queued long ago, never run), stalled (its worker died during a try).",
+    ["queue", "reason"],
+    registry=_REGISTRY,
+)
 READ_CACHE = Counter(
     "meydan_read_cache_lookups",
     "Lookups of a thread page's cached JSON on the read path, by result (hit, miss).",
@@ -188,6 +196,10 @@ def email_delivery(outcome: str, count: int = 1) -> None:
     """Counted once the delivery's transaction commits (at once outside one)."""
     if count:
         transaction.on_commit(lambda: EMAIL_DELIVERIES.labels(outcome).inc(count))
+
+
+def delivery_swept(queue: str, reason: str) -> None:
+    DELIVERIES_SWEPT.labels(queue, reason).inc()
 
 
 # --- The task queue, read when scraped --------------------------------------------

@@ -16,6 +16,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     # the message waiting to be sent are not.
     readonly_fields = fields = [
         "created", "kind", "to_shown", "subject", "status", "attempts", "answer", "finished",
+        "enqueued_at", "last_attempt", "next_attempt",
     ]  # fmt: skip
 
     @admin.display(description=_("to"))

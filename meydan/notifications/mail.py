@@ -3,6 +3,9 @@
 `mail_enqueue` is the only way Meydan sends mail: it records a Delivery and, after
 the caller's transaction commits, hands the message to the task queue; the worker
 (`meydan worker`) runs `deliver`. No request ever waits for an SMTP server.
+`deliver` claims its delivery first, so that two runs of it send once, and
+`mail_sweep_task` (every minute) queues again a delivery whose task was never queued
+or was lost (core/sweep.py).
 
 Headers are built only from our own text: a recipient is one address (no CR, LF,
 comma or several addresses); a subject is our wording plus a cleaned title, cut to
@@ -19,17 +22,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from meydan.core import metrics, sealing
+from meydan.core import metrics, periodic, sealing, sweep
 from meydan.core.ratelimit import hit
-from meydan.core.tasks import enqueue_on_commit, outlasts_database_outages
+from meydan.core.tasks import outlasts_database_outages
 from meydan.notifications.models import Delivery, Suppression
 
 logger = logging.getLogger("meydan.mail")
 
 MAX_ATTEMPTS = 6
+WAITING = (Delivery.Status.QUEUED, Delivery.Status.RETRYING)
 _LINE_BREAKS = re.compile(r"[\r\n\t\x00-\x1f\x7f]+")
 
 
@@ -88,17 +93,24 @@ def mail_enqueue(
         message=message,
         comment_ref=comment_id,
     )
-    # A queue that is away leaves the delivery "queued" (logged), not the caller failed.
-    enqueue_on_commit(deliver, delivery.pk, what=f"delivery {delivery.pk} stays queued")
+    # A queue that is away leaves the delivery "queued" (logged), not the caller
+    # failed; the sweep queues it again later.
+    transaction.on_commit(lambda: _enqueue(delivery.pk, what="stays queued"))
     return delivery
+
+
+def _enqueue(delivery_id: int, *args, what: str, run_after=None) -> bool:
+    task = deliver.using(run_after=run_after) if run_after is not None else deliver
+    return sweep.enqueue_marked(
+        Delivery, delivery_id, task, delivery_id, *args, what=f"delivery {delivery_id} {what}"
+    )
 
 
 def mail_withdraw(*, comment_id: int) -> int:
     """Messages still waiting that quote this comment are not sent (it was erased);
     their text is dropped. Returns how many."""
-    waiting = (Delivery.Status.QUEUED, Delivery.Status.RETRYING)
-    withdrawn = Delivery.objects.filter(comment_ref=comment_id, status__in=waiting).update(
-        status=Delivery.Status.WITHDRAWN, message={}, finished=timezone.now()
+    withdrawn = Delivery.objects.filter(comment_ref=comment_id, status__in=WAITING).update(
+        status=Delivery.Status.WITHDRAWN, message={}, finished=timezone.now(), next_attempt=None
     )
     metrics.email_delivery(Delivery.Status.WITHDRAWN, withdrawn)
     return withdrawn
@@ -129,13 +141,21 @@ def deliver(delivery_id: int, message: dict | None = None, attempt: int = 1) -> 
     """Send one queued message (the worker runs this). A temporary failure (4xx, the
     server unreachable) is tried again later, MAX_ATTEMPTS times in all; a refusal
     for good (5xx for the recipient) suppresses the address. (`message` is only
-    for tasks queued before messages waited in the Delivery row.)"""
+    for tasks queued before messages waited in the Delivery row.)
+
+    It claims the delivery first (core/sweep.py): a second run of it, or a run
+    before the next try is due, does nothing."""
     delivery = Delivery.objects.filter(pk=delivery_id).first()
-    if delivery is None or delivery.status not in (
-        Delivery.Status.QUEUED,
-        Delivery.Status.RETRYING,
-    ):
+    if delivery is None or delivery.status not in WAITING:
         return "nothing to do"
+    waited_as = delivery.status
+    claimed = sweep.claim(Delivery, delivery.pk, waiting=WAITING, sending=Delivery.Status.SENDING)
+    if claimed is None:
+        return "nothing to do: not due, or another run has it"
+    delivery.status, delivery.last_attempt = Delivery.Status.SENDING, claimed
+    # The row counts the tries made; a task queued before the last one (a duplicate)
+    # does not start the count again.
+    attempt = max(attempt, delivery.attempts + 1)
     if not delivery.message and message:
         # A task queued before messages waited in the Delivery row: the row keeps it
         # now (without the address), so that a retry finds it.
@@ -158,9 +178,10 @@ def deliver(delivery_id: int, message: dict | None = None, attempt: int = 1) -> 
     if wait:
         # Over the installation's send rate (a viral article must not get the mail
         # account suspended): this message waits its turn, without using up a try.
-        deliver.using(run_after=timezone.now() + timedelta(seconds=wait)).enqueue(
-            delivery_id, None, attempt
-        )
+        due = timezone.now() + timedelta(seconds=wait)
+        delivery.status, delivery.next_attempt = waited_as, due
+        delivery.save(update_fields=["status", "next_attempt"])
+        _enqueue(delivery.pk, None, attempt, what="not queued again", run_after=due)
         return f"waiting {wait} s for the send rate"
     delivery.attempts = attempt
     email = EmailMultiAlternatives(
@@ -192,20 +213,51 @@ def deliver(delivery_id: int, message: dict | None = None, attempt: int = 1) -> 
 def _retry_or_fail(delivery: Delivery, attempt: int, answer: str) -> str:
     if attempt >= MAX_ATTEMPTS:
         return _finish(delivery, Delivery.Status.FAILED, f"gave up after {attempt} tries: {answer}")
+    due = timezone.now() + retry_delay(attempt)
     delivery.status, delivery.answer = Delivery.Status.RETRYING, answer[:500]
-    delivery.attempts = attempt
-    delivery.save(update_fields=["status", "answer", "attempts"])
+    delivery.attempts, delivery.next_attempt = attempt, due
+    delivery.save(update_fields=["status", "answer", "attempts", "next_attempt"])
     metrics.email_delivery("retried")
-    deliver.using(run_after=timezone.now() + retry_delay(attempt)).enqueue(
-        delivery.pk, None, attempt + 1
-    )
+    # Not queued (the queue is away): the sweep queues it once it is due.
+    _enqueue(delivery.pk, None, attempt + 1, what="not queued for its retry", run_after=due)
     return f"retrying: {answer}"
 
 
 def _finish(delivery: Delivery, status: str, answer: str) -> str:
     """The message is done with: its text is dropped (nothing needs it any more)."""
     delivery.status, delivery.answer, delivery.finished = status, answer[:500], timezone.now()
-    delivery.message = {}
-    delivery.save(update_fields=["status", "answer", "attempts", "finished", "message"])
+    delivery.message, delivery.next_attempt = {}, None
+    delivery.save(
+        update_fields=["status", "answer", "attempts", "finished", "message", "next_attempt"]
+    )
     metrics.email_delivery(status)
     return f"{status}: {answer}"
+
+
+def mail_sweep() -> dict[str, int]:
+    """Queue again the deliveries whose task is missing, and try again those a dead
+    worker left "sending" (core/sweep.py says which). Returns how many, by reason."""
+    counts: dict[str, int] = {}
+    for delivery in sweep.stalled(Delivery, sending=Delivery.Status.SENDING):
+        if sweep.release_stalled(
+            Delivery, delivery, sending=Delivery.Status.SENDING, to=Delivery.Status.RETRYING
+        ):
+            logger.warning("delivery %s: its worker stopped during a try", delivery.pk)
+            _retry_or_fail(delivery, delivery.attempts + 1, "the worker stopped during this try")
+            metrics.delivery_swept("email", "stalled")
+            counts["stalled"] = counts.get("stalled", 0) + 1
+    for delivery in sweep.without_task(Delivery, waiting=WAITING):
+        why = sweep.reason(delivery)
+        if not _enqueue(delivery.pk, None, delivery.attempts + 1, what="still not queued"):
+            break  # the queue is away: the next sweep tries again
+        logger.info("delivery %s queued again (%s)", delivery.pk, why)
+        metrics.delivery_swept("email", why)
+        counts[why] = counts.get(why, 0) + 1
+    return counts
+
+
+@task()
+def mail_sweep_task() -> dict[str, int]:
+    """Listed in MEYDAN_PERIODIC_TASKS: queues its next run, then `mail_sweep`."""
+    periodic.schedule_next(mail_sweep_task, sweep.EVERY)
+    return mail_sweep()

@@ -21,6 +21,7 @@ class Delivery(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
         RETRYING = "retrying", _("retrying")
+        SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
         SUPPRESSED = "suppressed", _("not sent: address suppressed")
@@ -40,10 +41,15 @@ class Delivery(models.Model):
     answer = models.CharField(_("server's answer"), max_length=500, blank=True)
     created = models.DateTimeField(_("queued"), auto_now_add=True, db_index=True)
     finished = models.DateTimeField(_("finished"), null=True, blank=True)
+    # What the sweep reads to queue again a message whose task was lost (core/sweep.py).
+    enqueued_at = models.DateTimeField(_("last queued"), null=True, blank=True)
+    last_attempt = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    next_attempt = models.DateTimeField(_("next attempt"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created", "-pk"]
         verbose_name_plural = _("deliveries")
+        indexes = [models.Index(fields=["status", "next_attempt"], name="delivery_waiting")]
 
     def __str__(self) -> str:
         return f"{self.kind or 'mail'} to {self.to_shown}: {self.status}"

@@ -157,7 +157,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["webhook"]
     readonly_fields = fields = [
         "created", "webhook", "event", "uuid", "event_id", "status", "attempts",
-        "response_code", "response_excerpt", "error", "last_attempt", "next_attempt", "finished",
+        "response_code", "response_excerpt", "error", "enqueued_at", "last_attempt",
+        "next_attempt", "finished",
     ]  # fmt: skip
 
     def get_queryset(self, request):

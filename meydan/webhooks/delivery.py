@@ -12,7 +12,11 @@ queue that cannot be reached leaves them "queued" (logged), never fails the call
   answer (3xx — redirects are not followed — or 4xx) gives up at once, as does an
   address the guard refuses;
 - the body is signed at each try (signing.py: a fresh timestamp), and dropped
-  from the row once the delivery is finished.
+  from the row once the delivery is finished;
+- `deliver` claims its delivery first, so that two runs of it send once, and
+  `deliveries_sweep_task` (every minute) queues again a delivery whose task was
+  never queued or was lost, and tries again one a dead worker left "sending"
+  (core/sweep.py).
 """
 
 import logging
@@ -24,7 +28,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from meydan.core.tasks import enqueue_or_log, outlasts_database_outages
+from meydan.core import metrics, periodic, sweep
+from meydan.core.tasks import outlasts_database_outages
 from meydan.webhooks import addresses, payloads, signing, transport
 from meydan.webhooks.models import PING, Webhook, WebhookDelivery
 
@@ -62,7 +67,19 @@ def deliveries_enqueue(
 
 def _enqueue_all(ids: list[int]) -> None:
     for pk in ids:
-        enqueue_or_log(deliver, pk, what=f"webhook delivery {pk} stays queued")
+        _enqueue(pk, what="stays queued")
+
+
+def _enqueue(delivery_id: int, *args, what: str, run_after=None) -> bool:
+    task = deliver.using(run_after=run_after) if run_after is not None else deliver
+    return sweep.enqueue_marked(
+        WebhookDelivery,
+        delivery_id,
+        task,
+        delivery_id,
+        *args,
+        what=f"webhook delivery {delivery_id} {what}",
+    )
 
 
 def deliveries_withdraw(*, comment_id: int) -> int:
@@ -92,14 +109,23 @@ def _headers(delivery: WebhookDelivery, body: bytes) -> dict[str, str]:
 @task()
 @outlasts_database_outages
 def deliver(delivery_id: int, attempt: int = 1) -> str:
-    """POST one delivery (the worker runs this): see the module's docstring."""
+    """POST one delivery (the worker runs this): see the module's docstring. A second
+    run of it, or a run before the next try is due, does nothing."""
     delivery = WebhookDelivery.objects.select_related("webhook").filter(pk=delivery_id).first()
     if delivery is None or delivery.status not in WAITING:
         return "nothing to do"
+    claimed = sweep.claim(
+        WebhookDelivery, delivery.pk, waiting=WAITING, sending=WebhookDelivery.Status.SENDING
+    )
+    if claimed is None:
+        return "nothing to do: not due, or another run has it"
+    delivery.status, delivery.last_attempt = WebhookDelivery.Status.SENDING, claimed
+    # The row counts the tries made; a task queued before the last one (a duplicate)
+    # does not start the count again.
+    attempt = max(attempt, delivery.attempts + 1)
     if not delivery.webhook.active and delivery.event != PING:
         return _finish(delivery, WebhookDelivery.Status.GIVEN_UP, error="the webhook is off")
     delivery.attempts = attempt
-    delivery.last_attempt = timezone.now()
     body = delivery.body.encode("utf-8")
     try:
         target = addresses.resolve(delivery.webhook.url)
@@ -149,9 +175,8 @@ def _retry_or_give_up(
     delivery.next_attempt = due
     delivery.save(update_fields=_FIELDS)
     logger.info("webhook delivery %s: try %s failed (%s)", delivery.pk, attempt, error[:200])
-    enqueue_or_log(
-        deliver.using(run_after=due), delivery.pk, attempt + 1, what=f"{delivery.pk}: no retry"
-    )
+    # Not queued (the queue is away): the sweep queues it once it is due.
+    _enqueue(delivery.pk, attempt + 1, what="not queued for its retry", run_after=due)
     return f"retrying at {due.isoformat()}: {error}"
 
 
@@ -163,3 +188,35 @@ def _finish(delivery: WebhookDelivery, status: str, *, error: str = "") -> str:
     if status != WebhookDelivery.Status.SENT:
         logger.warning("webhook delivery %s %s: %s", delivery.pk, status, error[:200])
     return f"{status}: {error or delivery.response_code}"
+
+
+def deliveries_sweep() -> dict[str, int]:
+    """Queue again the deliveries whose task is missing, and try again those a dead
+    worker left "sending" (core/sweep.py says which). Returns how many, by reason."""
+    counts: dict[str, int] = {}
+    sending = WebhookDelivery.Status.SENDING
+    for delivery in sweep.stalled(WebhookDelivery, sending=sending):
+        if sweep.release_stalled(
+            WebhookDelivery, delivery, sending=sending, to=WebhookDelivery.Status.FAILED
+        ):
+            delivery.attempts += 1
+            _retry_or_give_up(
+                delivery, delivery.attempts, error="the worker stopped during this try"
+            )
+            metrics.delivery_swept("webhook", "stalled")
+            counts["stalled"] = counts.get("stalled", 0) + 1
+    for delivery in sweep.without_task(WebhookDelivery, waiting=WAITING):
+        why = sweep.reason(delivery)
+        if not _enqueue(delivery.pk, delivery.attempts + 1, what="still not queued"):
+            break  # the queue is away: the next sweep tries again
+        logger.info("webhook delivery %s queued again (%s)", delivery.pk, why)
+        metrics.delivery_swept("webhook", why)
+        counts[why] = counts.get(why, 0) + 1
+    return counts
+
+
+@task()
+def deliveries_sweep_task() -> dict[str, int]:
+    """Listed in MEYDAN_PERIODIC_TASKS: queues its next run, then `deliveries_sweep`."""
+    periodic.schedule_next(deliveries_sweep_task, sweep.EVERY)
+    return deliveries_sweep()

@@ -76,6 +76,7 @@ class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
         FAILED = "failed", _("failed, will try again")
+        SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         GIVEN_UP = "given_up", _("given up")
         WITHDRAWN = "withdrawn", _("not sent: the comment was erased")
@@ -98,10 +99,14 @@ class WebhookDelivery(models.Model):
     last_attempt = models.DateTimeField(_("last attempt"), null=True, blank=True)
     next_attempt = models.DateTimeField(_("next attempt"), null=True, blank=True)
     finished = models.DateTimeField(_("finished"), null=True, blank=True, db_index=True)
+    # When a task for it was last queued: the sweep queues again what has none
+    # (core/sweep.py).
+    enqueued_at = models.DateTimeField(_("last queued"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created", "-pk"]
         verbose_name_plural = _("webhook deliveries")
+        indexes = [models.Index(fields=["status", "next_attempt"], name="webhook_delivery_waiting")]
 
     def __str__(self) -> str:
         return f"{self.event} to {self.webhook}: {self.status}"

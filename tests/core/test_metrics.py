@@ -91,6 +91,7 @@ def test_the_right_token_gets_the_text_format_never_cached_and_without_cookies(c
         "meydan_comments_posted",
         "meydan_moderation_actions",
         "meydan_email_deliveries",
+        "meydan_deliveries_swept",
         "meydan_read_cache_lookups",
         "meydan_task_queue_depth",
     } <= names

@@ -16,10 +16,12 @@ Redis queue the RQ worker never asks the database itself; when Redis goes away t
 RQ worker stops, and this command waits for Redis and starts it again.
 
 At start (not with --batch) it makes sure each periodic task (MEYDAN_PERIODIC_TASKS:
-the daily purge) has one run waiting, never two (core.periodic). With --batch, from
-cron, run `meydan purge` daily as well (docs/retention.md).
+the daily purge, the delivery sweeps) has one run waiting, never two (core.periodic),
+and again when Redis comes back. With --batch, from cron, run `meydan purge` daily
+as well (docs/retention.md).
 """
 
+import contextlib
 import logging
 import signal
 import time
@@ -65,6 +67,10 @@ class Command(BaseCommand):
                     if batch:
                         raise
                     self._wait_for_redis(error)
+                    # A Redis that restarted empty lost the periodic runs waiting
+                    # there (the sweeps among them): queue them again.
+                    with contextlib.suppress(*QUEUE_OUTAGE):
+                        periodic.ensure_all_scheduled()
         while True:
             try:
                 call_command(
