@@ -33,17 +33,19 @@ again what has no task that can still run:
   after its usual wait. A worker killed after the receiver accepted the message but
   before "sent" was written sends it twice; that is the one double send left.
 
-A database outage in the middle of a try (core/tasks.py runs the task again once
-the database answers) finds the row claimed by the run it interrupted: that try
-waits for the STALLED sweep rather than sending again at once.
+A database outage in the middle of a try (core/tasks.py runs the task again in
+place once the database answers) finds the row claimed by the run it interrupted:
+the claim names that run (`claimed_by`, core.tasks.current_run), so the same run
+takes it up again at once, and any other run still finds it taken.
 """
 
+import uuid
 from datetime import timedelta
 
 from django.db.models import F, Q
 from django.utils import timezone
 
-from meydan.core.tasks import enqueue_or_log
+from meydan.core.tasks import current_run, enqueue_or_log
 
 EVERY = timedelta(minutes=1)  # how often each app's sweep runs
 GRACE = timedelta(minutes=2)
@@ -64,14 +66,26 @@ def enqueue_marked(model, pk: int, task, *args, what: str = "", **kwargs) -> boo
     return True
 
 
+def claimable(row, *, waiting, sending: str) -> bool:
+    """Whether a run may try to claim `row` as read: waiting, or claimed by this same
+    run before a database outage interrupted it."""
+    run = current_run()
+    return row.status in waiting or (
+        row.status == sending and run is not None and row.claimed_by == run
+    )
+
+
 def claim(model, pk: int, *, waiting, sending: str):
     """Take row `pk` for one try: the time of the claim, or None when the row is not
-    waiting, not due yet, or another run has it."""
+    waiting, not due yet, or another run has it. A run that claimed it before a
+    database outage (the same core.tasks.current_run) takes it again."""
     now = timezone.now()
+    run = current_run() or uuid.uuid4().hex
+    due = Q(status__in=waiting) & (Q(next_attempt__isnull=True) | Q(next_attempt__lte=now + SLACK))
     taken = (
-        model.objects.filter(pk=pk, status__in=waiting)
-        .filter(Q(next_attempt__isnull=True) | Q(next_attempt__lte=now + SLACK))
-        .update(status=sending, last_attempt=now)
+        model.objects.filter(pk=pk)
+        .filter(due | Q(status=sending, claimed_by=run))
+        .update(status=sending, last_attempt=now, claimed_by=run)
     )
     return now if taken else None
 

@@ -22,10 +22,12 @@ delivery sent whose "sent" could not be written).
 """
 
 import contextlib
+import contextvars
 import functools
 import logging
 import sys
 import time
+import uuid
 from datetime import timedelta
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -38,6 +40,7 @@ logger = logging.getLogger("meydan.tasks")
 
 OUTAGE = DATABASE_OUTAGE
 ATTEMPT_KWARG = "outage_attempt"
+RUN_KWARG = "outage_run"  # the run's id (current_run), kept when it is queued again
 WAIT_SECONDS = 60.0  # in place; RQ stops a job after 180 s
 RUNS = 3  # runs in place before it is queued again
 REQUEUE_SECONDS = 300
@@ -66,12 +69,29 @@ def wait_for_database(seconds: float, alias: str = DEFAULT_DB_ALIAS) -> bool:
         delay = min(delay * 2, 5.0)
 
 
+_run = contextvars.ContextVar("meydan_task_run", default=None)
+
+
+def current_run() -> str | None:
+    """An id for the task being run, the same each time it is run again after a
+    database outage, in place or queued again (None outside such a task): what it
+    claimed before the outage is still its own (core/sweep.py)."""
+    return _run.get()
+
+
 def outlasts_database_outages(func):
     name = f"{func.__module__}.{func.__name__}"
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         attempt = kwargs.pop(ATTEMPT_KWARG, 0)
+        token = _run.set(kwargs.pop(RUN_KWARG, None) or uuid.uuid4().hex)
+        try:
+            return _runs(*args, attempt=attempt, **kwargs)
+        finally:
+            _run.reset(token)
+
+    def _runs(*args, attempt, **kwargs):
         for run in range(1, RUNS + 1):
             try:
                 return func(*args, **kwargs)
@@ -92,7 +112,7 @@ def outlasts_database_outages(func):
         task = getattr(sys.modules[func.__module__], func.__name__)
         try:
             task.using(run_after=timezone.now() + timedelta(seconds=REQUEUE_SECONDS)).enqueue(
-                *args, **kwargs, **{ATTEMPT_KWARG: attempt + 1}
+                *args, **kwargs, **{ATTEMPT_KWARG: attempt + 1, RUN_KWARG: current_run()}
             )
         except Exception as queue_error:  # the queue is the database: it cannot wait there
             logger.error(

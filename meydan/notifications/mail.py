@@ -146,7 +146,9 @@ def deliver(delivery_id: int, message: dict | None = None, attempt: int = 1) -> 
     It claims the delivery first (core/sweep.py): a second run of it, or a run
     before the next try is due, does nothing."""
     delivery = Delivery.objects.filter(pk=delivery_id).first()
-    if delivery is None or delivery.status not in WAITING:
+    if delivery is None or not sweep.claimable(
+        delivery, waiting=WAITING, sending=Delivery.Status.SENDING
+    ):
         return "nothing to do"
     waited_as = delivery.status
     claimed = sweep.claim(Delivery, delivery.pk, waiting=WAITING, sending=Delivery.Status.SENDING)

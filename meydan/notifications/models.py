@@ -43,6 +43,8 @@ class Delivery(models.Model):
     finished = models.DateTimeField(_("finished"), null=True, blank=True)
     # What the sweep reads to queue again a message whose task was lost (core/sweep.py).
     enqueued_at = models.DateTimeField(_("last queued"), null=True, blank=True)
+    # The run that holds it while "sending" (core/sweep.py).
+    claimed_by = models.CharField(max_length=32, blank=True, editable=False)
     last_attempt = models.DateTimeField(_("last attempt"), null=True, blank=True)
     next_attempt = models.DateTimeField(_("next attempt"), null=True, blank=True)
 

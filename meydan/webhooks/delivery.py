@@ -112,7 +112,9 @@ def deliver(delivery_id: int, attempt: int = 1) -> str:
     """POST one delivery (the worker runs this): see the module's docstring. A second
     run of it, or a run before the next try is due, does nothing."""
     delivery = WebhookDelivery.objects.select_related("webhook").filter(pk=delivery_id).first()
-    if delivery is None or delivery.status not in WAITING:
+    if delivery is None or not sweep.claimable(
+        delivery, waiting=WAITING, sending=WebhookDelivery.Status.SENDING
+    ):
         return "nothing to do"
     claimed = sweep.claim(
         WebhookDelivery, delivery.pk, waiting=WAITING, sending=WebhookDelivery.Status.SENDING

@@ -102,6 +102,8 @@ class WebhookDelivery(models.Model):
     # When a task for it was last queued: the sweep queues again what has none
     # (core/sweep.py).
     enqueued_at = models.DateTimeField(_("last queued"), null=True, blank=True)
+    # The run that holds it while "sending" (core/sweep.py).
+    claimed_by = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created", "-pk"]

@@ -44,7 +44,10 @@ def test_a_task_queued_again_when_the_database_stays_away(monkeypatch):
     monkeypatch.setattr(sys.modules[__name__], "flaky", queued)
     with mock.patch.object(tasks, "wait_for_database", return_value=False):
         assert tasks.outlasts_database_outages(_flaky_source)(3, fail=9) is None
-    queued.using.return_value.enqueue.assert_called_once_with(3, fail=9, outage_attempt=1)
+    queued.using.return_value.enqueue.assert_called_once_with(
+        3, fail=9, outage_attempt=1, outage_run=mock.ANY
+    )
+    assert len(queued.using.return_value.enqueue.call_args.kwargs["outage_run"]) == 32
 
 
 def _flaky_source(n, *, fail=0):

@@ -221,3 +221,80 @@ def test_a_delivery_its_worker_died_on_is_tried_again(
 def test_the_sweeps_are_periodic_tasks(settings):
     assert "meydan.notifications.mail.mail_sweep_task" in settings.MEYDAN_PERIODIC_TASKS
     assert "meydan.webhooks.delivery.deliveries_sweep_task" in settings.MEYDAN_PERIODIC_TASKS
+
+
+def test_a_try_the_database_interrupted_after_its_claim_is_resumed_at_once(
+    mailbox, work, django_capture_on_commit_callbacks
+):
+    """The database went away after the claim was written (core/tasks.py runs the
+    task again once it answers): the run that holds the claim goes on and sends, at
+    once, rather than leaving its own claim to the stall sweep ten minutes on."""
+    from django.db import OperationalError
+
+    from meydan.core import tasks
+
+    delivery = queue(django_capture_on_commit_callbacks)
+    unseal = mail.sealing.unseal
+    outage = mock.Mock(side_effect=[OperationalError("server closed the connection"), unseal])
+
+    def flaky_unseal(sealed):
+        effect = outage()
+        return effect(sealed)
+
+    with (
+        mock.patch.object(mail.sealing, "unseal", flaky_unseal),
+        mock.patch.object(tasks, "wait_for_database", return_value=True),
+        mock.patch.object(tasks, "drop_connection"),
+    ):
+        work()
+    assert outage.call_count == 2
+    [message] = mailbox.messages
+    assert message["To"] == "reader@example.org"
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("sent", 1)
+
+
+def test_another_run_does_not_take_over_a_claim(mailbox, work, django_capture_on_commit_callbacks):
+    """Only the run that claimed a delivery resumes it: a second task for the same
+    delivery, while the first one holds it, sends nothing."""
+    delivery = queue(django_capture_on_commit_callbacks)
+    assert sweep.claim(Delivery, delivery.pk, waiting=mail.WAITING, sending="sending")
+    work()
+    assert mailbox.messages == []
+    delivery.refresh_from_db()
+    assert delivery.status == "sending"
+
+
+def test_a_try_queued_again_after_a_long_outage_resumes_its_claim(
+    mailbox, work, django_capture_on_commit_callbacks
+):
+    """The database stayed away longer than a task waits in place: the task is queued
+    again for later with its run's id (core/tasks.py), and that later run takes up
+    the claim the interrupted one left, instead of waiting for the stall sweep."""
+    from django.db import OperationalError
+
+    from meydan.core import tasks
+
+    delivery = queue(django_capture_on_commit_callbacks)
+    unseal = mail.sealing.unseal
+    away = OperationalError("server closed the connection")
+    outage = mock.Mock(side_effect=[away, unseal])
+
+    def flaky_unseal(sealed):
+        effect = outage()
+        return effect(sealed)
+
+    with (
+        mock.patch.object(mail.sealing, "unseal", flaky_unseal),
+        mock.patch.object(tasks, "wait_for_database", return_value=False),
+        mock.patch.object(tasks, "drop_connection"),
+    ):
+        work()  # the in-place runs fail; the task is queued again, REQUEUE_SECONDS on
+        delivery.refresh_from_db()
+        assert delivery.status == "sending" and mailbox.messages == []
+        minutes_pass(tasks.REQUEUE_SECONDS / 60 + 1)
+        work()
+    [message] = mailbox.messages
+    assert message["To"] == "reader@example.org"
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("sent", 1)

@@ -12,6 +12,11 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='delivery',
+            name='claimed_by',
+            field=models.CharField(blank=True, editable=False, max_length=32),
+        ),
+        migrations.AddField(
+            model_name='delivery',
             name='enqueued_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='last queued'),
         ),
