@@ -82,6 +82,12 @@ def fetch_one(sql: str, params) -> tuple | None:
         return cursor.fetchone()
 
 
+def fetch_all(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def exists(sql: str, params) -> bool:
     """Whether `SELECT 1 … LIMIT 1` finds a row."""
     return fetch_one(sql, params) is not None

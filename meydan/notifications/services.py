@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from meydan.accounts.models import Profile
-from meydan.core import sealing
+from meydan.core import sealing, sqlrows
 from meydan.core.ratelimit import hit
 from meydan.notifications.mail import clean_address, clean_header_text, mail_enqueue
 from meydan.notifications.models import Subscription
@@ -123,7 +123,13 @@ def site_has_subscriptions(site_id: int) -> bool:
             flag = int(Subscription.objects.filter(site_id=site_id).exists())
             cache.add(_flag_key(site_id), flag, FLAG_SECONDS)
         return bool(flag)
-    return Subscription.objects.filter(site_id=site_id).exists()
+    return sqlrows.exists(sqlrows.statement(_any_subscription_sql), [site_id])
+
+
+def _any_subscription_sql() -> str:
+    """Hand-written (core.sqlrows): without a shared cache it runs after every post."""
+    q = sqlrows.quote
+    return f"SELECT 1 FROM {sqlrows.table(Subscription)} WHERE {q('site_id')} = %s LIMIT 1"  # noqa: S608 - names from the models, values as parameters
 
 
 def mark_site_has_subscriptions(site_id: int) -> None:

@@ -1,9 +1,12 @@
 """Reads: which events a site's webhooks listen to (asked after every comment event,
 so it is cheap: a flag in the shared cache, else one indexed query)."""
 
+import json
+
 from django.conf import settings
 from django.core.cache import cache
 
+from meydan.core import sqlrows
 from meydan.webhooks.models import PING, Webhook
 
 # A change to a site's webhooks forgets the entry, and writes the new one after its
@@ -17,12 +20,23 @@ def cache_key(site_id: int) -> str:
 
 
 def events_from_database(site_id: int) -> frozenset[str]:
-    rows = (
-        Webhook.objects.filter(site_id=site_id, active=True)
-        .order_by()
-        .values_list("events", flat=True)
+    """Hand-written (core.sqlrows): without a shared cache it runs after every comment
+    event, and the ORM's query cost a post 0.8 ms of its 8 (bench/profile_request.py)."""
+    rows = sqlrows.fetch_all(sqlrows.statement(_events_sql), [site_id, True])
+    found: set[str] = set()
+    for (events,) in rows:
+        if isinstance(events, str):  # SQLite hands JSON back as text, PostgreSQL parsed
+            events = json.loads(events)
+        found.update(events or [])
+    return frozenset(found)
+
+
+def _events_sql() -> str:
+    q = sqlrows.quote
+    return (
+        f"SELECT {q('events')} FROM {sqlrows.table(Webhook)} "  # noqa: S608 - names from the models, values as parameters
+        f"WHERE {q('site_id')} = %s AND {q('active')} = %s"
     )
-    return frozenset(event for events in rows for event in (events or []))
 
 
 def site_webhook_events(site_id: int) -> frozenset[str]:
