@@ -39,13 +39,18 @@ the claim names that run (`claimed_by`, core.tasks.current_run), so the same run
 takes it up again at once, and any other run still finds it taken.
 """
 
+import logging
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.db.models import F, Q
 from django.utils import timezone
 
+from meydan.core import metrics
 from meydan.core.tasks import current_run, enqueue_or_log
+
+logger = logging.getLogger("meydan.sweep")
 
 EVERY = timedelta(minutes=1)  # how often each app's sweep runs
 GRACE = timedelta(minutes=2)
@@ -127,3 +132,35 @@ def release_stalled(model, row, *, sending: str, to: str) -> bool:
             status=to
         )
     )
+
+
+def run(
+    model,
+    *,
+    queue: str,
+    waiting,
+    sending: str,
+    released_to: str,
+    try_again: Callable,
+    enqueue: Callable,
+) -> dict[str, int]:
+    """One app's sweep: try again (`try_again(row)`, after the row went back to
+    `released_to`) what a dead worker left "sending", and queue again
+    (`enqueue(row)` -> queued or not) what has no task; stops at the first enqueue
+    the queue refuses, as the next sweep will try again. Counts by reason, also in
+    meydan_deliveries_swept_total{queue}."""
+    counts: dict[str, int] = {}
+    for row in stalled(model, sending=sending):
+        if release_stalled(model, row, sending=sending, to=released_to):
+            logger.warning("%s delivery %s: its worker stopped during a try", queue, row.pk)
+            try_again(row)
+            metrics.delivery_swept(queue, "stalled")
+            counts["stalled"] = counts.get("stalled", 0) + 1
+    for row in without_task(model, waiting=waiting):
+        why = reason(row)
+        if not enqueue(row):
+            break  # the queue is away: the next sweep tries again
+        logger.info("%s delivery %s queued again (%s)", queue, row.pk, why)
+        metrics.delivery_swept(queue, why)
+        counts[why] = counts.get(why, 0) + 1
+    return counts

@@ -239,23 +239,19 @@ def _finish(delivery: Delivery, status: str, answer: str) -> str:
 def mail_sweep() -> dict[str, int]:
     """Queue again the deliveries whose task is missing, and try again those a dead
     worker left "sending" (core/sweep.py says which). Returns how many, by reason."""
-    counts: dict[str, int] = {}
-    for delivery in sweep.stalled(Delivery, sending=Delivery.Status.SENDING):
-        if sweep.release_stalled(
-            Delivery, delivery, sending=Delivery.Status.SENDING, to=Delivery.Status.RETRYING
-        ):
-            logger.warning("delivery %s: its worker stopped during a try", delivery.pk)
-            _retry_or_fail(delivery, delivery.attempts + 1, "the worker stopped during this try")
-            metrics.delivery_swept("email", "stalled")
-            counts["stalled"] = counts.get("stalled", 0) + 1
-    for delivery in sweep.without_task(Delivery, waiting=WAITING):
-        why = sweep.reason(delivery)
-        if not _enqueue(delivery.pk, None, delivery.attempts + 1, what="still not queued"):
-            break  # the queue is away: the next sweep tries again
-        logger.info("delivery %s queued again (%s)", delivery.pk, why)
-        metrics.delivery_swept("email", why)
-        counts[why] = counts.get(why, 0) + 1
-    return counts
+    return sweep.run(
+        Delivery,
+        queue="email",
+        waiting=WAITING,
+        sending=Delivery.Status.SENDING,
+        released_to=Delivery.Status.RETRYING,
+        try_again=lambda delivery: _retry_or_fail(
+            delivery, delivery.attempts + 1, "the worker stopped during this try"
+        ),
+        enqueue=lambda delivery: _enqueue(
+            delivery.pk, None, delivery.attempts + 1, what="still not queued"
+        ),
+    )
 
 
 @task()

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from meydan.core import metrics, periodic, sweep
+from meydan.core import periodic, sweep
 from meydan.core.tasks import outlasts_database_outages
 from meydan.webhooks import addresses, payloads, signing, transport
 from meydan.webhooks.models import PING, Webhook, WebhookDelivery
@@ -195,26 +195,22 @@ def _finish(delivery: WebhookDelivery, status: str, *, error: str = "") -> str:
 def deliveries_sweep() -> dict[str, int]:
     """Queue again the deliveries whose task is missing, and try again those a dead
     worker left "sending" (core/sweep.py says which). Returns how many, by reason."""
-    counts: dict[str, int] = {}
-    sending = WebhookDelivery.Status.SENDING
-    for delivery in sweep.stalled(WebhookDelivery, sending=sending):
-        if sweep.release_stalled(
-            WebhookDelivery, delivery, sending=sending, to=WebhookDelivery.Status.FAILED
-        ):
-            delivery.attempts += 1
-            _retry_or_give_up(
-                delivery, delivery.attempts, error="the worker stopped during this try"
-            )
-            metrics.delivery_swept("webhook", "stalled")
-            counts["stalled"] = counts.get("stalled", 0) + 1
-    for delivery in sweep.without_task(WebhookDelivery, waiting=WAITING):
-        why = sweep.reason(delivery)
-        if not _enqueue(delivery.pk, delivery.attempts + 1, what="still not queued"):
-            break  # the queue is away: the next sweep tries again
-        logger.info("webhook delivery %s queued again (%s)", delivery.pk, why)
-        metrics.delivery_swept("webhook", why)
-        counts[why] = counts.get(why, 0) + 1
-    return counts
+    return sweep.run(
+        WebhookDelivery,
+        queue="webhook",
+        waiting=WAITING,
+        sending=WebhookDelivery.Status.SENDING,
+        released_to=WebhookDelivery.Status.FAILED,
+        try_again=_try_again_stalled,
+        enqueue=lambda delivery: _enqueue(
+            delivery.pk, delivery.attempts + 1, what="still not queued"
+        ),
+    )
+
+
+def _try_again_stalled(delivery: WebhookDelivery) -> None:
+    delivery.attempts += 1
+    _retry_or_give_up(delivery, delivery.attempts, error="the worker stopped during this try")
 
 
 @task()
