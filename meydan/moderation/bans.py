@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from meydan.core import sealing, sqlrows
+from meydan.core.cache import when_shared
 
 FLAG_SECONDS = 3600
 
@@ -80,13 +81,9 @@ def _ban_sql(keys: int) -> str:
 
 def site_has_bans(site_id: int) -> bool:
     """Whether any ban row (active or expired) exists for the site."""
-    if not settings.MEYDAN_SHARED_CACHE:
-        return _has_bans_in_db(site_id)
-    flag = cache.get(_flag_key(site_id))
-    if flag is None:
-        flag = int(_has_bans_in_db(site_id))
-        cache.add(_flag_key(site_id), flag, FLAG_SECONDS)
-    return bool(flag)
+    return bool(
+        when_shared(_flag_key(site_id), FLAG_SECONDS, lambda: int(_has_bans_in_db(site_id)))
+    )
 
 
 def _has_bans_in_db(site_id: int) -> bool:

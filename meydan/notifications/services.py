@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from meydan.accounts.models import Profile
 from meydan.core import sealing, sqlrows
+from meydan.core.cache import when_shared
 from meydan.core.ratelimit import hit
 from meydan.notifications.mail import clean_address, clean_header_text, mail_enqueue
 from meydan.notifications.models import Subscription
@@ -117,12 +118,12 @@ def site_has_subscriptions(site_id: int) -> bool:
     follows enqueues nothing). With a cache all workers share, a flag there — set by
     every subscribe, before and after its commit, so no reader can cache "none" over
     it; otherwise the database is asked (one indexed query, after the post's commit)."""
-    if settings.MEYDAN_SHARED_CACHE:
-        flag = cache.get(_flag_key(site_id))
-        if flag is None:
-            flag = int(Subscription.objects.filter(site_id=site_id).exists())
-            cache.add(_flag_key(site_id), flag, FLAG_SECONDS)
-        return bool(flag)
+    return bool(
+        when_shared(_flag_key(site_id), FLAG_SECONDS, lambda: int(_any_subscription(site_id)))
+    )
+
+
+def _any_subscription(site_id: int) -> bool:
     return sqlrows.exists(sqlrows.statement(_any_subscription_sql), [site_id])
 
 

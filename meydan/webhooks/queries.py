@@ -3,10 +3,8 @@ so it is cheap: a flag in the shared cache, else one indexed query)."""
 
 import json
 
-from django.conf import settings
-from django.core.cache import cache
-
 from meydan.core import sqlrows
+from meydan.core.cache import when_shared
 from meydan.webhooks.models import PING, Webhook
 
 # A change to a site's webhooks forgets the entry, and writes the new one after its
@@ -41,13 +39,11 @@ def _events_sql() -> str:
 
 def site_webhook_events(site_id: int) -> frozenset[str]:
     """The events any active webhook of the site asked for (empty: nobody listens)."""
-    if not settings.MEYDAN_SHARED_CACHE:
-        return events_from_database(site_id)
-    events = cache.get(cache_key(site_id))
-    if events is None:
-        events = sorted(events_from_database(site_id))
-        cache.add(cache_key(site_id), events, CACHE_SECONDS)
-    return frozenset(events)
+    return frozenset(
+        when_shared(
+            cache_key(site_id), CACHE_SECONDS, lambda: sorted(events_from_database(site_id))
+        )
+    )
 
 
 def webhooks_for(site_id: int, event: str) -> list[Webhook]:
