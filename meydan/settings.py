@@ -294,6 +294,7 @@ CSRF_FAILURE_VIEW = "meydan.core.views.csrf_failure"
 # Readers sign in with an account they already have (the providers below); local
 # accounts (email + password) are for moderators and admins, created by an admin.
 ACCOUNT_ADAPTER = "meydan.accounts.adapters.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "meydan.accounts.identity.user_display"
 SOCIALACCOUNT_ADAPTER = "meydan.accounts.adapters.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email", "username*", "password1*", "password2*"]
@@ -318,8 +319,8 @@ MFA_ADAPTER = "meydan.accounts.adapters.MFAAdapter"
 MEYDAN_PASSKEYS = env_bool("MEYDAN_PASSKEYS", True)
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_PASSKEY_SIGNUP_ENABLED = False
-# A passkey is created with a user check (PIN, fingerprint) when the device can do one;
-# allauth asks for it anyway for passkeys that sign in alone (passwordless).
+# Staff security keys: the device checks its owner (PIN, fingerprint) when it can. A
+# reader's passkey signs in alone, so allauth requires that check for it (passwordless).
 MFA_WEBAUTHN_USER_VERIFICATION = "preferred"
 # Never skip the browser-origin check: python-fido2 already accepts http://localhost
 # (and *.localhost) for development, and browsers refuse WebAuthn on an IP address such

@@ -20,6 +20,9 @@ from meydan.accounts.models import Profile
 from meydan.api.v1.serialize import author_dict
 from meydan.comments import services
 from meydan.comments.models import Comment
+from meydan.core.errors import CommentRejected
+from meydan.moderation import queries
+from meydan.moderation import services as moderation
 from tests.accounts.softkey import SoftKey, options_in
 
 pytestmark = pytest.mark.django_db
@@ -398,3 +401,26 @@ def test_the_privacy_page_says_what_a_passkey_account_keeps(client):
     assert "Your passkey account, if you make one" in html
     assert "No email address, no phone number" in html
     assert client.get("/api/v1/privacy").json()["sign_in"]["passkeys"] is True
+
+
+def test_moderators_see_and_ban_a_passkey_account_like_any_account(client, thread, site):
+    aynur, _ = sign_up(client, SoftKey(), name="Aynur")
+    rasul, _ = sign_up(client.__class__(), SoftKey(), name="Rasul")
+
+    def post_as(user, body):
+        session = {SESSION_PROVIDER_KEY: "passkey"}
+        author = commenter_for_request(SimpleNamespace(user=user, session=session)).as_author()
+        return services.comment_post(thread=thread, author=author, body=body, channel="form")
+
+    first = post_as(aynur, "One").comment
+    second = post_as(rasul, "Two").comment
+    # Neither has an email address: their histories are their accounts', not shared.
+    histories = queries.author_histories([first, second])
+    assert queries.author_key(first) == ("user", str(aynur.pk))
+    assert histories[("user", str(aynur.pk))] == {"approved": 1}
+    assert histories[("user", str(rasul.pk))] == {"approved": 1}
+
+    moderation.ban_create(actor=None, site=site, kind="user", value=str(aynur.pk))
+    with pytest.raises(CommentRejected):
+        post_as(aynur, "Three")
+    assert post_as(rasul, "Four").comment.status == Comment.Status.APPROVED

@@ -51,6 +51,7 @@ def make_account(page, name):
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Create my passkey").click()
     page.get_by_role("heading", name="Your recovery codes").wait_for()
+    assert page.get_by_text(f"Successfully signed in as {name}.").is_visible()
     codes = page.locator(".passkey__codes code").all_inner_texts()
     assert len(codes) == 10
     return codes
@@ -81,6 +82,8 @@ def test_sign_up_comment_sign_out_and_sign_in_again(page, demo_url, live_server,
     # The comment typed before signing up came back.
     assert field(page, "Comment").input_value() == "Written before I had an account."
     assert field(page, "Email").count() == 0
+    # No address, so no email notifications to offer.
+    assert page.get_by_label("Notify me of follow-up comments by email").count() == 0
     page.get_by_role("button", name="Post Comment").click()
 
     comment = Comment.objects.get(body="Written before I had an account.")
