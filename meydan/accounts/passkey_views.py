@@ -16,6 +16,7 @@ from allauth.account.internal.flows.signup import complete_signup
 from allauth.account.models import Login
 from allauth.core import ratelimit
 from allauth.core.exceptions import ReauthenticationRequired
+from allauth.core.internal import ratelimit as internal_ratelimit
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.base.forms import AuthenticateForm
 from allauth.mfa.models import Authenticator
@@ -96,8 +97,13 @@ def passkey_signin(request):
     _enabled()
     error = ""
     if request.method == "POST":
+        # allauth's limit for its own passkey login (10 a minute per address).
+        limited = internal_ratelimit.consume_or_429(
+            request, app="allauth.mfa", action="webauthn_login"
+        )
+        if limited is not None:
+            return limited
         form = CredentialForm(request.POST)
-        login_form = None
         if form.is_valid():
             login_form = LoginWebAuthnForm(data={"credential": form.cleaned_data["credential"]})
             try:

@@ -424,3 +424,10 @@ def test_moderators_see_and_ban_a_passkey_account_like_any_account(client, threa
     with pytest.raises(CommentRejected):
         post_as(aynur, "Three")
     assert post_as(rasul, "Four").comment.status == Comment.Status.APPROVED
+
+
+def test_passkey_sign_in_attempts_are_rate_limited(client, settings):
+    settings.MFA_RATE_LIMITS = {"webauthn_login": "2/m/ip"}
+    for _ in range(2):
+        assert client.post(SIGNIN, {"credential": "{}"}).status_code == 400
+    assert client.post(SIGNIN, {"credential": "{}"}).status_code == 429
