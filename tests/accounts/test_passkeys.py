@@ -431,3 +431,36 @@ def test_passkey_sign_in_attempts_are_rate_limited(client, settings):
     for _ in range(2):
         assert client.post(SIGNIN, {"credential": "{}"}).status_code == 400
     assert client.post(SIGNIN, {"credential": "{}"}).status_code == 429
+
+
+def test_the_widgets_popup_leads_to_the_passkey_pages_and_hands_over_a_token(client, site):
+    from meydan.accounts.models import WidgetToken
+
+    config = client.get(f"/api/v1/sites/{site.slug}").json()
+    assert config["passkeys"] == {
+        "signin": f"/embed/signin/?site={site.slug}&provider=passkey",
+        "signup": f"/embed/signin/?site={site.slug}&provider=passkey-new",
+    }
+    origin = "https://blog.example.org"
+    popup = client.get(
+        "/embed/signin/",
+        {"site": site.slug, "origin": origin, "provider": "passkey-new"},
+        headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+                 "Sec-Fetch-Dest": "document", "Referer": origin + "/post/"},
+    )  # fmt: skip
+    assert popup.status_code == 302 and popup["Location"] == "/passkey/new/?next=/embed/done/"
+    user, finished = sign_up(client, SoftKey(), name="Aynur", next_path="/embed/done/")
+    codes = finished["Location"]
+    assert codes == "/account/passkeys/codes/?next=%2Fembed%2Fdone%2F"
+    assert 'href="/embed/done/"' in client.get(codes).content.decode()
+    consent = client.get("/embed/done/").content.decode()
+    assert "Continue as Aynur" in consent
+    client.post("/embed/done/", {"decision": "allow"})
+    token = WidgetToken.objects.get(user=user)
+    assert token.provider == "passkey" and token.origin == origin
+
+
+def test_the_sign_in_page_offers_passkeys_beside_the_providers(client):
+    html = client.get("/signin/", {"next": "/article/"}).content.decode()
+    assert 'href="/passkey/?next=/article/"' in html.replace("%2F", "/")
+    assert 'href="/passkey/new/?next=/article/"' in html.replace("%2F", "/")

@@ -192,6 +192,7 @@ def test_sign_up_from_the_widget_on_another_site(strict_browser, new_page, blog,
     popup.get_by_role("heading", name="Sign in to comment on Caspian Ledger as Samira?").wait_for()
     popup.get_by_role("button", name="Continue as Samira").click()
     widget.get_by_text("You are commenting using your passkey account.").wait_for(timeout=20_000)
+    assert not widget.get_by_label("Notify me of follow-up comments by email").is_visible()
 
     field(widget, "Comment").fill("From a static blog, with no email given.")
     widget.get_by_role("button", name="Post Comment").click()

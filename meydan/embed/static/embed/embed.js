@@ -811,6 +811,8 @@
     if (!form) return;
     guestBox.hidden = guestFields.hidden = !!auth;
     asBox.hidden = !auth;
+    // A passkey account has no email address: no notifications to offer.
+    form.querySelector(".meydan-field--notify").hidden = !!(auth && auth.me && auth.me.provider === "passkey");
     if (!auth) return asBox.replaceChildren();
     const m = auth.me || {};
     asBox.replaceChildren(
