@@ -22,6 +22,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from meydan.core.logs import django_logging, log_format
 from meydan.core.mailurl import MailUrlError, email_settings
+from meydan.core.onion import parse_onion_url
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -93,6 +94,20 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("MEYDAN_DEBUG")
 ALLOWED_HOSTS = env_list("MEYDAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("MEYDAN_CSRF_TRUSTED_ORIGINS", [])
+# The onion address of this installation (docs/onion.md): its host is accepted, and
+# the ordinary name's pages send Onion-Location (meydan.core.onion).
+try:
+    _onion = (
+        parse_onion_url(os.environ["MEYDAN_ONION_URL"])
+        if os.environ.get("MEYDAN_ONION_URL")
+        else None
+    )
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None
+MEYDAN_ONION_URL = _onion.origin if _onion else ""
+MEYDAN_ONION_HOST = _onion.host if _onion else ""
+if _onion and _onion.host not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_onion.host)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -134,7 +149,8 @@ MIDDLEWARE = [
     # First, so that it sees every answer: names the matched URL pattern for the
     # request metrics (meydan.core.metrics.CountRequests, in meydan/wsgi.py).
     "meydan.core.metrics.RouteLabelMiddleware",
-    "django.middleware.security.SecurityMiddleware",
+    # Django's SecurityMiddleware, aware of the onion (meydan.core.onion).
+    "meydan.core.middleware.OnionAwareSecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "meydan.core.unavailable.DatabaseUnavailableMiddleware",
     "meydan.core.middleware.ContentSecurityPolicyMiddleware",

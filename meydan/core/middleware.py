@@ -1,9 +1,13 @@
-"""Security headers that Django 5.2 has no setting for.
+"""Security headers that Django 5.2 has no setting for, and the onion (core/onion.py).
 
 Django 5.2 has no Content-Security-Policy support (it arrives in 6.0). Our policy is
 one constant string — no nonces, because no page of ours has inline script — so
 setting it here, with the other headers, is simpler than adding django-csp for it.
 """
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.middleware.security import SecurityMiddleware
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -34,8 +38,6 @@ def _signin_policy() -> str:
     added by name."""
     from urllib.parse import urlsplit
 
-    from django.conf import settings
-
     sources = ["'self'", "https:"]
     for app in settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", []):
         url = urlsplit(app.get("settings", {}).get("server_url", ""))
@@ -59,4 +61,39 @@ class ContentSecurityPolicyMiddleware:
             # (SecurityMiddleware's COOP: same-origin would cut it off).
             response.headers.setdefault("Cross-Origin-Opener-Policy", "unsafe-none")
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+def is_onion_request(request) -> bool:
+    host = settings.MEYDAN_ONION_HOST
+    if not host:
+        return False
+    try:
+        asked = request.get_host()
+    except DisallowedHost:  # answered with a 400 further on, as before
+        return False
+    return asked.rsplit(":", 1)[0].lower() == host
+
+
+class OnionAwareSecurityMiddleware(SecurityMiddleware):
+    """Django's SecurityMiddleware, minus the https redirect for requests that came
+    through the onion, plus the Onion-Location header on the pages of the ordinary
+    name."""
+
+    def process_request(self, request):
+        if is_onion_request(request):
+            return None
+        return super().process_request(request)
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        origin = settings.MEYDAN_ONION_URL
+        if (
+            origin
+            and request.method in ("GET", "HEAD")
+            and response.status_code == 200
+            and response.get("Content-Type", "").startswith("text/html")
+            and not is_onion_request(request)
+        ):
+            response.headers.setdefault("Onion-Location", origin + request.get_full_path())
         return response

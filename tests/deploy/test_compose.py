@@ -145,8 +145,9 @@ def test_the_dockerfile(services):
 
 
 def test_nginx_accepts_the_config(tmp_path):
-    """`nginx -t` on the config inside a minimal nginx.conf (upstream and cache paths
-    pointed at loopback and the temporary directory)."""
+    """`nginx -t` on the config (and the onion's server block) inside a minimal
+    nginx.conf (upstream and cache paths pointed at loopback and the temporary
+    directory)."""
     sbin = Path("/usr/sbin/nginx")
     nginx = shutil.which("nginx") or (str(sbin) if sbin.exists() else None)
     require_tool(nginx is not None, "nginx is not installed: its syntax check is skipped")
@@ -155,6 +156,10 @@ def test_nginx_accepts_the_config(tmp_path):
     config = config.replace("/var/cache/nginx/", f"{tmp_path}/cache/")
     config = config.replace("/var/log/nginx/", f"{tmp_path}/")
     (tmp_path / "meydan.conf").write_text(config)
+    # The onion's door (docs/onion.md) beside it, as the docs tell to install it.
+    (tmp_path / "meydan-onion.conf").write_text(
+        (DEPLOY / "nginx" / "meydan-onion.conf").read_text()
+    )
     (tmp_path / "cache").mkdir()
     temp_paths = "".join(
         f"  {kind}_temp_path {tmp_path}/{kind};\n"
@@ -163,7 +168,7 @@ def test_nginx_accepts_the_config(tmp_path):
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
         f"http {{\n  access_log {tmp_path}/access.log;\n{temp_paths}"
-        f"  include {tmp_path}/meydan.conf;\n}}\n"
+        f"  include {tmp_path}/meydan.conf;\n  include {tmp_path}/meydan-onion.conf;\n}}\n"
     )
     result = subprocess.run(  # noqa: S603 - the system's nginx, our files
         [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
