@@ -201,3 +201,20 @@ def test_sign_up_from_the_widget_on_another_site(strict_browser, new_page, blog,
     assert comment.author_provider == "passkey" and comment.author_name == "Samira"
     badge = widget.locator(f"#comment-{comment.pk} .meydan-comment__badge")
     assert badge.inner_text() == "passkey account"
+
+
+def test_a_device_that_cannot_check_its_owner_gets_a_message(page, live_server):
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {"options": {**AUTHENTICATOR, "isUserVerified": False}},
+    )
+    page.goto(f"{live_server.url}/passkey/new/")
+    field(page, "Your display name").fill("Tural")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Create my passkey").click()
+    alert = page.locator("#passkey-errors")
+    alert.get_by_text("Nothing was done").or_(alert.get_by_text("could not do this")).wait_for()
+    assert not passkeys.passkeys_of(Profile.objects.get(display_name="Tural").user).exists()
+    assert page.get_by_role("button", name="Create my passkey").is_enabled()
