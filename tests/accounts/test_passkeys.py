@@ -464,3 +464,18 @@ def test_the_sign_in_page_offers_passkeys_beside_the_providers(client):
     html = client.get("/signin/", {"next": "/article/"}).content.decode()
     assert 'href="/passkey/?next=/article/"' in html.replace("%2F", "/")
     assert 'href="/passkey/new/?next=/article/"' in html.replace("%2F", "/")
+
+
+def test_the_moderation_queue_shows_a_passkey_accounts_comment(client, thread):
+    user, _ = sign_up(client, SoftKey(), name="Aynur")
+    session = {SESSION_PROVIDER_KEY: "passkey"}
+    author = commenter_for_request(SimpleNamespace(user=user, session=session)).as_author()
+    services.comment_post(thread=thread, author=author, body="For the moderators", channel="form")
+    moderator = client.__class__()
+    moderator.force_login(get_user_model().objects.create_superuser("root", "root@example.org"))
+    page = moderator.get("/moderation/", {"tab": "all"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "For the moderators" in html and "Aynur" in html
+    mine = moderator.get("/moderation/", {"tab": "all", "author": user.username})
+    assert "For the moderators" in mine.content.decode()
