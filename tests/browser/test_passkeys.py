@@ -184,10 +184,11 @@ def test_sign_up_from_the_widget_on_another_site(strict_browser, new_page, blog,
     with page.expect_popup() as popup_info:
         widget.get_by_role("button", name="Sign up with a passkey").click()
     popup = popup_info.value
-    add_authenticator(popup)
+    cdp, device = add_authenticator(popup)
     popup.wait_for_load_state()
     assert urlparse(popup.url).path == "/passkey/new/"
     make_account(popup, "Samira")
+    made = cdp.send("WebAuthn.getCredentials", {"authenticatorId": device})["credentials"]
     popup.get_by_role("link", name="I have saved them — continue").click()
     popup.get_by_role("heading", name="Sign in to comment on Caspian Ledger as Samira?").wait_for()
     popup.get_by_role("button", name="Continue as Samira").click()
@@ -201,6 +202,20 @@ def test_sign_up_from_the_widget_on_another_site(strict_browser, new_page, blog,
     assert comment.author_provider == "passkey" and comment.author_name == "Samira"
     badge = widget.locator(f"#comment-{comment.pk} .meydan-comment__badge")
     assert badge.inner_text() == "passkey account"
+
+    # Log Out revokes the widget's token; "Sign in with a passkey" brings it back.
+    widget.get_by_role("button", name="Log Out").click()
+    field(widget, "Email").wait_for()
+    with page.expect_popup() as popup_info:
+        widget.get_by_role("button", name="Sign in with a passkey").click()
+    popup = popup_info.value
+    cdp, device = add_authenticator(popup)  # the same device: the passkey made above
+    cdp.send("WebAuthn.addCredential", {"authenticatorId": device, "credential": made[0]})
+    popup.wait_for_load_state()
+    assert urlparse(popup.url).path == "/passkey/"
+    popup.get_by_role("button", name="Sign in with a passkey").click()
+    popup.get_by_role("button", name="Continue as Samira").click()
+    widget.get_by_text("You are commenting using your passkey account.").wait_for(timeout=20_000)
 
 
 def test_a_device_that_cannot_check_its_owner_gets_a_message(page, live_server):
