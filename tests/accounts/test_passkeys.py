@@ -479,3 +479,16 @@ def test_the_moderation_queue_shows_a_passkey_accounts_comment(client, thread):
     assert "For the moderators" in html and "Aynur" in html
     mine = moderator.get("/moderation/", {"tab": "all", "author": user.username})
     assert "For the moderators" in mine.content.decode()
+
+
+def test_a_recovery_code_never_opens_an_account_that_is_not_a_passkey_account(client):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    staff = get_user_model().objects.create_user(
+        "editor", password="a long pass phrase", is_staff=True
+    )
+    Profile.objects.create(user=staff, display_name="Editor")
+    code = RecoveryCodes.activate(staff).generate_codes()[0]
+    response = client.post(RECOVER, {"display_name": "Editor", "code": code})
+    assert response.status_code == 400 and signed_in_user(client) is None
+    assert RecoveryCodes(Authenticator.objects.get(user=staff)).get_unused_codes()[0] == code
