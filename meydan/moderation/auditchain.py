@@ -141,7 +141,7 @@ def entry_append(entry: AuditEntry) -> AuditEntry:
     """Save a new entry at the end of its site's chain. In the caller's transaction
     (a savepoint of it): the head stays locked until the moderation action commits,
     so the entry's place in the chain and the action stand or fall together."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # a failure undoes the caller's action too
         head = _head_locked(entry.site)
         # Timed once in line, so that times never go backwards along the chain.
         entry.created = timezone.now()
@@ -308,6 +308,17 @@ def chains(site_id: int | None = None, *, all_sites: bool = True) -> list[int | 
 def chain_head(site_id: int | None) -> tuple[int, str]:
     head = AuditChain.objects.filter(key=chain_key(site_id)).first()
     return (head.seq, head.head_hash) if head else (0, GENESIS)
+
+
+def chain_heads(sites) -> list[tuple]:
+    """(site, seq, hash) of each of `sites`' chains, for the log page."""
+    heads = {
+        site_id: (seq, digest)
+        for site_id, seq, digest in AuditChain.objects.filter(site__in=sites).values_list(
+            "site_id", "seq", "head_hash"
+        )
+    }
+    return [(site, *heads.get(site.pk, (0, GENESIS))) for site in sites]
 
 
 def published_head_check(site_id: int | None, seq: int, digest: str) -> str | None:

@@ -346,3 +346,15 @@ def test_the_migration_chains_the_entries_written_before(site, make_user, monkey
     assert AuditEntry.objects.filter(site=site).order_by("seq").last().seq == 6
     code, out = verify()
     assert code == 0 and "6 entries intact" in out
+
+
+def test_the_log_page_shows_the_head_and_what_was_redacted(mod_client, post, moderator, site):
+    comment = post("Secret words", moderate=False)
+    services.comment_moderate(comment, "unapprove", actor=moderator)
+    services.comment_delete_forever(comment, actor=moderator)
+    seq, digest = auditchain.chain_head(site.pk)
+    assert seq == 2
+    page = mod_client.get("/moderation/log/").content.decode()
+    assert f"{seq}:{digest}" in page and "meydan audit verify" in page
+    assert page.count("(redacted)") == 1  # the unapprove; the delete was written without it
+    assert "Secret words" not in page
