@@ -293,10 +293,8 @@ def chain_verify(site_id: int | None, *, batch: int = 2000) -> ChainReport:
     return report
 
 
-def chains(site_id: int | None = None, *, all_sites: bool = True) -> list[int | None]:
-    """The site ids whose chains to verify (None: the entries with no site)."""
-    if not all_sites:
-        return [site_id]
+def chains() -> list[int | None]:
+    """The site ids of every chain, entries or head (None: the entries with no site)."""
     ids = set(AuditEntry.objects.values_list("site_id", flat=True).distinct())
     ids |= {
         None if key == "none" else int(key.split(":", 1)[1])
