@@ -2,7 +2,8 @@
 their heads to write down or publish (docs/audit-log.md).
 
 verify exits 0 when every chain adds up, 1 when one does not, naming the first
-broken entry of each broken chain (site, seq, id, what is wrong)."""
+broken entry of each broken chain (site, seq, id, what is wrong); 2 when asked
+something it cannot answer (an unknown site, a malformed --expect)."""
 
 import re
 
@@ -47,10 +48,12 @@ class Command(BaseCommand):
 
     def _verify(self, site_ids, site, expect) -> None:
         if expect and site is None:
-            raise CommandError("--expect needs --site: a head belongs to one chain.")
+            raise CommandError("--expect needs --site: a head belongs to one chain.", returncode=2)
         expected = EXPECT.match(expect or "")
         if expect and not expected:
-            raise CommandError("--expect takes SEQ:HASH, as `meydan audit head` prints it.")
+            raise CommandError(
+                "--expect takes SEQ:HASH, as `meydan audit head` prints it.", returncode=2
+            )
         broken = []
         for site_id in site_ids:
             report = auditchain.chain_verify(site_id)
@@ -94,7 +97,7 @@ class Command(BaseCommand):
             return [None]
         site = Site.objects.filter(slug=key).first()
         if site is None:
-            raise CommandError(f"No site '{key}'. `meydan site list` shows them.")
+            raise CommandError(f"No site '{key}'. `meydan site list` shows them.", returncode=2)
         return [site.pk]
 
     def _name(self, site_id: int | None) -> str:
