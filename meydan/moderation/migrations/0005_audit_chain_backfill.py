@@ -2,7 +2,10 @@
 (by created, then id), in batches, so a log of 100,000 entries neither loads at
 once nor builds one giant statement (one UPDATE per row, sent with executemany). Snapshot values an erase may remove get
 their commitments (moderation.auditchain); entries an earlier erase already
-scrubbed are chained as they are."""
+scrubbed are chained as they are.
+
+It hashes with moderation.auditchain's functions, which read only fields this
+migration's state has; a change to what is hashed needs a migration of its own."""
 
 import json
 
