@@ -124,13 +124,29 @@ def entry_seal(entry: AuditEntry, *, seq: int, prev_hash: str) -> None:
     entry.entry_hash = entry_hash(prev_hash, entry.content_hash, seq)
 
 
+def _entries(site_id: int | None):
+    if site_id is None:
+        return AuditEntry.objects.filter(site__isnull=True)
+    return AuditEntry.objects.filter(site_id=site_id)
+
+
 def _head_locked(site) -> AuditChain:
     key = chain_key(site.pk if site is not None else None)
     head = AuditChain.objects.select_for_update().filter(key=key).first()
     if head is None:
+        # A chain's first entry; or its head row went missing, and the chain goes on
+        # from its last entry rather than clash with it (verify reports the loss).
+        last = (
+            _entries(site.pk if site is not None else None)
+            .filter(seq__isnull=False)
+            .order_by("-seq")
+            .values_list("seq", "entry_hash")
+            .first()
+        )
+        seq, digest = last or (0, GENESIS)
         try:
             with transaction.atomic():
-                AuditChain.objects.create(key=key, site=site, seq=0, head_hash=GENESIS)
+                AuditChain.objects.create(key=key, site=site, seq=seq, head_hash=digest)
         except IntegrityError:
             pass  # another action made it first; lock theirs
         head = AuditChain.objects.select_for_update().get(key=key)
@@ -236,7 +252,8 @@ def _problems(entry: AuditEntry, prev: AuditEntry | None, site_id) -> list[str]:
         )
     if entry.prev_hash != expected_prev:
         moved = (
-            AuditEntry.objects.filter(site_id=site_id, entry_hash=entry.prev_hash)
+            _entries(site_id)
+            .filter(entry_hash=entry.prev_hash)
             .exclude(pk=entry.pk)
             .values_list("seq", flat=True)
             .first()
@@ -260,11 +277,7 @@ def _problems(entry: AuditEntry, prev: AuditEntry | None, site_id) -> list[str]:
 def chain_verify(site_id: int | None, *, batch: int = 2000) -> ChainReport:
     """Walk one chain in seq order; stop at the first broken entry."""
     report = ChainReport(chain=chain_key(site_id), site_id=site_id)
-    entries = (
-        AuditEntry.objects.filter(site_id=site_id)
-        if site_id is not None
-        else AuditEntry.objects.filter(site__isnull=True)
-    ).order_by("seq")
+    entries = _entries(site_id).order_by("seq")
     prev = None
     for entry in entries.iterator(chunk_size=batch):
         if entry.seq is None:
@@ -282,7 +295,11 @@ def chain_verify(site_id: int | None, *, batch: int = 2000) -> ChainReport:
     report.head_seq = prev.seq if prev else 0
     report.head_hash = prev.entry_hash if prev else GENESIS
     head = AuditChain.objects.filter(key=report.chain).first()
-    if head is not None and (head.seq, head.head_hash) != (report.head_seq, report.head_hash):
+    if head is None and report.entries:
+        report.broken = Break(
+            report.chain, None, None, ["entry missing: the chain's head row is gone"]
+        )
+    elif head is not None and (head.seq, head.head_hash) != (report.head_seq, report.head_hash):
         problem = (
             f"entry missing: the chain head says seq {head.seq}, the last entry is "
             f"seq {report.head_seq}"
@@ -322,11 +339,7 @@ def chain_heads(sites) -> list[tuple]:
 def published_head_check(site_id: int | None, seq: int, digest: str) -> str | None:
     """Compare a head written down earlier with the chain: None when the entry `seq`
     still carries `digest`, else what is wrong (truncated or rewritten)."""
-    row = (
-        AuditEntry.objects.filter(site_id=site_id, seq=seq)
-        if site_id is not None
-        else AuditEntry.objects.filter(site__isnull=True, seq=seq)
-    ).first()
+    row = _entries(site_id).filter(seq=seq).first()
     if row is None:
         return f"entry missing: seq {seq} of the published head is not in the log"
     if row.entry_hash != digest.lower():

@@ -360,3 +360,13 @@ def test_the_log_page_shows_the_head_and_what_was_redacted(mod_client, post, mod
     assert f"{seq}:{digest}" in page and "meydan audit verify" in page
     assert page.count("(redacted)") == 1  # the unapprove; the delete was written without it
     assert "Secret words" not in page
+
+
+def test_a_lost_head_row_is_reported_and_the_chain_goes_on(logged, site, moderator):
+    AuditChain.objects.filter(site=site).delete()
+    code, out = verify()
+    assert code == 1 and "the chain's head row is gone" in out
+    # Moderation does not stop: the next entry follows the last one.
+    services.ban_create(actor=moderator, site=site, kind="ip", value="def456")
+    assert AuditEntry.objects.filter(site=site).order_by("seq").last().seq == 7
+    assert verify()[0] == 0
