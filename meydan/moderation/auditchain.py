@@ -154,10 +154,12 @@ def _head_locked(site) -> AuditChain:
 
 
 def entry_append(entry: AuditEntry) -> AuditEntry:
-    """Save a new entry at the end of its site's chain. In the caller's transaction
-    (a savepoint of it): the head stays locked until the moderation action commits,
-    so the entry's place in the chain and the action stand or fall together."""
-    with transaction.atomic(savepoint=False):  # a failure undoes the caller's action too
+    """Save a new entry at the end of its site's chain, in the caller's transaction
+    (or its own): the head stays locked until the moderation action commits, so the
+    entry's place in the chain and the action stand or fall together. Every entry
+    must be written through here (moderation.services.audit_record): a row created
+    otherwise has no place in the chain, and verify says so."""
+    with transaction.atomic(savepoint=False):  # no savepoint: a failure undoes the action
         head = _head_locked(entry.site)
         # Timed once in line (on one server, times then follow seq).
         entry.created = timezone.now()

@@ -370,3 +370,10 @@ def test_a_lost_head_row_is_reported_and_the_chain_goes_on(logged, site, moderat
     services.ban_create(actor=moderator, site=site, kind="ip", value="def456")
     assert AuditEntry.objects.filter(site=site).order_by("seq").last().seq == 7
     assert verify()[0] == 0
+
+
+def test_a_row_inserted_outside_the_chain_is_found(logged, site):
+    forged = AuditEntry.objects.create(site=site, action="approve", note="added by hand")
+    code, out = verify()
+    assert code == 1
+    assert f"BROKEN at no seq (entry id {forged.pk}): entry outside the chain" in out

@@ -66,7 +66,8 @@ class Command(BaseCommand):
                     )
             if report.broken is not None:
                 b = report.broken
-                where = f"seq {b.seq}" + (f" (entry id {b.entry_id})" if b.entry_id else "")
+                where = f"seq {b.seq}" if b.seq is not None else "no seq"
+                where += f" (entry id {b.entry_id})" if b.entry_id else ""
                 self.stdout.write(
                     self.style.ERROR(f"{name}: BROKEN at {where}: " + "; ".join(b.problems))
                 )
