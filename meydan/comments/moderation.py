@@ -97,6 +97,9 @@ class Draft:
     # The keyed hash of the author's address: a signed-in reader's kept one when
     # `author_email` is empty (the web process cannot open it). Bans match it.
     author_email_hash: str = ""
+    # A solved proof-of-work challenge (the ALTCHA payload, base64), when the
+    # browser computed one: moderation/checks/pow.py.
+    challenge: str | None = None
 
     @cached_property
     def first_comment(self) -> bool | None:
