@@ -76,9 +76,13 @@ def test_missing_solution_is_held_not_refused(draft):
     assert held_for(draft("")) == "held: no proof of work"
 
 
-def test_garbage_is_held_as_malformed(draft):
+def test_garbage_is_held_as_malformed(issue, draft):
     for junk in ("not base64!", base64.b64encode(b"[1,2]").decode(), "e30=", "x" * 5000):
         assert held_for(draft(junk)) == "held: proof of work malformed"
+    good = json.loads(base64.b64decode(solve(issue())))
+    for change in ({"algorithm": "SHA-1"}, {"number": "7"}, {"number": True}, {"salt": 5}):
+        odd = base64.b64encode(json.dumps({**good, **change}).encode()).decode()
+        assert held_for(draft(odd)) == "held: proof of work malformed", change
 
 
 def test_wrong_number_or_tampered_signature_is_held(issue, draft):

@@ -174,6 +174,8 @@ def _decode(payload: str) -> dict | None:
         return None
     if not isinstance(data["number"], int) or isinstance(data["number"], bool):
         return None
+    if data["algorithm"] != ALGORITHM:  # the only one we issue
+        return None
     return data
 
 
