@@ -184,3 +184,16 @@ def test_the_payload_says_what_it_is_for(issue, site):
     assert issued["algorithm"] == "SHA-256"
     assert f"site={site.slug}" in issued["salt"] and "expires=" in issued["salt"]
     assert issued["expires"] > time.time()
+
+
+def test_it_takes_every_well_formed_draft_without_raising(issue, draft, post):
+    parent = post("An earlier comment.")
+    for kw in (
+        {"author_email": ""},
+        {"ip_hash": "", "client_ip": None},
+        {"parent_id": parent.pk},
+        {"channel": "form"},
+        {"body": "See https://a.example " * 200},
+    ):
+        assert verdict_of(draft(solve(issue(ip=kw.get("client_ip", IP))), **kw)) is None, kw
+        assert held_for(draft(None, **kw)) == "held: no proof of work"
