@@ -980,7 +980,9 @@
     form.setAttribute("aria-busy", "true");
     submitBtn.disabled = true;
     try {
+      if (!auth) statusBox.textContent = "Checking that this browser is not a robot…";
       const altcha = (await pow()) || undefined;
+      statusBox.textContent = "";
       if (solver) solver.then((s) => s && s.used()); // a solution is good for one post
       const r = await api(
         "POST",
