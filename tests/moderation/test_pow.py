@@ -197,3 +197,12 @@ def test_it_takes_every_well_formed_draft_without_raising(issue, draft, post):
     ):
         assert verdict_of(draft(solve(issue(ip=kw.get("client_ip", IP))), **kw)) is None, kw
         assert held_for(draft(None, **kw)) == "held: no proof of work"
+
+
+def test_the_dashboard_counts_it_as_a_check():
+    from meydan.moderation.reasons import CHECKS, label
+
+    assert "pow" in CHECKS and label("pow") == "proof of work"
+    for reason in ("held: no proof of work", "held: proof of work replayed"):
+        assert reason_code(reason) == "pow"
+    assert reason_code("held: proof of work whatever") == "other"
