@@ -36,7 +36,7 @@ def meydan_server(extra_env: dict | None = None, workers: int = 2, setup=None):
     env = {
         **os.environ,
         "MEYDAN_VAR_DIR": var,
-        "MEYDAN_ACCESS_LOG": "/dev/null",
+        "MEYDAN_ACCESS_LOG": "off",  # a boolean since serve learned it
         "MEYDAN_ALLOWED_HOSTS": "127.0.0.1,localhost",
         **(extra_env or {}),
     }

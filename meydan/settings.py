@@ -500,6 +500,7 @@ DEFAULT_MODERATION_CHECKS = [
     "meydan.moderation.checks.form_guard.FormGuardCheck",
     "meydan.moderation.checks.bans.BanCheck",
     "meydan.moderation.checks.rate_limit.RateLimitCheck",
+    "meydan.moderation.checks.pow.ProofOfWorkCheck",
     "meydan.moderation.checks.words.DisallowedWordsCheck",
     "meydan.moderation.checks.duplicate.DuplicateCheck",
     "meydan.moderation.checks.words.ModerationWordsCheck",
@@ -547,6 +548,21 @@ MEYDAN_MAIL_RATE = env_rate("MEYDAN_MAIL_RATE", "120/m")
 # A comment form must be at least this old (signed timestamp) — bots post at once.
 MEYDAN_MIN_FORM_SECONDS = env_seconds_or_off("MEYDAN_MIN_FORM_SECONDS", 3)
 MEYDAN_MAX_FORM_SECONDS = env_int("MEYDAN_MAX_FORM_SECONDS", 2 * 86400, minimum=60)
+# Proof of work (docs/bot-defence.md): a guest's browser solves an ALTCHA challenge
+# (GET /api/v1/challenge) before posting; without a solution the comment is held for a
+# moderator, never refused. Signed-in readers skip it. Off: MEYDAN_POW=0.
+MEYDAN_POW = env_bool("MEYDAN_POW", True)
+# The work (max number; about half of it in SHA-256 hashes on average) when all is
+# quiet, and at most under a flood. 50,000 takes a phone well under a second.
+MEYDAN_POW_DIFFICULTY = env_int("MEYDAN_POW_DIFFICULTY", 50_000, minimum=1000)
+MEYDAN_POW_MAX_DIFFICULTY = env_int("MEYDAN_POW_MAX_DIFFICULTY", 3_200_000, minimum=1000)
+# How long a challenge may be used (seconds).
+MEYDAN_POW_EXPIRES = env_int("MEYDAN_POW_EXPIRES", 1800, minimum=60)
+# A flood, per minute (challenges asked for + guest comments posted): per address, per
+# thread, per site. Each doubling over a threshold multiplies the work by 4.
+MEYDAN_POW_FLOOD_ADDRESS = env_int("MEYDAN_POW_FLOOD_ADDRESS", 10, minimum=1)
+MEYDAN_POW_FLOOD_THREAD = env_int("MEYDAN_POW_FLOOD_THREAD", 40, minimum=1)
+MEYDAN_POW_FLOOD_SITE = env_int("MEYDAN_POW_FLOOD_SITE", 120, minimum=1)
 
 # Metrics (meydan/core/metrics.py, docs/metrics.md): GET /metrics in the Prometheus
 # text format, only with `Authorization: Bearer <this token>`; without a token the

@@ -42,6 +42,9 @@ def _no_speed_limits(settings):
     settings.MEYDAN_RATELIMIT_PREVIEWS = None
     settings.MEYDAN_RATELIMIT_SIGNIN_CLAIMS = None
     settings.MEYDAN_RATELIMIT_VOTES = None
+    # Proof of work: tests that post as a guest would otherwise be held; the tests of
+    # the check (tests/moderation/test_pow.py, browser/test_pow.py) turn it on.
+    settings.MEYDAN_POW = False
     # One test process: its local-memory cache is shared by everything that runs.
     settings.MEYDAN_SHARED_CACHE = True
 

@@ -8,7 +8,8 @@ is. So the domain imports no moderation code, and a check can be added, removed 
 replaced in settings without touching it.
 
 The default list (settings.py): first the cheap refusals of machines (form guard:
-honeypot and form age; bans; rate limits), then the site's rules (disallowed words,
+honeypot and form age; bans; rate limits), proof of work (a guest's comment without a
+solved challenge is held), then the site's rules (disallowed words,
 duplicates, moderation words, links, first comment, hold everything), then the
 learned spam filter. Each takes the draft and returns a Verdict or None ("no
 opinion"); the strictest verdict wins (reject > spam > hold > approve) and a reject
@@ -97,6 +98,9 @@ class Draft:
     # The keyed hash of the author's address: a signed-in reader's kept one when
     # `author_email` is empty (the web process cannot open it). Bans match it.
     author_email_hash: str = ""
+    # A solved proof-of-work challenge (the ALTCHA payload, base64), when the
+    # browser computed one: moderation/checks/pow.py.
+    challenge: str | None = None
 
     @cached_property
     def first_comment(self) -> bool | None:

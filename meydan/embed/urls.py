@@ -8,4 +8,5 @@ urlpatterns = [
     path("signin/choose/", views.choose, name="signin-choose"),
     path("done/", views.done, name="done"),
     path("thread/", views.thread_page, name="thread"),
+    path("pow.js", views.pow_js, name="pow-js"),
 ]

@@ -55,6 +55,8 @@ def _asset(name: str, content_type: str):
 
 embed_js = _asset("embed.js", "text/javascript; charset=utf-8")
 embed_css = _asset("embed.css", "text/css; charset=utf-8")
+# The proof-of-work solver, loaded by the widget when its form is first used.
+pow_js = _asset("pow.js", "text/javascript; charset=utf-8")
 
 
 def _site_and_origin(request):

@@ -184,7 +184,7 @@ class BanAdmin(admin.ModelAdmin):
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read only: the log is written by moderation.services, never edited."""
 
-    list_display = ["created", "actor", "action", "comment_ref", "site", "note"]
+    list_display = ["created", "seq", "actor", "action", "comment_ref", "site", "note", "redacted"]
     list_filter = ["action", "site"]
     search_fields = ["note", "comment_ref"]
 

@@ -22,6 +22,7 @@ words, link domains and e-mail domains with counts, no addresses or IPs.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from meydan.sites.models import Site
@@ -124,12 +125,22 @@ class Flag(models.Model):
 
 class AuditEntry(models.Model):
     """One moderation action: who, when, what, before and after. Written by
-    moderation.services only; the admin shows it read-only."""
+    moderation.services only (through auditchain.entry_append); the admin shows it
+    read-only.
+
+    Each site's entries form a hash chain (moderation.auditchain): `seq` numbers
+    them 1, 2, 3, … per site, `content_hash` covers what the entry says,
+    `entry_hash` covers that and `prev_hash`, the hash of the entry before. The
+    values an erase may remove (a comment's text and author in the snapshots) are
+    covered by commitments in `seals`, whose random openings are kept apart in
+    `openings`; a redaction drops a value with its opening and sets `redacted`."""
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
     )  # fmt: skip
+    # The actor's id when the entry was written: it stays when the account goes.
+    actor_ref = models.BigIntegerField(null=True, blank=True)
     site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, related_name="+")
     comment = models.ForeignKey(
         "comments.Comment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -139,11 +150,41 @@ class AuditEntry(models.Model):
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     note = models.CharField(max_length=500, blank=True)
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set before the entry is hashed (not auto_now_add, which would set it at save).
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    seq = models.BigIntegerField(null=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    entry_hash = models.CharField(max_length=64, blank=True)
+    seals = models.JSONField(default=dict, blank=True)
+    openings = models.JSONField(default=dict, blank=True)
+    redacted = models.DateTimeField(_("redacted"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created", "-pk"]
         verbose_name_plural = _("audit entries")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "seq"], name="audit_seq_unique_per_site"),
+            models.UniqueConstraint(
+                fields=["seq"],
+                condition=models.Q(site__isnull=True),
+                name="audit_seq_unique_without_site",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created:%Y-%m-%d %H:%M} {self.actor} {self.action} #{self.comment_ref}"
+
+
+class AuditChain(models.Model):
+    """The head of one site's audit chain (key "site:<id>", or "none" for the
+    entries with no site): the last entry's seq and hash. A new entry locks this
+    row, so entries are appended one at a time per site."""
+
+    key = models.CharField(max_length=30, unique=True)
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, null=True, related_name="+")
+    seq = models.BigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.key} #{self.seq} {self.head_hash[:12]}"

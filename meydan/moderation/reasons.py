@@ -31,6 +31,11 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         ("rate_limit", r"refused: rate limit "),
         ("form_guard", r"refused: (honeypot filled|form token |form sent after )"),
         ("duplicate", r"refused: duplicate$"),
+        (
+            "pow",
+            r"held: (no proof of work|proof of work (malformed|tampered|expired|wrong site"
+            r"|wrong page|replayed))$",
+        ),
         ("reports", r"held: \d+ reader reports?$"),
         ("imported", r"imported from "),
         ("erased", r"(deleted|deleted by its author|removed by its author|withdrawn)$"),
@@ -53,6 +58,7 @@ LABELS = {
     "rate_limit": _("rate limits"),
     "form_guard": _("form guard"),
     "duplicate": _("duplicates"),
+    "pow": _("proof of work"),
     "reports": _("readers' reports"),
     "imported": _("imported"),
     "erased": _("erased"),
@@ -73,6 +79,7 @@ CHECKS = frozenset(
         "spam_filter",
         "akismet",
         "bans",
+        "pow",
         "other",
     }
 )

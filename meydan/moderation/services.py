@@ -15,7 +15,7 @@ from meydan.comments.models import Comment, Thread
 from meydan.core import metrics, sealing
 from meydan.core.errors import MeydanError
 from meydan.core.privacy import ip_hash, keyed_hash
-from meydan.moderation import spam
+from meydan.moderation import auditchain, erasure, spam
 from meydan.moderation.models import AuditEntry, Ban, Flag
 from meydan.sites.models import Site
 
@@ -79,18 +79,22 @@ def audit_record(
     note: str = "",
     comment_ref: int | None = None,
 ):
-    """`comment_ref` names a comment that is gone (deleted for good), for the log."""
+    """Append one entry to the site's audit chain (auditchain.entry_append), in the
+    caller's transaction. `comment_ref` names a comment that is gone (deleted for
+    good), for the log."""
     site = site or (comment.thread.site if comment is not None else None)
     metrics.moderation_action(action)  # once the action commits
-    return AuditEntry.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        site=site,
-        comment=comment,
-        comment_ref=comment.pk if comment is not None else comment_ref,
-        action=action,
-        before=before or {},
-        after=after or {},
-        note=note[:500],
+    return auditchain.entry_append(
+        AuditEntry(
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            site=site,
+            comment=comment,
+            comment_ref=comment.pk if comment is not None else comment_ref,
+            action=action,
+            before=before or {},
+            after=after or {},
+            note=note[:500],
+        )
     )
 
 
@@ -161,14 +165,20 @@ def comment_delete_forever(
     their replies keep their place. The log keeps that it was deleted, by whom, when
     and from which status; the erase scrubs the text and author from every snapshot."""
     with transaction.atomic():
-        entry = audit_record(
-            actor=actor, action="delete", comment=comment, before=_snapshot(comment)
-        )
+        before, pk, site = _snapshot(comment), comment.pk, comment.thread.site
         kept = comment_services.comment_erase(
             comment, reason="deleted", channel=channel, actor=actor, delete_row=True, name=""
         )
-        entry.after = {"erased": True} if kept is not None else {"deleted": comment.pk}
-        entry.save(update_fields=["after"])
+        # Written after the erase, so without the text and author it just erased.
+        audit_record(
+            actor=actor,
+            action="delete",
+            comment=kept,
+            site=site,
+            comment_ref=pk,
+            before=erasure.scrubbed(before, erasure.AUTHOR_KEYS + erasure.TEXT_KEYS),
+            after={"erased": True} if kept is not None else {"deleted": pk},
+        )
 
 
 def comment_moderator_edit(

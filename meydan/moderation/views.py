@@ -20,7 +20,7 @@ from meydan.core.errors import InvalidComment, MeydanError, RateLimited
 from meydan.core.privacy import client_ip
 from meydan.core.ratelimit import rate_limit
 from meydan.core.views import error_page
-from meydan.moderation import access, queries, services
+from meydan.moderation import access, auditchain, queries, services
 from meydan.moderation.forms import BanForm, EditForm, ReplyForm
 from meydan.moderation.models import AuditEntry, Ban
 from meydan.moderation.spam import spam_training
@@ -260,13 +260,15 @@ def log(request):
     """GET /moderation/log/ — the audit log (read only)."""
     from django.core.paginator import Paginator
 
+    sites = access.sites_moderated_by(request.user)
     entries = (
-        AuditEntry.objects.filter(site__in=access.sites_moderated_by(request.user))
+        AuditEntry.objects.filter(site__in=sites)
         .select_related("actor", "site")
         .order_by("-created", "-pk")
     )
     page = Paginator(entries, 100).get_page(_int(request.GET.get("page")) or 1)
-    return render(request, "moderation/log.html", {"page": page})
+    heads = auditchain.chain_heads(list(sites.order_by("name")))
+    return render(request, "moderation/log.html", {"page": page, "heads": heads})
 
 
 def comment_report(request, comment_id: int):

@@ -26,6 +26,9 @@ class CommentForm(forms.Form):
     # Spam guards (moderation.checks.form_guard): a signed timestamp, and a field
     # people never see or fill (hidden by CSS, skipped by keyboard and screen readers).
     form_token = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The solved proof of work (moderation.checks.pow), filled in by pow.js; without
+    # it (no JavaScript) a guest's comment waits for a moderator.
+    altcha = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
     homepage = forms.CharField(
         required=False,
         label=_("Leave this field empty"),

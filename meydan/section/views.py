@@ -9,6 +9,7 @@ import hashlib
 import json
 from urllib.parse import parse_qsl, quote, urlsplit
 
+from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
@@ -76,6 +77,14 @@ def _int_param(request, name: str) -> int | None:
 def reader_order(request, site) -> str:
     order = request.GET.get("order", "")
     return order if order in queries.ORDERS else site.default_order
+
+
+def _pow_url(site, thread, request, page_params) -> str:
+    """Where the form's pow.js asks for its proof-of-work challenge ("" when off)."""
+    if not settings.MEYDAN_POW:
+        return ""
+    url = thread.key if thread is not None else dict(page_params).get("url") or request.path
+    return f"{reverse('api-v1:challenge')}?{urlencode({'site': site.slug, 'url': url})}"
 
 
 def section_context(
@@ -155,6 +164,7 @@ def section_context(
         ),
         "return_path": request.get_full_path().split("#")[0],
         "commenter": commenter,
+        "pow_url": _pow_url(site, thread, request, page_params) if not commenter else "",
         "signin_options": [] if commenter else signin_options(request),
         "orders": Site.Order.choices,
         "voted_ids": voted,
@@ -309,6 +319,7 @@ def handle_post(request, *, site, key: str, url: str, title: str, render_page):
             ip=client_ip(request),
             honeypot=data.get("homepage", ""),
             form_token=data.get("form_token") or None,
+            challenge=data.get("altcha") or None,
             channel="form",
         )
     except ThreadClosed:

@@ -4,9 +4,11 @@ The autouse `_no_speed_limits` (tests/conftest.py) turns form age and rate limit
 off; tests of those turn them on with the `settings` fixture.
 """
 
+import base64
 import json
 import time
 
+import altcha
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -22,6 +24,20 @@ ORIGIN = "https://blog.example.org"
 def aged_token(seconds: float) -> str:
     """A form token issued `seconds` ago (as the form guard signs them)."""
     return signing.dumps(int((time.time() - seconds) * 1000), salt=SALT)
+
+
+def altcha_solve(issued: dict) -> str:
+    """Solve a challenge from GET /api/v1/challenge as the widget does, and return
+    what it sends as `altcha`: the ALTCHA payload, base64 JSON."""
+    found = altcha.solve_challenge_v1(
+        issued["challenge"], issued["salt"], issued["algorithm"], issued["maxnumber"]
+    )
+    assert found is not None, "the challenge has no solution"
+    payload = {
+        "algorithm": issued["algorithm"], "challenge": issued["challenge"],
+        "number": found.number, "salt": issued["salt"], "signature": issued["signature"],
+    }  # fmt: skip
+    return base64.b64encode(json.dumps(payload).encode()).decode()
 
 
 @pytest.fixture

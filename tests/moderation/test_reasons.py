@@ -1,6 +1,9 @@
 """moderation.reasons: every reason a real check, report, moderator or import stores
 maps to its stable code. The checks run for real on drafts that trigger them."""
 
+import base64
+import json
+import time
 from unittest import mock
 
 import pytest
@@ -15,11 +18,13 @@ from meydan.moderation.checks.first_comment import FirstCommentCheck
 from meydan.moderation.checks.form_guard import FormGuardCheck
 from meydan.moderation.checks.hold_all import HoldAllCheck
 from meydan.moderation.checks.links import LinksCheck
+from meydan.moderation.checks.pow import ProofOfWorkCheck
+from meydan.moderation.checks.pow_challenge import challenge_issue
 from meydan.moderation.checks.rate_limit import RateLimitCheck
 from meydan.moderation.checks.spam import SpamFilterCheck
 from meydan.moderation.checks.words import DisallowedWordsCheck, ModerationWordsCheck
 from meydan.moderation.reasons import CHECKS, LABELS, reason_code
-from tests.moderation.conftest import aged_token
+from tests.moderation.conftest import aged_token, altcha_solve
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +101,35 @@ def check_reasons(site, draft, settings, post, moderator) -> dict[str, list[str]
         reasons_of(FormGuardCheck(), draft(form_token="forged")),
         reasons_of(FormGuardCheck(), draft(form_token=aged_token(0.5))),
     ]
+    out[path + "pow.ProofOfWorkCheck"] = pow_reasons(site, draft, settings)
     return out
+
+
+def pow_reasons(site, draft, settings) -> list[str]:
+    settings.MEYDAN_POW = True
+    settings.MEYDAN_POW_DIFFICULTY = 1000
+    check = ProofOfWorkCheck()
+    page = draft().thread.key
+
+    def solved(site_key=site.slug, page_key=page, now=None):
+        issued = challenge_issue(site_key=site_key, page_key=page_key, ip=None, now=now)
+        return altcha_solve(issued)
+
+    good = solved()
+    assert check.check(draft(challenge=good)) is None
+    tampered = json.loads(base64.b64decode(good))
+    tampered["number"] += 1
+    return [
+        reasons_of(check, draft(challenge=None)),
+        reasons_of(check, draft(challenge="%%%")),
+        reasons_of(
+            check, draft(challenge=base64.b64encode(json.dumps(tampered).encode()).decode())
+        ),
+        reasons_of(check, draft(challenge=solved(now=time.time() - 7200))),
+        reasons_of(check, draft(challenge=solved(site_key="elsewhere"))),
+        reasons_of(check, draft(challenge=solved(page_key="/elsewhere/"))),
+        reasons_of(check, draft(challenge=good)),
+    ]
 
 
 EXPECTED = {
@@ -111,6 +144,7 @@ EXPECTED = {
     "rate_limit.RateLimitCheck": "rate_limit",
     "form_guard.FormGuardCheck": "form_guard",
     "duplicate.DuplicateCheck": "duplicate",
+    "pow.ProofOfWorkCheck": "pow",
 }
 
 

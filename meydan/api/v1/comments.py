@@ -45,6 +45,12 @@ class CommentCreateIn(Schema):
         None, max_length=200, description="From GET /sites/{key}: when the form was shown"
     )
     homepage: str = Field("", max_length=1000, description="Leave empty (a spam trap)")
+    altcha: str | None = Field(
+        None,
+        max_length=4000,
+        description="Guests: the solved proof of work from GET /challenge (base64 JSON); "
+        "without it the comment waits for a moderator",
+    )
     notify: Literal["", "thread", "replies"] = Field(
         "",
         description="Email the author of new comments on this page ('thread') or of replies "
@@ -91,6 +97,7 @@ def comment_create(request, data: CommentCreateIn):
         channel="api",
         honeypot=data.homepage,
         form_token=data.form_token,
+        challenge=data.altcha,
     )
     comment = result.comment
     subscribe_from_form(

@@ -9,7 +9,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
 
 from meydan.api.errors import HTTP_CODES, error_response
-from meydan.api.v1 import comments, posts, session, threads, votes
+from meydan.api.v1 import challenge, comments, posts, session, threads, votes
 from meydan.core.errors import InvalidComment, MeydanError, RateLimited
 
 
@@ -47,6 +47,7 @@ api.add_router("", comments.router)
 api.add_router("", session.router)
 api.add_router("", posts.router)
 api.add_router("", votes.router)
+api.add_router("", challenge.router)
 
 
 @api.exception_handler(InvalidComment)

@@ -120,6 +120,7 @@ def comment_post(
     channel: Channel | str,
     honeypot: str = "",
     form_token: str | None = None,
+    challenge: str | None = None,
 ) -> PostResult:
     """Validate, moderate and save a comment or reply.
 
@@ -163,6 +164,7 @@ def comment_post(
                 channel=channel,
                 honeypot=honeypot,
                 form_token=form_token,
+                challenge=challenge,
             )
         )
         if verdict.decision == Decision.REJECT:
@@ -239,6 +241,7 @@ def comment_submit(
     channel: Channel | str,
     honeypot: str = "",
     form_token: str | None = None,
+    challenge: str | None = None,
 ) -> PostResult:
     """The one posting flow of the front doors (the HTML section, the API and the
     widget): they differ only in how they parse the request and answer it.
@@ -262,6 +265,7 @@ def comment_submit(
         channel=channel,
         honeypot=honeypot,
         form_token=form_token,
+        challenge=challenge,
     )
 
 

@@ -748,7 +748,7 @@
     submitBtn = h("button", { type: "submit", c: "button" });
     form = h(
       "form",
-      { c: "respond__form", novalidate: true, "aria-labelledby": "meydan-respond-title", onsubmit: submit },
+      { c: "respond__form", novalidate: true, "aria-labelledby": "meydan-respond-title", onsubmit: submit, onfocusin: pow },
       errorsBox,
       asBox,
       guestBox,
@@ -961,6 +961,19 @@
     else focusOn(errorsBox);
   }
 
+  // Proof of work: pow.js (from ORIGIN, fetched when a guest first uses the form) gets and
+  // solves a challenge; it goes with the post. Without it the comment waits for a moderator.
+  let solver = null;
+  function pow() {
+    if (auth) return Promise.resolve(null);
+    solver =
+      solver ||
+      new Promise((ok) =>
+        document.head.append(h("script", { src: ORIGIN + "/embed/pow.js", onload: () => ok(window.meydanPow), onerror: () => ok(null) }))
+      ).then((m) => m && m.solver(API + "challenge?site=" + encodeURIComponent(SITE) + "&url=" + encodeURIComponent(pageUrl)));
+    return solver.then((s) => s && s.get());
+  }
+
   async function submit(e) {
     e.preventDefault();
     if (form.getAttribute("aria-busy")) return;
@@ -979,10 +992,14 @@
     form.setAttribute("aria-busy", "true");
     submitBtn.disabled = true;
     try {
+      if (!auth) statusBox.textContent = "Checking that this browser is not a robot…";
+      const altcha = (await pow()) || undefined;
+      statusBox.textContent = "";
+      if (solver) solver.then((s) => s && s.used()); // a solution is good for one post
       const r = await api(
         "POST",
         "comments",
-        { site: SITE, url: pageUrl, title: pageTitle, parent: replyTo, body, ...guest, ...notify(), form_token: cfg.form_token, homepage: trap.value },
+        { site: SITE, url: pageUrl, title: pageTitle, parent: replyTo, body, ...guest, ...notify(), form_token: cfg.form_token, homepage: trap.value, altcha },
         {},
         true
       );
