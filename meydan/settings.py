@@ -310,6 +310,7 @@ CSRF_FAILURE_VIEW = "meydan.core.views.csrf_failure"
 # Readers sign in with an account they already have (the providers below); local
 # accounts (email + password) are for moderators and admins, created by an admin.
 ACCOUNT_ADAPTER = "meydan.accounts.adapters.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "meydan.accounts.identity.user_display"
 SOCIALACCOUNT_ADAPTER = "meydan.accounts.adapters.SocialAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email", "username*", "password1*", "password2*"]
@@ -325,8 +326,24 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_QUERY_EMAIL = True
 SOCIALACCOUNT_STORE_TOKENS = False  # we only need who the reader is, not their tokens
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = os.environ.get("MEYDAN_MFA_ISSUER", "Meydan")
+MFA_ADAPTER = "meydan.accounts.adapters.MFAAdapter"
+# Passkey accounts (meydan/accounts/passkeys.py, docs/passkeys.md): a display name and a
+# passkey, nothing else. Our own pages run allauth's WebAuthn flows, so allauth's
+# sign-up-by-passkey (which asks for an email address) stays off.
+MEYDAN_PASSKEYS = env_bool("MEYDAN_PASSKEYS", True)
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_PASSKEY_SIGNUP_ENABLED = False
+# Staff security keys: the device checks its owner (PIN, fingerprint) when it can. A
+# reader's passkey signs in alone, so allauth requires that check for it (passwordless).
+MFA_WEBAUTHN_USER_VERIFICATION = "preferred"
+# Never skip the browser-origin check: python-fido2 already accepts http://localhost
+# (and *.localhost) for development, and browsers refuse WebAuthn on an IP address such
+# as 127.0.0.1 whatever the server says (docs/passkeys.md).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+# Recovery codes are shown once, right after sign-up (and when made again).
+MFA_RECOVERY_CODES_SHOW_ONCE = True
 MEYDAN_STAFF_REQUIRE_MFA = env_bool("MEYDAN_STAFF_REQUIRE_MFA")
 
 

@@ -11,19 +11,28 @@
   (core.sealing): allauth's copies (the user's email, EmailAddress rows) are not
   written for readers, and the provider's profile is kept with addresses masked
   (receivers.py). Staff, who sign in with their address, keep it in clear.
+- A passkey account (accounts/passkeys.py) has no first factor besides its passkey
+  or a recovery code: allauth asks it for no second one, lets it change its passkeys
+  for a while after it used one, never removes its last passkey, and shows its
+  display name on the reader's device, never an internal username.
 """
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.stages import AuthenticateStage
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.base import AuthError
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 
-from meydan.accounts import drafts
+from meydan.accounts import drafts, passkeys
 from meydan.accounts.models import Profile
 from meydan.accounts.providers import provider_label
 from meydan.accounts.redirects import is_same_site_path
@@ -47,6 +56,69 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_safe_url(self, url):
         return is_same_site_path(url)
+
+    def get_login_stages(self):
+        """allauth's, with its second-factor stage replaced by one that knows passkey
+        accounts (PasskeyAccountAuthenticateStage)."""
+        stock = "allauth.mfa.stages.AuthenticateStage"
+        ours = f"{__name__}.PasskeyAccountAuthenticateStage"
+        return [ours if stage == stock else stage for stage in super().get_login_stages()]
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """allauth asks to authenticate again before passkeys or recovery codes change.
+        A passkey account that used a passkey or a recovery code within allauth's window
+        (ACCOUNT_REAUTHENTICATION_TIMEOUT) has just done that; one that did not is sent
+        to use a passkey again (accounts/passkey_views.py)."""
+        request = getattr(context, "request", None)
+        user = getattr(request, "user", None)
+        if (
+            app == "allauth.mfa"
+            and passkeys.is_passkey_account(user)
+            and passkeys.authenticated_recently(request, user)
+        ):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
+
+
+class PasskeyAccountAuthenticateStage(AuthenticateStage):
+    """allauth asks anyone who has a passkey and did not sign in with it for a second
+    factor. A passkey account has no first one: the recovery code it has just used *is*
+    its sign-in (its next step is adding a new passkey)."""
+
+    def _should_handle(self, request) -> bool:
+        user = self.login.user
+        if passkeys.is_passkey_account(user) and passkeys.authenticated_recently(request, user):
+            return False
+        return super()._should_handle(request)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        """A passkey account keeps at least one passkey: without one, allauth also drops
+        its recovery codes, and nothing would sign its owner in again."""
+        if authenticator.type != Authenticator.Type.WEBAUTHN:
+            return super().can_delete_authenticator(authenticator)
+        if not passkeys.is_passkey_account(authenticator.user):
+            return super().can_delete_authenticator(authenticator)
+        return passkeys.passkeys_of(authenticator.user).exclude(pk=authenticator.pk).exists()
+
+    def get_public_key_credential_rp_entity(self) -> dict[str, str]:
+        """The relying party is the host the reader's browser is on (allauth's default:
+        the passkey must be made for the origin that uses it); its name is the public
+        address the operator set (MEYDAN_PUBLIC_URL), or that host."""
+        entity = super().get_public_key_credential_rp_entity()
+        public = getattr(settings, "MEYDAN_PUBLIC_URL", "")
+        entity["name"] = public.split("://", 1)[-1] if public else entity["id"]
+        return entity
+
+    def get_public_key_credential_user_entity(self, user) -> dict:
+        """The reader's display name on their device's list of passkeys, not an internal
+        username; the id stays allauth's (it finds the account at sign-in)."""
+        entity = super().get_public_key_credential_user_entity(user)
+        profile = Profile.objects.filter(user=user).first()
+        if profile is not None and profile.passkey_account:
+            entity |= {"name": profile.display_name, "display_name": profile.display_name}
+        return entity
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -25,6 +25,11 @@ class Commenter:
     email_stored: sealing.Stored = sealing.Stored()
 
     @property
+    def has_address(self) -> bool:
+        """Whether email can reach this reader (a passkey account has no address)."""
+        return bool(self.email_stored) or bool(getattr(self.user, "email", ""))
+
+    @property
     def picture_url(self) -> str:
         if self.picture_key:
             return reverse("accounts:picture", args=[self.picture_key])
@@ -84,3 +89,12 @@ def commenter_for_user(user, *, provider_id: str) -> Commenter:
         picture_key=profile.picture.key if profile.picture_id else "",
         email_stored=profile.email_stored,
     )
+
+
+def user_display(user) -> str:
+    """How allauth names a user in its messages ("Successfully signed in as …"): the
+    reader's display name, never an internal username such as a passkey account's."""
+    profile = Profile.objects.filter(user=user).only("display_name").first()
+    if profile is not None and profile.display_name:
+        return profile.display_name
+    return user.get_username() or str(user)

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from meydan.core import sealing
@@ -35,7 +36,21 @@ class Profile(models.Model):
     email_hash = models.CharField(max_length=32, blank=True, db_index=True)
     email_sealed = models.CharField(max_length=1000, blank=True)
     email_verified = models.BooleanField(default=False)
+    # A passkey account (accounts/passkeys.py): the display name and its passkeys are
+    # the whole account; the name is unique among all readers so that it finds the
+    # account when a recovery code is used.
+    passkey_account = models.BooleanField(default=False)
     updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # The name finds a passkey account when its owner uses a recovery code.
+            models.UniqueConstraint(
+                Lower("display_name"),
+                condition=models.Q(passkey_account=True),
+                name="accounts_profile_passkey_name_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.display_name

@@ -14,6 +14,7 @@ PROVIDER_LABELS = {
 # The order of the icons under "Leave a Reply", as on the page we imitate.
 PROVIDER_ORDER = ["wordpress", "google", "twitter_oauth2", "facebook"]
 ICONS = {
+    "passkey": "passkey",
     "wordpress": "wordpress",
     "google": "google",
     "twitter_oauth2": "x",
@@ -37,6 +38,10 @@ def provider_label(provider) -> str:
 
 def provider_label_for_id(provider_id: str) -> str:
     """The name for a stored provider id; the configured name for other providers."""
+    if provider_id == "passkey":  # a passkey account (accounts/passkeys.py)
+        from django.utils.translation import gettext
+
+        return gettext("passkey")
     if provider_id in PROVIDER_LABELS:
         return PROVIDER_LABELS[provider_id]
     from django.conf import settings

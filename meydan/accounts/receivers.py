@@ -7,6 +7,7 @@ from django.core.signals import setting_changed
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from meydan.accounts import passkeys
 from meydan.accounts.adapters import address_of
 from meydan.accounts.identity import SESSION_PROVIDER_KEY
 from meydan.accounts.providers import forget_signin_options
@@ -19,7 +20,11 @@ from meydan.core import sealing
 def remember_provider_and_refresh_profile(sender, request, user, **kwargs):
     sociallogin = kwargs.get("sociallogin")
     if sociallogin is None:
-        request.session.pop(SESSION_PROVIDER_KEY, None)
+        # A passkey account says so on its comments, as a provider's readers say theirs.
+        if passkeys.is_passkey_account(user):
+            request.session[SESSION_PROVIDER_KEY] = passkeys.PASSKEY
+        else:
+            request.session.pop(SESSION_PROVIDER_KEY, None)
         return
     request.session[SESSION_PROVIDER_KEY] = sociallogin.account.provider
     # A new reader's address was taken out of allauth's hands in the adapter's

@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
-from meydan.accounts import drafts, services
+from meydan.accounts import drafts, passkeys, services
 from meydan.accounts.identity import commenter_for_request
 from meydan.accounts.models import Picture
 from meydan.accounts.providers import provider_label_for_id, signin_options
@@ -23,6 +24,11 @@ from meydan.comments.models import Comment
 from meydan.core.csrf import csrf_protect_signed_in
 
 _KEY = re.compile(r"^[0-9a-f]{8,64}$")
+
+
+def _enabled_passkeys() -> None:
+    if not passkeys.passkeys_enabled():
+        raise Http404("Passkey accounts are turned off on this server.")
 
 
 @require_safe
@@ -59,6 +65,12 @@ def signin_start(request, provider_id: str):
     The sign-in icons are submit buttons of the comment form, so what the reader
     typed comes along and is put back when they return.
     """
+    if provider_id in passkeys.PASSKEY_STARTS:  # "Sign in / Sign up with a passkey"
+        _enabled_passkeys()
+        back = _next_path(request)
+        drafts.draft_save(request, request.POST, back)
+        target = reverse(passkeys.PASSKEY_STARTS[provider_id])
+        return HttpResponseRedirect(f"{target}?{urlencode({'next': back})}")
     try:
         provider = get_social_adapter().get_provider(request, provider_id)
     except Exception:  # noqa: BLE001 - allauth raises several kinds for an unknown app
@@ -90,6 +102,7 @@ def account(request):
         {"label": provider_label_for_id(a.provider), "since": a.date_joined}
         for a in SocialAccount.objects.filter(user=request.user)
     ]
+    passkey_account = passkeys.is_passkey_account(request.user)
     comments = (
         Comment.objects.filter(user=request.user)
         .exclude(status=Comment.Status.TRASH)
@@ -104,6 +117,8 @@ def account(request):
             "social_accounts": accounts,
             "comments": comments,
             "widget_signins": widget_tokens_for_user(request.user),
+            "passkey_account": passkey_account,
+            "passkeys": passkeys.passkeys_of(request.user) if passkey_account else [],
         },
     )
 

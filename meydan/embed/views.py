@@ -8,6 +8,7 @@ from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_deny
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from meydan.accounts import drafts
 from meydan.accounts.identity import SESSION_PROVIDER_KEY, commenter_for_request
+from meydan.accounts.passkeys import PASSKEY_STARTS, passkeys_enabled
 from meydan.accounts.providers import signin_options
 from meydan.accounts.tokens import (
     CHALLENGE,
@@ -100,7 +102,11 @@ def signin(request):
     drafts.draft_save(request, {}, DONE)
     provider_id = request.GET.get("provider", "")
     options = signin_options(request)
-    if provider_id:
+    if provider_id in PASSKEY_STARTS:  # a passkey account's pages, in this popup
+        if not passkeys_enabled():
+            raise Http404("Passkey accounts are turned off on this server.")
+        response = HttpResponseRedirect(f"{reverse(PASSKEY_STARTS[provider_id])}?next={DONE}")
+    elif provider_id:
         if provider_id not in {option.id for option in options}:
             raise Http404("This sign-in provider is not configured.")
         provider = get_social_adapter().get_provider(request, provider_id)

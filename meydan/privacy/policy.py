@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from meydan.accounts.passkeys import passkeys_enabled
 from meydan.accounts.providers import signin_options
 from meydan.accounts.tokens import WIDGET_TOKEN_SECONDS
 from meydan.accounts.voters import VOTER_COOKIE, VOTER_MAX_AGE
@@ -129,6 +130,7 @@ class SignInFacts:
     providers: list[str]
     provider_tokens_kept: bool
     widget_sign_in_hours: int
+    passkeys: bool = False  # passkey accounts: a display name and passkeys, no address
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,7 @@ def privacy_policy(request) -> PrivacyPolicy:
     checks = set(settings.MEYDAN_MODERATION_CHECKS)
     akismet = bool(settings.MEYDAN_AKISMET_KEY) and f"{CHECKS}akismet.AkismetCheck" in checks
     providers = [option.label for option in signin_options(request)]
+    passkeys = passkeys_enabled()
     email = EmailFacts(
         published=False,
         stored="sealed" if sealing.sealing_configured() else "clear",
@@ -178,10 +181,11 @@ def privacy_policy(request) -> PrivacyPolicy:
         third_party_requests_from_browsers=[],
         cookies_for_readers_who_only_read=[],
         sites=sites,
-        kept=_kept(sites, email, providers, notifications, local_filter=_local_filter(checks)),
-        cookies=_cookies(bool(providers)),
+        kept=_kept(sites, email, providers, notifications, local_filter=_local_filter(checks))
+        + (_kept_passkeys() if passkeys else []),
+        cookies=_cookies(bool(providers) or passkeys),
         recipients=_recipients(akismet, providers),
-        choices=_choices(bool(providers)),
+        choices=_choices(bool(providers) or passkeys),
         email=email,
         ip=IpFacts(
             stored="keyed hash (HMAC-SHA256)", key_rotation_days=settings.MEYDAN_IP_KEY_DAYS
@@ -195,10 +199,31 @@ def privacy_policy(request) -> PrivacyPolicy:
             providers=providers,
             provider_tokens_kept=bool(getattr(settings, "SOCIALACCOUNT_STORE_TOKENS", False)),
             widget_sign_in_hours=WIDGET_TOKEN_SECONDS // 3600,
+            passkeys=passkeys,
         ),
         notifications=notifications,
         operator_text_html=operator_text_html(),
     )
+
+
+def _kept_passkeys() -> list[Kept]:
+    """A passkey account (meydan/accounts/passkeys.py): what allauth keeps of a passkey
+    (its Authenticator rows), and nothing that reaches anyone else."""
+    return [
+        Kept(
+            _("Your passkey account, if you make one"),
+            _(
+                "The display name you chose. For each passkey: its public key and "
+                "credential id (what your device sent when you made it, with the counter "
+                "and the kind of connection it reported), the name you give it, and when "
+                "it was added and last used. A secret from which your recovery codes are "
+                "made, and which ones you used. No email address, no phone number, no "
+                "password, no provider: the passkey's private key never leaves your device."
+            ),
+            _("until you delete your account (at /account/)"),
+            _("Your display name: everyone, with your comments. The rest: nobody."),
+        )
+    ]
 
 
 def _local_filter(checks) -> bool:

@@ -181,6 +181,7 @@ def test_what_akismet_receives_is_what_the_check_sends(site, thread, settings):
 
 
 def test_sign_in_providers_and_what_is_kept_from_them(client, site, settings):
+    settings.MEYDAN_PASSKEYS = False  # passkey accounts: tests/accounts/test_passkeys.py
     settings.SOCIALACCOUNT_PROVIDERS = {}
     text = page(client)
     assert "Your account, if you sign in" not in text
@@ -196,6 +197,7 @@ def test_sign_in_providers_and_what_is_kept_from_them(client, site, settings):
         "providers": ["Google", "Facebook"],
         "provider_tokens_kept": False,
         "widget_sign_in_hours": 12,
+        "passkeys": False,
     }
     text = page(client)
     assert "/account/" in {choice["where"] for choice in data["choices"]}

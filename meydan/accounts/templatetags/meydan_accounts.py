@@ -21,3 +21,11 @@ def provider_icon_url(provider_id: str) -> str:
 def provider_display(provider_id: str) -> str:
     """A provider id stored on a comment -> its name ('google' -> 'Google')."""
     return provider_label_for_id(provider_id)
+
+
+@register.simple_tag
+def passkeys_enabled() -> bool:
+    """Whether readers may sign up and sign in with a passkey (MEYDAN_PASSKEYS)."""
+    from meydan.accounts.passkeys import passkeys_enabled as enabled
+
+    return enabled()

@@ -8,6 +8,7 @@ from ninja import Router, Schema, Status
 from ninja.decorators import decorate_view
 from pydantic import Field
 
+from meydan.accounts.passkeys import passkeys_enabled
 from meydan.accounts.providers import signin_options
 from meydan.accounts.tokens import signin_claim_redeem, widget_token_revoke, widget_token_verify
 from meydan.api.auth import api_commenter
@@ -61,6 +62,11 @@ class LimitsOut(Schema):
     guest_email_required: bool = True
 
 
+class PasskeysOut(Schema):
+    signin: str = Field(description="Open in a popup to sign in with a passkey")
+    signup: str = Field(description="Open in a popup to make a passkey account")
+
+
 class SiteConfigOut(Schema):
     form_token: str = Field(description="Send with POST /comments (a signed timestamp)")
     name: str
@@ -69,6 +75,9 @@ class SiteConfigOut(Schema):
     order: str
     providers: list[ProviderOut]
     signin_choice: str = Field(description="Open in a popup to choose a provider (Change)")
+    passkeys: PasskeysOut | None = Field(
+        None, description="Passkey accounts (no email address), when this server has them"
+    )
     limits: LimitsOut
 
 
@@ -97,6 +106,12 @@ def site_config(request, site_key: str):
         "order": site.default_order,
         "providers": providers,
         "signin_choice": f"{reverse('embed:signin')}?site={site.slug}",
+        "passkeys": {
+            "signin": f"{reverse('embed:signin')}?site={site.slug}&provider=passkey",
+            "signup": f"{reverse('embed:signin')}?site={site.slug}&provider=passkey-new",
+        }
+        if passkeys_enabled()
+        else None,
         "limits": {
             "max_length": site.max_comment_length,
             "max_depth": site.max_depth,

@@ -391,6 +391,7 @@
         { c: "comment__meta" },
         h("img", { c: "comment__avatar", src: abs(a.avatar), alt: "", width: 40, height: 40, loading: "lazy" }),
         h("span", { c: "comment__author" }, site ? h("a", { href: site, rel: "nofollow ugc noopener", text: a.name }) : a.name),
+        a.provider === "passkey" && h("span", { c: "comment__badge", text: "passkey account" }),
         provider &&
           h("img", { c: "comment__provider", src: abs(provider.icon), width: 14, height: 14, alt: "via " + via, title: "Signed in with " + via }),
         c.permalink
@@ -695,6 +696,15 @@
             )
           )
         ),
+      cfg.passkeys &&
+        h(
+          "p",
+          { c: "respond__passkeys" },
+          button("link", "Sign in with a passkey", () => signIn({ signin: cfg.passkeys.signin, name: "passkey" })),
+          " · ",
+          button("link", "Sign up with a passkey", () => signIn({ signin: cfg.passkeys.signup, name: "passkey" })),
+          " (no email needed)"
+        ),
       h("p", { c: "respond__note" }, "Your email address will not be published. ", h("a", { href: ORIGIN + "/privacy/", target: "_blank", rel: "noopener" }, "Privacy"))
     );
     remember = h("input", { type: "checkbox", id: "meydan-remember" });
@@ -801,6 +811,8 @@
     if (!form) return;
     guestBox.hidden = guestFields.hidden = !!auth;
     asBox.hidden = !auth;
+    // A passkey account has no email address: no notifications to offer.
+    form.querySelector(".meydan-field--notify").hidden = !!(auth && auth.me && auth.me.provider === "passkey");
     if (!auth) return asBox.replaceChildren();
     const m = auth.me || {};
     asBox.replaceChildren(
