@@ -24,6 +24,7 @@ from allauth.mfa.recovery_codes.internal import flows as codes_flows
 from allauth.mfa.webauthn.forms import LoginWebAuthnForm, SignupWebAuthnForm
 from allauth.mfa.webauthn.internal import auth as webauthn_auth
 from allauth.mfa.webauthn.internal import flows as webauthn_flows
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
@@ -37,6 +38,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from meydan.accounts import passkeys
 from meydan.accounts.forms import CredentialForm, PasskeyNameForm, PasskeyRenameForm, RecoveryForm
 from meydan.accounts.redirects import is_same_site_path
+from meydan.core.middleware import is_onion_request
 
 # What python-fido2 and allauth raise on a malformed answer that their own parsing
 # does not turn into a form error; a forged answer must get the form's message.
@@ -62,9 +64,17 @@ def _host_is_ip(request) -> bool:
     return host.replace(".", "").isdigit() or ":" in host
 
 
+def _plain_onion(request) -> bool:
+    return is_onion_request(request) and not request.is_secure()
+
+
 def _page(request, template, context, status=200):
     context.setdefault("next", _next(request))
     context.setdefault("ip_host", _host_is_ip(request))
+    # A passkey is bound to an https name (or localhost): python-fido2 refuses the
+    # answer of a plain-http onion, so say so before the reader's device is asked.
+    context.setdefault("plain_onion", _plain_onion(request))
+    context.setdefault("public_url", settings.MEYDAN_PUBLIC_URL)
     host = request.get_host()
     context.setdefault("port", host.rsplit(":", 1)[1] if host.count(":") == 1 else "8000")
     return render(request, f"accounts/{template}", context, status=status)
@@ -131,6 +141,9 @@ def passkey_signup(request):
     """GET/POST /passkey/new/?next=… — pick a display name; the answer to the
     POST is the second step, where the device creates the passkey."""
     _enabled()
+    if _plain_onion(request):  # no account held for a name that could never get a passkey
+        status = 400 if request.method == "POST" else 200
+        return _page(request, "passkey_signup.html", {"form": None}, status=status)
     if request.method != "POST":
         form = PasskeyNameForm(initial={"display_name": passkeys.pending_signup_name(request)})
         return _page(request, "passkey_signup.html", {"form": form})

@@ -149,6 +149,9 @@ PAGES = [
     Visit(READER, "permalink", lambda w: f"/c/{w.comment.pk}"),
     Visit(READER, "report a comment", lambda w: f"/c/{w.comment.pk}/report"),
     Visit(READER, "sign-in choice", lambda w: reverse("accounts:signin")),
+    Visit(READER, "sign in with a passkey", lambda w: reverse("accounts:passkey-signin")),
+    Visit(READER, "sign up with a passkey", lambda w: reverse("accounts:passkey-signup")),
+    Visit(READER, "lost passkey: a recovery code", lambda w: reverse("accounts:passkey-recover")),
     # With scripts off: connecting.js goes on to the provider, which is the point of
     # the page once the reader chose to sign in there.
     Visit(

@@ -117,3 +117,25 @@ def test_https_redirect_spares_the_onion(client, onion):
 def test_other_hosts_are_still_refused(client, onion):
     assert client.get("/privacy/", HTTP_HOST="evil.example").status_code == 400
     assert client.get("/privacy/", HTTP_HOST=f"x{OURS}").status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/passkey/", "/passkey/new/"])
+def test_passkey_pages_say_they_do_not_work_on_a_plain_http_onion(client, onion, path):
+    onion.MEYDAN_PUBLIC_URL = "https://news.example.org"
+    through_onion = client.get(path, HTTP_HOST=OURS).content.decode()
+    assert "Passkeys do not work on this onion address" in through_onion
+    assert "use your passkey at https://news.example.org" in through_onion
+    assert 'class="passkey__step"' not in through_onion
+    ordinary = client.get(path, HTTP_HOST="news.example.org").content.decode()
+    assert "onion" not in ordinary
+
+
+@pytest.mark.django_db
+def test_no_passkey_sign_up_starts_on_a_plain_http_onion(client, onion):
+    from django.contrib.auth import get_user_model
+
+    answer = client.post("/passkey/new/", {"display_name": "Tor reader"}, HTTP_HOST=OURS)
+    assert answer.status_code == 400
+    assert "Passkeys do not work on this onion address" in answer.content.decode()
+    assert not get_user_model().objects.exists()
