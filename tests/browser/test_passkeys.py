@@ -51,7 +51,7 @@ def make_account(page, name):
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name="Create my passkey").click()
     page.get_by_role("heading", name="Your recovery codes").wait_for()
-    assert page.get_by_text(f"Successfully signed in as {name}.").is_visible()
+    assert page.get_by_text(f"You are signed in as {name}", exact=True).is_visible()
     codes = page.locator(".passkey__codes code").all_inner_texts()
     assert len(codes) == 10
     return codes
