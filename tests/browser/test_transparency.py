@@ -15,7 +15,9 @@ from meydan.comments import services
 from meydan.comments.models import Comment
 from meydan.moderation import services as moderation
 from meydan.moderation.models import Flag
+from meydan.newsroom.models import Article
 from meydan.sites.models import Site
+from tests.browser.test_moderation_queue import post_as_guest, sign_in_as_editor
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -159,3 +161,50 @@ def test_the_transparency_page(browser, live_server, screenshot):
     assert '"other": 1' in page.content() and '"then_removed": 0' in page.content()
     assert errors == []
     context.close()
+
+
+@pytest.fixture
+def held_newsroom(live_server):
+    """The demo article with every comment held, and "editor" moderating its site (as
+    tests/browser/test_moderation_queue.py signs in)."""
+    call_command("meydan_demo", domain=urlparse(live_server.url).netloc, verbosity=0)
+    site = Site.objects.get()
+    site.hold_all = True
+    site.save()
+    editor = get_user_model().objects.create_user(
+        "editor", "editor@example.org", "a long editor password", is_staff=True
+    )
+    site.moderators.add(editor)
+    return live_server.url + Article.objects.get().get_absolute_url()
+
+
+def test_removal_reason_from_the_keyboard_and_the_author_sees_it(
+    new_page, held_newsroom, live_server
+):
+    guest = new_page(viewport={"width": 900, "height": 900})
+    post_as_guest(guest, held_newsroom, "My neighbour lives at 5 Nizami Street.", "Rauf")
+    comment = Comment.objects.get(author_name="Rauf")
+    editor = new_page(viewport={"width": 1100, "height": 900})
+    sign_in_as_editor(editor, live_server.url)
+    editor.wait_for_load_state("load")
+    editor.get_by_label(
+        "Reason given to the author when removing (spam, trash, delete)"
+    ).select_option("personal_data")
+    editor.get_by_role("textbox", name="Note to the author (required for “Other”)").fill(
+        "Please do not post addresses."
+    )
+    editor.locator("h1").click()  # out of the form fields: the keys work again
+    editor.keyboard.press("j")
+    editor.locator(".mod__row.is-current").wait_for()
+    editor.keyboard.press("d")
+    editor.get_by_text("1 comment(s): trash.").wait_for()
+    comment.refresh_from_db()
+    assert (comment.status, comment.removal_reason) == ("trash", "personal_data")
+    # The author's browser (its session posted it) sees why; nobody else does.
+    guest.goto(f"{live_server.url}/c/{comment.pk}")
+    statement = guest.locator(f"#removal-{comment.pk}")
+    assert "Reason: Personal data of others. Please do not post addresses." in (
+        statement.inner_text()
+    )
+    stranger = new_page()
+    assert stranger.goto(f"{live_server.url}/c/{comment.pk}").status == 404
