@@ -187,9 +187,7 @@ def test_removal_reason_from_the_keyboard_and_the_author_sees_it(
     editor = new_page(viewport={"width": 1100, "height": 900})
     sign_in_as_editor(editor, live_server.url)
     editor.wait_for_load_state("load")
-    editor.get_by_label(
-        "Reason given to the author when removing (spam, trash, delete)"
-    ).select_option("personal_data")
+    editor.get_by_label("Reason for removing, shown to the author").select_option("personal_data")
     editor.get_by_role("textbox", name="Note to the author (required for “Other”)").fill(
         "Please do not post addresses."
     )
