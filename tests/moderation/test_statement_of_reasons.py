@@ -271,3 +271,16 @@ def test_an_author_who_asked_for_nothing_gets_no_email(
     work()
     assert mailbox.to("aynur@example.org") == [] and mailbox.to("tural@example.org") == []
     assert not Delivery.objects.filter(kind="removed").exists()
+
+
+def test_the_admins_actions_give_the_default_reason(admin_client, post):
+    spam, trash = post("Cheap watches."), post("Off topic.")
+    for action, comment in (("mark_spam", spam), ("mark_trash", trash)):
+        response = admin_client.post(
+            "/admin/comments/comment/", {"action": action, "_selected_action": [comment.pk]}
+        )
+        assert response.status_code == 302
+    assert removed(spam.pk).removal_reason == "spam"
+    assert removed(trash.pk).removal_reason == "off_topic"
+    page = admin_client.get(f"/admin/comments/comment/{trash.pk}/change/").content.decode()
+    assert "Off-topic or against the community rules" in page
