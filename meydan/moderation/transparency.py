@@ -18,7 +18,7 @@ wrote, reported or was banned. docs/transparency.md says the same for readers.
   still waiting for a moderator (held). Reports of comments erased since (by their
   author, or deleted forever) are gone with them and not counted.
 
-Every number is counted in SQL from the stored rows: a few queries per report,
+Every number is counted in SQL from the stored rows: six queries per report
 however much happened.
 """
 

@@ -287,3 +287,21 @@ def test_months():
         date(2024, 12, 1),
         date(2024, 11, 1),
     ]
+
+
+def test_a_report_costs_the_same_few_queries_however_much_happened(
+    site, november, django_assert_num_queries
+):
+    with django_assert_num_queries(6):
+        small = month_report(site, date(2025, 11, 1))
+    site.flag_threshold = 100  # nothing is held: every report lands on the same comment
+    site.save()
+    comment = Comment.objects.filter(thread__site=site, status="approved").first()
+    with freeze_time(NOV):
+        for n in range(20):
+            assert services.comment_flag(
+                comment, reporter_key=f"more{n}", reason="spam", channel="form"
+            )
+    with django_assert_num_queries(6):
+        big = month_report(site, date(2025, 11, 1))
+    assert big.reports_received == small.reports_received + 20
