@@ -35,6 +35,7 @@ urlpatterns = [
     path("c/<int:comment_id>/report", moderation_views.comment_report, name="comment-report"),
     path("c/<int:comment_id>/vote", section_views.comment_vote, name="comment-vote"),
     path("moderation/", include("meydan.moderation.urls")),
+    path("transparency/", include("meydan.moderation.transparency_urls")),
     path("email/", include("meydan.notifications.urls")),
     path("", include("meydan.privacy.urls")),
     path("", include("meydan.accounts.urls")),

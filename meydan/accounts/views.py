@@ -105,7 +105,10 @@ def account(request):
     passkey_account = passkeys.is_passkey_account(request.user)
     comments = (
         Comment.objects.filter(user=request.user)
-        .exclude(status=Comment.Status.TRASH)
+        # Trashed by the moderators, with a statement of reasons, its author sees why;
+        # other trash (erased placeholders, older removals) stays out of the list.
+        .exclude(status=Comment.Status.TRASH, removal_reason="")
+        .exclude(status=Comment.Status.TRASH, body="")
         .select_related("thread")
         .order_by("-created")[:200]
     )

@@ -77,3 +77,33 @@ def token_proves_author(token: str | None, comment_id: int) -> bool:
     it still proves who wrote it after the edit window (a guest may not up-vote
     their own comment)."""
     return _token_names(token, comment_id, max_age=None)
+
+
+def access_removed_comment_for_author(
+    comment_id: int, *, user=None, own_ids=(), token: str | None = None
+) -> Comment:
+    """A comment the moderators removed (marked spam or trashed, with a statement of
+    reasons), for its author only: signed in as its account, or the browser that
+    posted it (`own_ids`, the session's), or holding its edit token (however old).
+    NotFound for anyone else, and for a comment that is not removed that way."""
+    comment = (
+        Comment.objects.select_related("thread__site")
+        .filter(pk=comment_id, status__in=[Comment.Status.SPAM, Comment.Status.TRASH])
+        .exclude(removal_reason="")
+        .exclude(body="")
+        .first()
+    )
+    if comment is None:
+        raise NotFound()
+    owns = (
+        (
+            user is not None
+            and getattr(user, "is_authenticated", False)
+            and comment.user_id == user.pk
+        )
+        or comment.pk in {int(pk) for pk in own_ids}
+        or _token_names(token, comment.pk, max_age=None)
+    )
+    if not owns:
+        raise NotFound()
+    return comment

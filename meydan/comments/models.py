@@ -83,6 +83,19 @@ class Comment(models.Model):
         SPAM = "spam", _("Spam")
         TRASH = "trash", _("Trash")
 
+    class RemovalReason(models.TextChoices):
+        """Why moderators removed a comment: the statement of reasons its author
+        sees (EU Digital Services Act, art. 17). Stored as the code, shown translated."""
+
+        SPAM = "spam", _("Spam")
+        HARASSMENT = "harassment", _("Harassment or hate")
+        ILLEGAL = "illegal", _("Illegal content")
+        PERSONAL_DATA = "personal_data", _("Personal data of others")
+        OFF_TOPIC = "off_topic", _("Off-topic or against the community rules")
+        OTHER = "other", _("Other")
+
+    REMOVAL_NOTE_MAX = 500
+
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="comments")
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
@@ -128,6 +141,13 @@ class Comment(models.Model):
     shadow = models.BooleanField(_("shadow-banned"), default=False)
     spam_score = models.FloatField(_("spam score"), null=True, blank=True)
     flag_count = models.PositiveSmallIntegerField(_("reader reports"), default=0)
+    # The statement of reasons, set when a moderator removes the comment (marked spam,
+    # trashed) and cleared when it is published again: shown to its author only.
+    removal_reason = models.CharField(
+        _("removal reason"), max_length=20, choices=RemovalReason.choices, blank=True
+    )
+    removal_note = models.CharField(_("removal note"), max_length=REMOVAL_NOTE_MAX, blank=True)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
     # Readers' up-votes, kept here so a read never counts them (comments.services.
     # voting changes it with the Vote row, in one transaction).
     vote_count = models.PositiveIntegerField(_("up-votes"), default=0, editable=False)

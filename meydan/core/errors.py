@@ -69,6 +69,15 @@ class OriginNotAllowed(MeydanError):
     message = _("This site may not embed these comments. Its origin is not registered.")
 
 
+class ReasonInvalid(MeydanError):
+    """A report's or a removal's reason is not on its closed list, or "other" came
+    without the words it needs (moderation.statements)."""
+
+    code = "invalid_reason"
+    status = 400
+    message = _("Choose a reason from the list.")
+
+
 class RateLimited(MeydanError):
     code = "rate_limited"
     status = 429

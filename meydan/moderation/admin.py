@@ -88,12 +88,16 @@ class CommentAdmin(admin.ModelAdmin):
     fields = [
         "thread", "parent", "replied_to", "user", "author_name", "email_shown",
         "new_author_email", "author_url", "body", "status", "moderation_reason", "created",
-        "edited", "ip_hash", "vote_count", "is_pick", "picked_at",
+        "edited", "ip_hash", "vote_count", "is_pick", "picked_at", "removal_reason",
+        "removal_note", "removed_at",
     ]  # fmt: skip
-    # Votes are readers' and picks moderators' (the queue's Pick button): shown, not set here.
+    # Votes are readers' and picks moderators' (the queue's Pick button): shown, not set
+    # here; so is the statement of reasons, set by the removal itself (the queue's picker;
+    # the admin's actions give the default for the action).
     readonly_fields = [
         "thread", "parent", "replied_to", "user", "email_shown", "status", "created", "edited",
-        "ip_hash", "vote_count", "is_pick", "picked_at",
+        "ip_hash", "vote_count", "is_pick", "picked_at", "removal_reason", "removal_note",
+        "removed_at",
     ]  # fmt: skip
     actions = [
         _moderation_action("mark_approved", "approve", _("Approve")),

@@ -169,7 +169,7 @@ def dashboard_numbers(sites, range_key: str = DEFAULT_RANGE, *, now=None) -> Das
     def truncated(name: str):
         return Trunc(name, range_.kind, tzinfo=tz)
 
-    _count_arrivals(sites, start, truncated, bucket, checks)
+    count_arrivals(sites, start, truncated, bucket, checks)
     audit = AuditEntry.objects.filter(site__in=sites, created__gte=start, actor__isnull=False)
     _count_removals(audit, truncated, bucket)
     _count_decisions(audit, checks)
@@ -198,16 +198,20 @@ def dashboard_numbers(sites, range_key: str = DEFAULT_RANGE, *, now=None) -> Das
     )
 
 
-def _count_arrivals(sites, start, truncated, bucket, checks) -> None:
-    """published / held / spam on arrival, and each check's catches (one query)."""
+def count_arrivals(sites, start, truncated, bucket, checks, *, end=None) -> None:
+    """published / held / spam on arrival, and each check's catches (one query), for
+    comments posted from `start` (to `end`, when given: the transparency report's
+    month)."""
     first = AuditEntry.objects.filter(comment=OuterRef("pk"), before__has_key="status").order_by(
         "created", "pk"
     )
     first_status = Subquery(first.values(v=KT("before__status"))[:1])
     first_reason = Subquery(first.values(v=KT("before__reason"))[:1])
+    posted = Comment.objects.filter(thread__site__in=sites, created__gte=start)
+    if end is not None:
+        posted = posted.filter(created__lt=end)
     rows = (
-        Comment.objects.filter(thread__site__in=sites, created__gte=start)
-        .annotate(
+        posted.annotate(
             bucket=truncated("created"),
             arrived=Coalesce(first_status, F("status"), output_field=TextField()),
             why=Coalesce(first_reason, F("moderation_reason"), output_field=TextField()),

@@ -1,6 +1,52 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from meydan.comments.models import Comment
+from meydan.core.errors import ReasonInvalid
+from meydan.moderation.models import Flag
+from meydan.moderation.statements import report_reason_clean
+
+
+class ReportForm(forms.Form):
+    """A reader's report (the no-JS page /c/<id>/report): a reason from the closed
+    list, and their own words (required for "Other")."""
+
+    reason = forms.ChoiceField(
+        label=_("Why do you report this comment?"),
+        choices=Flag.Reason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a reason.")},
+    )
+    note = forms.CharField(
+        label=_("In your words"),
+        max_length=Flag.NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required for “Other”; optional otherwise. The moderators read it."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if "reason" in data:
+            try:
+                data["reason"], data["note"] = report_reason_clean(
+                    data["reason"], data.get("note", "")
+                )
+            except ReasonInvalid as error:
+                self.add_error(error.field, str(error.message))
+        return data
+
+
+class RemovalForm(forms.Form):
+    """The statement of reasons that goes with a removal in the queue (spam, trash,
+    delete): empty means the action's default (moderation.statements)."""
+
+    removal_reason = forms.ChoiceField(
+        choices=[("", _("Default for the action"))] + list(Comment.RemovalReason.choices),
+        required=False,
+    )
+    removal_note = forms.CharField(max_length=Comment.REMOVAL_NOTE_MAX, required=False)
+
 
 class BanForm(forms.Form):
     kind = forms.ChoiceField(

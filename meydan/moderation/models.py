@@ -107,11 +107,26 @@ class Ban(models.Model):
 
 
 class Flag(models.Model):
-    """A reader's report of a comment; each reader (account or keyed IP) counts once."""
+    """A reader's report of a comment; each reader (account or keyed IP) counts once.
+
+    `reason` is a code from the closed list Reason (what the moderators' queue and
+    the transparency report count by); `note` is the reader's own words, required
+    for "other" (moderation.services.report_reason_check)."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", _("Spam")
+        HARASSMENT = "harassment", _("Harassment or hate")
+        ILLEGAL = "illegal", _("Illegal content")
+        OTHER = "other", _("Other")
+
+    NOTE_MAX = 500
 
     comment = models.ForeignKey("comments.Comment", on_delete=models.CASCADE, related_name="flags")
     reporter = models.CharField(max_length=80)
-    reason = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(
+        _("reason"), max_length=20, choices=Reason.choices, default=Reason.OTHER
+    )
+    note = models.CharField(_("in the reader's words"), max_length=NOTE_MAX, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,5 +1,7 @@
 """Reads for the moderators' workspace."""
 
+from dataclasses import dataclass, field
+
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 
@@ -89,3 +91,42 @@ def tab_counts(sites) -> dict[str, int]:
         .annotate(n=Count("pk"))
     )
     return {row["status"]: row["n"] for row in rows}
+
+
+@dataclass
+class Reports:
+    """Readers' reports of one comment: how many for each reason (Flag.Reason, most
+    first) and, for "other", their words (the latest NOTES_SHOWN)."""
+
+    by_reason: list[tuple[str, str, int]] = field(default_factory=list)  # code, label, n
+    notes: list[str] = field(default_factory=list)
+
+
+NOTES_SHOWN = 5
+
+
+def reports_of(comment_ids) -> dict[int, Reports]:
+    """The reports of each of `comment_ids` (the queue's page): two queries."""
+    from meydan.moderation.models import Flag
+    from meydan.moderation.statements import report_label
+
+    found: dict[int, Reports] = {}
+    counts = (
+        Flag.objects.filter(comment_id__in=comment_ids)
+        .values("comment_id", "reason")
+        .annotate(n=Count("pk"))
+        .order_by("comment_id", "-n", "reason")
+    )
+    for row in counts:
+        reports = found.setdefault(row["comment_id"], Reports())
+        reports.by_reason.append((row["reason"], report_label(row["reason"]), row["n"]))
+    notes = (
+        Flag.objects.filter(comment_id__in=list(found))
+        .exclude(note="")
+        .order_by("comment_id", "-created", "-pk")
+        .values_list("comment_id", "note")
+    )
+    for comment_id, note in notes:
+        if len(found[comment_id].notes) < NOTES_SHOWN:
+            found[comment_id].notes.append(note)
+    return found

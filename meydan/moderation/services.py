@@ -17,6 +17,7 @@ from meydan.core.errors import MeydanError
 from meydan.core.privacy import ip_hash, keyed_hash
 from meydan.moderation import auditchain, erasure, spam
 from meydan.moderation.models import AuditEntry, Ban, Flag
+from meydan.moderation.statements import removal_reason_clean, report_reason_clean
 from meydan.sites.models import Site
 
 S = Comment.Status
@@ -117,10 +118,18 @@ def comment_moderate(
     actor,
     note: str = "",
     channel: Channel | str = Channel.MODERATION,
+    removal_reason: str = "",
+    removal_note: str = "",
 ) -> Comment:
-    """Apply one action (see ACTIONS) to one comment the actor may moderate."""
+    """Apply one action (see ACTIONS) to one comment the actor may moderate.
+
+    Spam and trash remove it: `removal_reason` (a Comment.RemovalReason code; by
+    default the action's, moderation.statements) and `removal_note` are the
+    statement of reasons its author sees, kept on the comment and in the audit
+    entry's `after`. Raises ReasonInvalid for a reason not on the list."""
     if action not in ACTIONS:
         raise MeydanError(_("Unknown moderation action."))
+    removal = removal_reason_clean(action, removal_reason, removal_note)
     spec = ACTIONS[action]
     if action == "restore" and comment.status != S.TRASH:
         return comment  # only what is in the trash can be restored
@@ -133,43 +142,69 @@ def comment_moderate(
         target = spec.target or _restore_target(comment)
         reason = f"{action} by {actor.get_username()}" if actor else action
         comment = comment_services.comment_set_status(
-            comment, target, reason=reason, channel=channel, actor=actor
+            comment, target, reason=reason, channel=channel, actor=actor, removal=removal
         )
         _teach(comment, spec.teaches)
+        after = _snapshot(comment)
+        if removal is not None:
+            after |= {"removal_reason": removal[0], "removal_note": removal[1]}
         audit_record(
             actor=actor,
             action=action,
             comment=comment,
             before=before,
-            after=_snapshot(comment),
+            after=after,
             note=note,
         )
     return comment
 
 
 def comments_moderate_bulk(
-    comments, action: str, *, actor, channel: Channel | str = Channel.MODERATION
+    comments,
+    action: str,
+    *,
+    actor,
+    channel: Channel | str = Channel.MODERATION,
+    removal_reason: str = "",
+    removal_note: str = "",
 ) -> int:
+    removal_reason_clean(action, removal_reason, removal_note)  # refuse before any change
     count = 0
     for comment in comments:
-        comment_moderate(comment, action, actor=actor, note="bulk", channel=channel)
+        comment_moderate(
+            comment,
+            action,
+            actor=actor,
+            note="bulk",
+            channel=channel,
+            removal_reason=removal_reason,
+            removal_note=removal_note,
+        )
         count += 1
     return count
 
 
 def comment_delete_forever(
-    comment: Comment, *, actor, channel: Channel | str = Channel.MODERATION
+    comment: Comment,
+    *,
+    actor,
+    channel: Channel | str = Channel.MODERATION,
+    removal_reason: str = "",
+    removal_note: str = "",
 ) -> None:
     """Delete a comment for good (comments.services.comment_erase). If others
     replied to it, its row stays as an erased placeholder (no text, no author) so
     their replies keep their place. The log keeps that it was deleted, by whom, when
-    and from which status; the erase scrubs the text and author from every snapshot."""
+    and from which status, and the reason (for the transparency report); the erase
+    scrubs the text and author from every snapshot."""
+    code, _note = removal_reason_clean("delete", removal_reason, removal_note) or ("", "")
     with transaction.atomic():
         before, pk, site = _snapshot(comment), comment.pk, comment.thread.site
         kept = comment_services.comment_erase(
             comment, reason="deleted", channel=channel, actor=actor, delete_row=True, name=""
         )
         # Written after the erase, so without the text and author it just erased.
+        after = {"erased": True} if kept is not None else {"deleted": pk}
         audit_record(
             actor=actor,
             action="delete",
@@ -177,7 +212,7 @@ def comment_delete_forever(
             site=site,
             comment_ref=pk,
             before=erasure.scrubbed(before, erasure.AUTHOR_KEYS + erasure.TEXT_KEYS),
-            after={"erased": True} if kept is not None else {"deleted": pk},
+            after=after | {"removal_reason": code},
         )
 
 
@@ -366,14 +401,24 @@ def reporter_key(*, user=None, ip: str | None = None, session_key: str | None = 
 
 
 def comment_flag(
-    comment: Comment, *, reporter_key: str, reason: str = "", channel: Channel | str
+    comment: Comment,
+    *,
+    reporter_key: str,
+    reason: str,
+    note: str = "",
+    channel: Channel | str,
 ) -> bool:
-    """A reader reports a comment. Each reader counts once; at the site's threshold a
-    published comment is held for review. Returns False for a repeated report."""
+    """A reader reports a comment, with a reason from Flag.Reason (and their own
+    words, required for "other"; ReasonInvalid otherwise, nothing stored). Each
+    reader counts once; at the site's threshold a published comment is held for
+    review. Returns False for a repeated report."""
+    reason, note = report_reason_clean(reason, note)
     with transaction.atomic():
         try:
             with transaction.atomic():
-                Flag.objects.create(comment=comment, reporter=reporter_key, reason=reason[:200])
+                Flag.objects.create(
+                    comment=comment, reporter=reporter_key, reason=reason, note=note
+                )
         except IntegrityError:
             return False
         comment = comment_services.comment_report_counted(comment)

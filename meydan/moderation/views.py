@@ -21,7 +21,7 @@ from meydan.core.privacy import client_ip
 from meydan.core.ratelimit import rate_limit
 from meydan.core.views import error_page
 from meydan.moderation import access, auditchain, queries, services
-from meydan.moderation.forms import BanForm, EditForm, ReplyForm
+from meydan.moderation.forms import BanForm, EditForm, RemovalForm, ReplyForm, ReportForm
 from meydan.moderation.models import AuditEntry, Ban
 from meydan.moderation.spam import spam_training
 from meydan.notifications.models import ModeratorMail
@@ -67,11 +67,13 @@ def queue(request):
         page=_int(request.GET.get("page")) or 1,
     )
     histories = queries.author_histories(page.object_list, sites)
+    reports = queries.reports_of([c.pk for c in page.object_list if c.flag_count])
     rows = [
         {
             "comment": c,
             "history": histories.get(queries.author_key(c), {}),
             "actions": services.actions_for(c.status),
+            "reports": reports.get(c.pk),
         }
         for c in page.object_list
     ]
@@ -97,6 +99,7 @@ def queue(request):
             "sites": sites,
             "filters": request.GET,
             "actions": services.ACTIONS.values(),
+            "removal_reasons": Comment.RemovalReason.choices,
         },
     )
 
@@ -124,10 +127,15 @@ def act(request):
         messages.error(request, _("Select at least one comment."))
         return HttpResponseRedirect(_back(request))
     comments = list(access.access_comments_for_moderation(request.user, ids))
+    removal = RemovalForm(request.POST)
+    if not removal.is_valid():
+        messages.error(request, _("Choose a reason for the removal from the list."))
+        return HttpResponseRedirect(_back(request))
+    why = removal.cleaned_data
     try:
         if action == "delete":
             for comment in comments:
-                services.comment_delete_forever(comment, actor=request.user)
+                services.comment_delete_forever(comment, actor=request.user, **why)
             done = len(comments)
         elif action in EDITORIAL:
             service, on = EDITORIAL[action]
@@ -135,7 +143,7 @@ def act(request):
                 service(comment, on, actor=request.user)
             done = len(comments)
         else:
-            done = services.comments_moderate_bulk(comments, action, actor=request.user)
+            done = services.comments_moderate_bulk(comments, action, actor=request.user, **why)
     except MeydanError as error:
         messages.error(request, str(error.message))
         return HttpResponseRedirect(_back(request))
@@ -277,19 +285,27 @@ def comment_report(request, comment_id: int):
 
     comment = get_object_or_404(Comment, pk=comment_id, status=Comment.Status.APPROVED)
     back = _report_back(request, comment)
-    if request.method != "POST":
-        return render(request, "moderation/report.html", {"comment": comment, "back": back})
-    try:
-        rate_limit(request, "report")
-    except RateLimited as error:
-        response = error_page(request, 429, _("Please wait a moment"), str(error.message))
-        response["Retry-After"] = str(error.retry_after)
-        return response
+    form = ReportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        try:
+            rate_limit(request, "report")
+        except RateLimited as error:
+            response = error_page(request, 429, _("Please wait a moment"), str(error.message))
+            response["Retry-After"] = str(error.retry_after)
+            return response
+    if request.method != "POST" or not form.is_valid():
+        status = 400 if form.is_bound else 200
+        context = {"comment": comment, "back": back, "form": form}
+        return render(request, "moderation/report.html", context, status=status)
     reporter = services.reporter_key(
         user=request.user, ip=client_ip(request), session_key=request.session.session_key
     )
     services.comment_flag(
-        comment, reporter_key=reporter, reason=request.POST.get("reason", ""), channel="form"
+        comment,
+        reporter_key=reporter,
+        reason=form.cleaned_data["reason"],
+        note=form.cleaned_data["note"],
+        channel="form",
     )
     messages.success(request, _("Thank you. A moderator will look at this comment."))
     return HttpResponseRedirect(back)

@@ -51,8 +51,70 @@ def comment_status_changed(sender, comment, before, after, channel, actor, **kwa
     business."""
     if after == Comment.Status.APPROVED and before in (Comment.Status.PENDING, Comment.Status.SPAM):
         _announce(comment)
+    elif (
+        after in REMOVED
+        and before not in REMOVED
+        and comment.removal_reason
+        and comment.author_email_hash
+    ):
+        enqueue_or_log(notify_author_removed, comment.pk, what=f"{comment.pk}: author not told")
     elif after == Comment.Status.PENDING and channel != Channel.MODERATION and actor is None:
         enqueue_or_log(notify_moderators, comment.pk, what=f"{comment.pk}: moderators not told")
+
+
+REMOVED = (Comment.Status.SPAM, Comment.Status.TRASH)
+
+
+@task()
+@outlasts_database_outages
+def notify_author_removed(comment_id: int) -> int:
+    """Tell the author of a comment the moderators removed why (the statement of
+    reasons), if they asked to hear from this page: a confirmed subscription of
+    theirs (the same address) to its thread. Nobody else is told. Returns 1 when a
+    message was queued."""
+    comment = Comment.objects.select_related("thread__site").filter(pk=comment_id).first()
+    if comment is None or comment.status not in REMOVED or not comment.removal_reason:
+        return 0
+    if not comment.author_email_hash or not comment.body:
+        return 0
+    subscription = (
+        Subscription.objects.filter(
+            thread=comment.thread,
+            email_hash=comment.author_email_hash,
+            confirmed__isnull=False,
+            kind__in=[Subscription.Kind.REPLIES, Subscription.Kind.THREAD],
+        )
+        .order_by("pk")
+        .first()
+    )
+    if subscription is None:
+        return 0
+    unsubscribe, manage = _links(subscription)
+    thread = comment.thread
+    with translation.override(subscription.language or None):
+        title = clean_header_text(thread.title or thread.key, limit=100)
+        context = {
+            "comment": comment,
+            "title": title,
+            "reason": comment.get_removal_reason_display(),
+            "unsubscribe": unsubscribe,
+            "manage": manage,
+            "manage_comments": manage_comments_link(thread.site),
+        }
+        mail_enqueue(
+            to=subscription.email_sealed,
+            to_hash=subscription.email_hash,
+            subject=_("Your comment on %(title)s was removed") % {"title": title},
+            text=render_to_string("notifications/email/removed.txt", context),
+            html=render_to_string("notifications/email/removed.html", context),
+            headers={
+                "List-Unsubscribe": f"<{unsubscribe}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+            kind="removed",
+            comment_id=comment.pk,
+        )
+    return 1
 
 
 def _announce(comment: Comment) -> None:

@@ -349,15 +349,20 @@ def _kept(sites, email: EmailFacts, providers, notifications, *, local_filter) -
         Kept(
             _("Reports you send"),
             _(
-                "Your reason, and a keyed hash of your account, IP address or browser, so "
-                "that each reader counts once."
+                "Your reason (one of a list) and your words if you gave any, and a keyed "
+                "hash of your account, IP address or browser, so that each reader counts "
+                "once. The public transparency report, where a site publishes one, counts "
+                "reports by reason only."
             ),
             _("as long as the comment"),
             _("The site's moderators."),
         ),
         Kept(
             _("What moderators did"),
-            _("The moderation log: each action on a comment, with a copy of it."),
+            _(
+                "The moderation log: each action on a comment, with a copy of it; when "
+                "they remove a comment, the reason, which only its author is shown."
+            ),
             _(
                 "the copies go when the comment is deleted; the log keeps that it happened, "
                 "who did it and when"

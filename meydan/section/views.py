@@ -13,9 +13,10 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -400,14 +401,32 @@ def _comment_location(comment: Comment, *, request, on_this_page: bool = False) 
 
 @require_safe
 def permalink(request, comment_id: int):
-    """GET /c/<id> — redirects to the comment on its page (only if it is visible)."""
-    comment = get_object_or_404(
-        Comment.objects.select_related("thread__site").filter(
-            queries.visible_filter(own_comment_ids(request))
-        ),
-        pk=comment_id,
+    """GET /c/<id> — redirects to the comment on its page (only if it is visible).
+
+    A comment the moderators removed is shown to its author alone (signed in, the
+    browser that posted it, or `X-Meydan-Edit-Token`), on a page of its own with
+    the statement of reasons; anyone else gets "not found", as before."""
+    comment = (
+        Comment.objects.select_related("thread__site")
+        .filter(queries.visible_filter(own_comment_ids(request)))
+        .filter(pk=comment_id)
+        .first()
     )
-    return HttpResponseRedirect(_comment_location(comment, request=request))
+    if comment is not None:
+        return HttpResponseRedirect(_comment_location(comment, request=request))
+    try:
+        removed = access.access_removed_comment_for_author(
+            comment_id,
+            user=request.user,
+            own_ids=own_comment_ids(request),
+            token=request.headers.get("X-Meydan-Edit-Token"),
+        )
+    except MeydanError:
+        raise Http404() from None
+    response = render(request, "comments/removed.html", {"comment": removed})
+    patch_cache_control(response, private=True, no_store=True)
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @csrf_exempt  # checked by origin below, for everyone: the cached list carries no token

@@ -36,6 +36,7 @@ class SiteAdmin(admin.ModelAdmin):
             },
         ),
         ("Retention", {"fields": ["ip_hash_days", "email_days"]}),
+        ("Transparency", {"fields": ["transparency_public"]}),
     ]
 
     def save_model(self, request, obj, form, change):

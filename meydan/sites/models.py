@@ -121,6 +121,15 @@ class Site(models.Model):
     flag_threshold = models.PositiveSmallIntegerField(
         _("hold after this many reader reports"), default=3, validators=[MinValueValidator(1)]
     )
+    transparency_public = models.BooleanField(
+        _("publish the transparency report"),
+        default=False,
+        help_text=_(
+            "Show the monthly numbers of moderation (comments published, held, removed by "
+            "reason, bans, readers' reports) at /transparency/, as a page, JSON and CSV. "
+            "Numbers only, never a commenter's identity."
+        ),
+    )
     max_depth = models.PositiveSmallIntegerField(
         _("maximum nesting depth"),
         default=_default_max_depth,

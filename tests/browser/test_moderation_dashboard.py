@@ -59,7 +59,9 @@ def newsroom(live_server):
         moderation.comment_moderate(comment, "approve" if i % 3 else "spam", actor=editor)
     for i, comment in enumerate(Comment.objects.filter(thread=other, status="approved")[:4]):
         for n in range(i + 1):
-            moderation.comment_flag(comment, reporter_key=f"reader{n}", channel="form")
+            moderation.comment_flag(
+                comment, reporter_key=f"reader{n}", reason="spam", channel="form"
+            )
     return live_server.url
 
 

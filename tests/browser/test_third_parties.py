@@ -162,6 +162,7 @@ PAGES = [
     ),
     Visit(READER, "thread without JavaScript", lambda w: w.no_js_thread),
     Visit(READER, "privacy page", lambda w: "/privacy/"),
+    Visit(READER, "transparency report", lambda w: f"/transparency/{w.site.slug}/"),
     Visit(READER, "email: confirm a subscription", lambda w: w.email_links["confirm"]),
     Visit(READER, "email: unsubscribe", lambda w: w.email_links["unsubscribe"]),
     Visit(READER, "email: manage subscriptions", lambda w: w.email_links["manage"]),
@@ -266,6 +267,7 @@ def world(blog, live_server, settings) -> World:
         channel="form",
     ).comment
     site.hold_all = False
+    site.transparency_public = True  # its monthly report is public
     site_update(site, channel="admin")
     assert held.status == Comment.Status.PENDING
 

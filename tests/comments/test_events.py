@@ -191,7 +191,7 @@ def test_reports_that_hold_a_comment_announce_it_without_an_actor(
     comment = post("Reported")
     sent.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.comment_flag(comment, reporter_key="reader-1", channel="form")
+        moderation.comment_flag(comment, reporter_key="reader-1", reason="spam", channel="form")
     arguments = only(sent, "comment_status_changed")
     assert (arguments["before"], arguments["after"], arguments["actor"]) == (
         S.APPROVED, S.PENDING, None,
@@ -299,7 +299,9 @@ def test_withdrawn_by_its_author(site, sent, api_post, django_capture_on_commit_
 def _moderated_and_reported(comment, moderator):
     """Give `comment` an audit trail, a reader's report and a learned spam decision."""
     moderation.comment_moderator_edit(comment, actor=moderator, body="Secret text, edited")
-    moderation.comment_flag(comment, reporter_key="reader-1", reason="quotes me", channel="form")
+    moderation.comment_flag(
+        comment, reporter_key="reader-1", reason="other", note="quotes me", channel="form"
+    )
     moderation.comment_moderate(comment, "approve", actor=moderator)
     assert SpamLearned.objects.filter(comment=comment).exists()
 

@@ -143,7 +143,7 @@ def test_reader_reports_that_hold_a_pinned_comment_unpin_it(post, thread, editor
     site.save()
     comment = post("Pinned, then reported.")
     comment_services.thread_pin(thread, comment, channel="moderation", actor=editor)
-    moderation.comment_flag(comment, reporter_key="ip:x", channel="form")
+    moderation.comment_flag(comment, reporter_key="ip:x", reason="spam", channel="form")
     assert Comment.objects.get(pk=comment.pk).status == S.PENDING
     assert pinned_id(thread) is None
 

@@ -52,9 +52,9 @@ def test_html_reports_are_limited_too(settings, post):
     settings.MEYDAN_RATELIMIT_REPORTS = (1, 3600)
     first, second = post("First comment."), post("Second comment.")
     browser = Client(REMOTE_ADDR="203.0.113.7")
-    assert browser.post(f"/c/{first.pk}/report", {"reason": "abuse"}).status_code == 302
+    assert browser.post(f"/c/{first.pk}/report", {"reason": "harassment"}).status_code == 302
     assert browser.get(f"/c/{second.pk}/report").status_code == 200, "the form is not a write"
-    limited = browser.post(f"/c/{second.pk}/report", {"reason": "abuse"})
+    limited = browser.post(f"/c/{second.pk}/report", {"reason": "harassment"})
     assert_limited(limited)
     assert "many reports" in limited.content.decode()
     assert Comment.objects.get(pk=second.pk).flag_count == 0

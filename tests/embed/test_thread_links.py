@@ -290,7 +290,7 @@ def test_report_leads_back_to_the_page_the_comment_is_on(client, roots):
     assert back == embed_path(comment=target.pk) + f"#comment-{target.pk}"
     page = client.get(report)
     assert f'href="{htmllib.escape(back)}">Cancel</a>' in page.content.decode()
-    reported = client.post(report, {"reason": "insult"})
+    reported = client.post(report, {"reason": "harassment"})
     assert reported.status_code == 302 and reported["Location"] == back
     target.refresh_from_db()
     assert target.flag_count == 1
@@ -307,5 +307,7 @@ def test_report_goes_back_only_to_a_path_on_this_server(client, roots, target):
     page = client.get(f"/c/{comment.pk}/report", {"next": target})
     assert page.status_code == 200
     assert f'href="/c/{comment.pk}">Cancel</a>' in page.content.decode()
-    reported = client.post(f"/c/{comment.pk}/report?" + urlencode({"next": target}))
+    reported = client.post(
+        f"/c/{comment.pk}/report?" + urlencode({"next": target}), {"reason": "spam"}
+    )
     assert reported["Location"] == f"/c/{comment.pk}"

@@ -17,6 +17,8 @@ from django.test import Client
 from meydan.comments import services
 from meydan.comments.form_token import SALT
 from meydan.sites.models import Site
+from tests.mail import mailbox, smtp_server  # noqa: F401 - fixtures
+from tests.privacy.test_manage import ask, opened  # noqa: F401 - fixtures
 
 ORIGIN = "https://blog.example.org"
 

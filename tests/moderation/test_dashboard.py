@@ -55,7 +55,9 @@ def history(site, thread_b, post, moderator, spam_filter_scores):
         services.comment_moderate(c["word"], "spam", actor=moderator)  # waited 2 h
     with freeze_time(D1 - timedelta(hours=1)):
         for n in range(3):
-            services.comment_flag(c["ok"][0], reporter_key=f"reader{n}", channel="form")
+            services.comment_flag(
+                c["ok"][0], reporter_key=f"reader{n}", reason="spam", channel="form"
+            )
     with freeze_time(D1):
         services.comment_moderate(c["links"], "approve", actor=moderator)  # waited 24 h
         services.comment_moderate(c["winner"], "not_spam", actor=moderator)

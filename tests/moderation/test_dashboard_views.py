@@ -168,7 +168,7 @@ def test_the_page_costs_the_same_queries_however_much_happened(mod_client, site,
             for i in range(3):
                 c = post(f"Links {n} {i} https://a.example/1 https://b.example/", on=thread,
                          email=f"p{n}{i}@example.org")  # fmt: skip
-                services.comment_flag(c, reporter_key=f"r{n}{i}", channel="form")
+                services.comment_flag(c, reporter_key=f"r{n}{i}", reason="spam", channel="form")
                 services.comment_moderate(c, ["approve", "spam", "trash"][i], actor=moderator)
     many = queries()
     assert many == few

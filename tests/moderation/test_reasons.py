@@ -170,7 +170,7 @@ def test_reports_moderators_and_imports(post, site, moderator):
     site.flag_threshold = 1
     site.save()
     comment = post("Reported.")
-    services.comment_flag(comment, reporter_key="r1", channel="form")
+    services.comment_flag(comment, reporter_key="r1", reason="spam", channel="form")
     comment.refresh_from_db()
     assert reason_code(comment.moderation_reason) == "reports"
     for action in ("approve", "spam", "not_spam", "trash", "restore"):

@@ -207,7 +207,7 @@ def test_delete_forever_without_replies(comment_in, thread, site, moderator):
     # text and the author from the snapshot (it used to keep them forever).
     assert entry.before["status"] == S.APPROVED and entry.before["erased"] is True
     assert "body" not in entry.before and "author_email" not in entry.before
-    assert entry.after == {"deleted": pk}
+    assert entry.after == {"deleted": pk, "removal_reason": "off_topic"}
 
 
 def test_delete_forever_from_spam(comment_in, thread, moderator):
@@ -240,7 +240,10 @@ def test_delete_forever_with_replies_leaves_an_erased_placeholder(
     new_count, new_version = thread_state(thread)
     assert new_count == count - 1 and new_version > version
     entry = only_audit(action="delete")
-    assert entry.comment_id == parent.pk and entry.after == {"erased": True}
+    assert entry.comment_id == parent.pk and entry.after == {
+        "erased": True,
+        "removal_reason": "off_topic",
+    }
     assert entry.before["status"] == S.APPROVED and "body" not in entry.before
     assert "Erase me" not in str(list(AuditEntry.objects.values_list("before", "after")))
     page = Client().get(article.get_absolute_url()).content.decode()
@@ -280,13 +283,19 @@ def test_moderator_reply_is_published_at_once(comment_in, thread, site, moderato
 def test_each_reader_counts_once(comment_in):
     comment = comment_in(S.APPROVED)
     assert (
-        services.comment_flag(comment, reporter_key="reader-1", reason="rude", channel="form")
+        services.comment_flag(
+            comment, reporter_key="reader-1", reason="other", note="rude", channel="form"
+        )
         is True
     )
-    assert services.comment_flag(comment, reporter_key="reader-1", channel="form") is False
+    assert (
+        services.comment_flag(comment, reporter_key="reader-1", reason="spam", channel="form")
+        is False
+    )
     comment.refresh_from_db()
     assert comment.flag_count == 1 and comment.status == S.APPROVED
-    assert Flag.objects.get().reason == "rude"
+    flag = Flag.objects.get()
+    assert (flag.reason, flag.note) == ("other", "rude")
 
 
 def test_nth_distinct_report_holds_the_comment(comment_in, thread, site):
@@ -294,12 +303,12 @@ def test_nth_distinct_report_holds_the_comment(comment_in, thread, site):
     site.save()
     comment = comment_in(S.APPROVED)
     for n in range(2):
-        services.comment_flag(comment, reporter_key=f"reader-{n}", channel="form")
+        services.comment_flag(comment, reporter_key=f"reader-{n}", reason="spam", channel="form")
     comment.refresh_from_db()
     assert comment.status == S.APPROVED and not AuditEntry.objects.exists()
     _, version = thread_state(thread)
 
-    services.comment_flag(comment, reporter_key="reader-2", channel="form")
+    services.comment_flag(comment, reporter_key="reader-2", reason="spam", channel="form")
 
     comment.refresh_from_db()
     assert comment.status == S.PENDING
@@ -310,7 +319,7 @@ def test_nth_distinct_report_holds_the_comment(comment_in, thread, site):
     assert (entry.before["status"], entry.after["status"]) == (S.APPROVED, S.PENDING)
     assert entry.note == "3 reports"
     # More reports count, but the comment is already waiting for a moderator.
-    services.comment_flag(comment, reporter_key="reader-3", channel="form")
+    services.comment_flag(comment, reporter_key="reader-3", reason="spam", channel="form")
     comment.refresh_from_db()
     assert comment.flag_count == 4
     assert AuditEntry.objects.filter(action="flagged").count() == 1
@@ -320,7 +329,7 @@ def test_threshold_of_one(comment_in, site):
     site.flag_threshold = 1
     site.save()
     comment = comment_in(S.APPROVED)
-    services.comment_flag(comment, reporter_key="r", channel="form")
+    services.comment_flag(comment, reporter_key="r", reason="spam", channel="form")
     comment.refresh_from_db()
     assert comment.moderation_reason == "held: 1 reader reports"
 
@@ -329,12 +338,12 @@ def test_a_moderator_approval_after_reports_sticks(comment_in, site, moderator):
     site.flag_threshold = 1
     site.save()
     comment = comment_in(S.APPROVED)
-    services.comment_flag(comment, reporter_key="r1", channel="form")
+    services.comment_flag(comment, reporter_key="r1", reason="spam", channel="form")
     services.comment_moderate(comment, "approve", actor=moderator)
     comment.refresh_from_db()
     assert comment.status == S.APPROVED
     # The reporter cannot hold it again; a new reader's report does.
-    assert services.comment_flag(comment, reporter_key="r1", channel="form") is False
+    assert services.comment_flag(comment, reporter_key="r1", reason="spam", channel="form") is False
     comment.refresh_from_db()
     assert comment.status == S.APPROVED
 

@@ -563,10 +563,13 @@ def test_every_post_needs_csrf(moderator, held, site):
     assert Comment.objects.get(pk=comment.pk).status == S.APPROVED
 
 
+SPAM = {"reason": "spam"}
+
+
 def test_report_needs_csrf(post):
     comment = post()
     client = Client(enforce_csrf_checks=True)
-    assert client.post(f"/c/{comment.pk}/report").status_code == 403
+    assert client.post(f"/c/{comment.pk}/report", SPAM).status_code == 403
     assert not Flag.objects.exists()
 
 
@@ -598,27 +601,27 @@ def test_report_page_asks_first(client, post):
 
 def test_report_counts_once_per_reader(client, post, make_user):
     comment = post()
-    response = client.post(f"/c/{comment.pk}/report", {"reason": "insult"})
+    response = client.post(f"/c/{comment.pk}/report", {"reason": "harassment"})
     assert response.status_code == 302 and response["Location"] == f"/c/{comment.pk}"
     assert messages_of(response) == ["Thank you. A moderator will look at this comment."]
-    client.post(f"/c/{comment.pk}/report")
-    Client().post(f"/c/{comment.pk}/report")  # same address, no session: the same reader
+    client.post(f"/c/{comment.pk}/report", SPAM)
+    Client().post(f"/c/{comment.pk}/report", SPAM)  # same address, no session: the same reader
     comment.refresh_from_db()
     assert comment.flag_count == 1
-    assert Flag.objects.get().reason == "insult"
-    Client(REMOTE_ADDR="203.0.113.20").post(f"/c/{comment.pk}/report")
+    assert Flag.objects.get().reason == "harassment"
+    Client(REMOTE_ADDR="203.0.113.20").post(f"/c/{comment.pk}/report", SPAM)
     signed_in = Client()
     signed_in.force_login(make_user("leyla"))
-    signed_in.post(f"/c/{comment.pk}/report")
-    signed_in.post(f"/c/{comment.pk}/report")
+    signed_in.post(f"/c/{comment.pk}/report", SPAM)
+    signed_in.post(f"/c/{comment.pk}/report", SPAM)
     comment.refresh_from_db()
     assert comment.flag_count == 3
 
 
 def test_a_reader_counts_once_whichever_door_they_report_through(client, api, post):
     comment = post("Reported twice")
-    client.post(f"/c/{comment.pk}/report", {"reason": "insult"})
-    again = api.post(f"/comments/{comment.pk}/flag", {"reason": "insult"})
+    client.post(f"/c/{comment.pk}/report", {"reason": "harassment"})
+    again = api.post(f"/comments/{comment.pk}/flag", {"reason": "harassment"})
     assert again.json() == {"counted": False}  # the same address, through the API
     comment.refresh_from_db()
     assert comment.flag_count == 1
@@ -628,8 +631,8 @@ def test_reports_hold_the_comment_at_the_threshold(post, site, mod_client):
     site.flag_threshold = 2
     site.save()
     comment = post("Contested")
-    Client(REMOTE_ADDR="203.0.113.1").post(f"/c/{comment.pk}/report")
-    Client(REMOTE_ADDR="203.0.113.2").post(f"/c/{comment.pk}/report")
+    Client(REMOTE_ADDR="203.0.113.1").post(f"/c/{comment.pk}/report", SPAM)
+    Client(REMOTE_ADDR="203.0.113.2").post(f"/c/{comment.pk}/report", SPAM)
     comment.refresh_from_db()
     assert comment.status == S.PENDING
     assert comment.moderation_reason == "held: 2 reader reports"
@@ -637,7 +640,9 @@ def test_reports_hold_the_comment_at_the_threshold(post, site, mod_client):
     assert "held: 2 reader reports" in row and "2 reports" in row
     # A comment that is not published cannot be reported.
     assert Client().get(f"/c/{comment.pk}/report").status_code == 404
-    assert Client(REMOTE_ADDR="203.0.113.3").post(f"/c/{comment.pk}/report").status_code == 404
+    assert (
+        Client(REMOTE_ADDR="203.0.113.3").post(f"/c/{comment.pk}/report", SPAM).status_code == 404
+    )
 
 
 def test_api_flag(api, post, site):
@@ -646,22 +651,22 @@ def test_api_flag(api, post, site):
     comment = post("Contested")
     first = api.post(f"/comments/{comment.pk}/flag", {"reason": "spam"})
     assert first.status_code == 200 and first.json() == {"counted": True}
-    assert api.post(f"/comments/{comment.pk}/flag", {}).json() == {"counted": False}
-    other = api.post(f"/comments/{comment.pk}/flag", {}, REMOTE_ADDR="203.0.113.7")
+    assert api.post(f"/comments/{comment.pk}/flag", SPAM).json() == {"counted": False}
+    other = api.post(f"/comments/{comment.pk}/flag", SPAM, REMOTE_ADDR="203.0.113.7")
     assert other.json() == {"counted": True}
     comment.refresh_from_db()
     assert (comment.flag_count, comment.status) == (2, S.PENDING)
     assert comment.moderation_reason == "held: 2 reader reports"
-    gone = api.post(f"/comments/{comment.pk}/flag", {}, REMOTE_ADDR="203.0.113.8")
+    gone = api.post(f"/comments/{comment.pk}/flag", SPAM, REMOTE_ADDR="203.0.113.8")
     assert gone.status_code == 404 and gone.json()["error"]["code"] == "not_found"
-    assert api.post("/comments/999999/flag", {}).status_code == 404
+    assert api.post("/comments/999999/flag", SPAM).status_code == 404
 
 
 def test_api_flag_from_another_origin(api, post):
     comment = post()
-    evil = api.post(f"/comments/{comment.pk}/flag", {}, HTTP_ORIGIN="https://evil.example")
+    evil = api.post(f"/comments/{comment.pk}/flag", SPAM, HTTP_ORIGIN="https://evil.example")
     assert evil.status_code == 403
-    ok = api.post(f"/comments/{comment.pk}/flag", {}, HTTP_ORIGIN="https://blog.example.org")
+    ok = api.post(f"/comments/{comment.pk}/flag", SPAM, HTTP_ORIGIN="https://blog.example.org")
     assert ok.status_code == 200
     assert Comment.objects.get(pk=comment.pk).flag_count == 1
 

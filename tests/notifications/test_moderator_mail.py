@@ -59,7 +59,7 @@ def test_reports_that_hold_a_comment_tell_the_moderators(
     work()
     assert mailbox.messages == []  # a published comment is not their business
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.comment_flag(comment, reporter_key="reader-1", channel="form")
+        moderation.comment_flag(comment, reporter_key="reader-1", reason="spam", channel="form")
     work()
     assert [m["To"] for m in mailbox.messages] == ["editor@example.org"]
     with django_capture_on_commit_callbacks(execute=True):

@@ -182,7 +182,7 @@ def test_delete_with_a_placeholder_keeps_replies_and_scrubs_every_copy(
     # Copies of it elsewhere: a moderator's edit (audit snapshot), a reader's report,
     # what the spam filter learned, a cached page, and a message waiting to go.
     moderation.comment_moderator_edit(mine, actor=moderator, body="Secret words of mine!")
-    moderation.comment_flag(mine, reporter_key="r1", reason="rude", channel="form")
+    moderation.comment_flag(mine, reporter_key="r1", reason="other", note="rude", channel="form")
     assert spam.spam_learn(mine, False)
     key = caching.payload_key(site.pk, thread.pk, thread.version, 1, "oldest")
     caching.payload_set(key, b"Secret words of mine!")

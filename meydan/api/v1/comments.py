@@ -164,7 +164,16 @@ def comment_preview(request, data: PreviewIn):
 
 
 class FlagIn(Schema):
-    reason: str = Field("", max_length=200)
+    reason: str = Field(
+        "",
+        max_length=200,
+        description="Why: spam, harassment, illegal or other (400 invalid_reason otherwise)",
+    )
+    note: str = Field(
+        "",
+        max_length=2000,
+        description="In the reader's words: required for 'other', at most 500 characters",
+    )
 
 
 class FlagOut(Schema):
@@ -173,14 +182,17 @@ class FlagOut(Schema):
 
 @router.post("/comments/{comment_id}/flag", response={200: FlagOut, **ERRORS})
 def comment_flag(request, comment_id: int, data: FlagIn):
-    """POST /api/v1/comments/{id}/flag — a reader reports a comment to the moderators."""
+    """POST /api/v1/comments/{id}/flag — a reader reports a comment to the moderators,
+    with a reason from the closed list (GET /api/v1/sites/{key} lists them)."""
     rate_limit(request, "report")
 
     comment = access.access_published_comment(comment_id)
     check_origin(request, comment.thread.site)
     commenter = api_commenter(request)
     reporter = reporter_key(user=commenter.user if commenter else None, ip=client_ip(request))
-    counted = flag(comment, reporter_key=reporter, reason=data.reason, channel="api")
+    counted = flag(
+        comment, reporter_key=reporter, reason=data.reason, note=data.note, channel="api"
+    )
     return {"counted": counted}
 
 

@@ -17,6 +17,7 @@ from meydan.comments.form_token import form_token_issue
 from meydan.core.errors import SigninNotReady
 from meydan.core.ratelimit import rate_limit
 from meydan.moderation.access import moderates_site
+from meydan.moderation.models import Flag
 from meydan.sites.lookup import site_for_slug
 
 router = Router(tags=["session"])
@@ -67,6 +68,12 @@ class PasskeysOut(Schema):
     signup: str = Field(description="Open in a popup to make a passkey account")
 
 
+class ReasonOut(Schema):
+    code: str
+    label: str = Field(description="In the reader's language")
+    needs_note: bool = Field(description="The reader must say more in `note`")
+
+
 class SiteConfigOut(Schema):
     form_token: str = Field(description="Send with POST /comments (a signed timestamp)")
     name: str
@@ -79,6 +86,9 @@ class SiteConfigOut(Schema):
         None, description="Passkey accounts (no email address), when this server has them"
     )
     limits: LimitsOut
+    report_reasons: list[ReasonOut] = Field(
+        description="What a reader may give as the reason of a report (POST /comments/{id}/flag)"
+    )
 
 
 @router.get("/sites/{site_key}", response={200: SiteConfigOut, **READ_ERRORS})
@@ -119,6 +129,10 @@ def site_config(request, site_key: str):
             "edit_window_minutes": site.edit_window_minutes,
             "guest_email_required": site.require_name_email,
         },
+        "report_reasons": [
+            {"code": code, "label": str(label), "needs_note": code == Flag.Reason.OTHER}
+            for code, label in Flag.Reason.choices
+        ],
     }
 
 

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.db.models import Case, F, When
+from django.utils import timezone
 
 from meydan.comments import caching, erasure
 from meydan.comments.avatars import avatar_key
@@ -12,7 +13,7 @@ from meydan.comments.services.threads import thread_bump, thread_pin_lost
 S = Comment.Status
 
 
-def _move(locked: Comment, status: str, reason: str, *, channel, actor) -> str:
+def _move(locked: Comment, status: str, reason: str, *, channel, actor, removal=None) -> str:
     """Set a locked comment's status, keeping its thread's published count and
     version right; a pinned comment that leaves published is unpinned in the same
     statement. Returns the status it had."""
@@ -22,6 +23,14 @@ def _move(locked: Comment, status: str, reason: str, *, channel, actor) -> str:
     locked.status = status
     locked.moderation_reason = reason
     fields = ["status", "moderation_reason"]
+    if removal is not None and status in (S.SPAM, S.TRASH):
+        locked.removal_reason, locked.removal_note = removal
+        locked.removed_at = timezone.now()
+        fields += ["removal_reason", "removal_note", "removed_at"]
+    elif status in (S.APPROVED, S.PENDING) and (locked.removal_reason or locked.removed_at):
+        # Published or held again: the statement of reasons no longer applies.
+        locked.removal_reason, locked.removal_note, locked.removed_at = "", "", None
+        fields += ["removal_reason", "removal_note", "removed_at"]
     if status == S.APPROVED and locked.shadow:
         locked.shadow = False  # approved by a moderator: shown to everyone, not only its author
         fields.append("shadow")
@@ -48,16 +57,26 @@ def _move(locked: Comment, status: str, reason: str, *, channel, actor) -> str:
 
 
 def comment_set_status(
-    comment: Comment, status: str, *, reason: str = "", channel: Channel | str, actor=None
+    comment: Comment,
+    status: str,
+    *,
+    reason: str = "",
+    channel: Channel | str,
+    actor=None,
+    removal: tuple[str, str] | None = None,
 ) -> Comment:
-    """Move a comment to `status`; announces comment_status_changed after commit."""
+    """Move a comment to `status`; announces comment_status_changed after commit.
+
+    `removal` is the statement of reasons — (Comment.RemovalReason code, note) —
+    of a moderator who marks it spam or trashes it: stored with the comment and the
+    time, for its author to see. Published or held again, the comment loses it."""
     with transaction.atomic():
         locked = (
             Comment.objects.select_related("thread")
             .select_for_update(of=("self",))
             .get(pk=comment.pk)
         )
-        before = _move(locked, status, reason, channel=channel, actor=actor)
+        before = _move(locked, status, reason, channel=channel, actor=actor, removal=removal)
         if before != status:
             announce(
                 comment_status_changed,

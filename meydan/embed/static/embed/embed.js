@@ -376,6 +376,8 @@
     else if (thread.open) {
       actions.append(button("link", "Reply", () => startReply(c.id), { "aria-label": "Reply to " + a.name }));
       if (c.status === "approved" && !own[c.id]) actions.append(button("vote", "", (e) => vote(c, e.currentTarget)));
+      if (c.status === "approved" && !own[c.id] && (cfg.report_reasons || []).length)
+        actions.append(button("link", "Report", () => startReport(c, art), { "aria-label": "Report the comment by " + a.name }));
     } else if (c.votes) actions.append(h("span", { c: "votes", text: votesText(c.votes) }));
     if (mod && !card && c.status === "approved") {
       actions.append(
@@ -606,6 +608,53 @@
     content.hidden = actions.hidden = true;
     content.after(form);
     ta.focus();
+  }
+
+  // Report: the reasons come from the site (GET /sites/{key}, in the reader's language);
+  // "other" asks for the reader's words. Errors show next to the field they concern.
+  function startReport(c, art) {
+    if (art.querySelector(".meydan-report")) return;
+    const actions = art.querySelector(".meydan-comment__actions");
+    const id = "meydan-report-" + c.id;
+    const errs = {};
+    const err = (k) => (errs[k] = h("p", { c: "field__error", id: id + "-" + k + "-error", role: "alert" }));
+    const choices = cfg.report_reasons.map((r, i) =>
+      h("label", { c: "report__choice", for: id + "-" + i }, h("input", { type: "radio", name: "reason", value: r.code, id: id + "-" + i }), " " + r.label)
+    );
+    const note = h("textarea", { id: id + "-note", name: "note", rows: 2, maxlength: 500, "aria-describedby": id + "-note-error" });
+    const done = () => {
+      form.remove();
+      actions.hidden = false;
+      actions.querySelector(".meydan-link:last-child")?.focus();
+    };
+    const form = h(
+      "form",
+      { c: "report edit", novalidate: true, onkeydown: (e) => e.key === "Escape" && done() },
+      h("fieldset", { c: "field", "aria-describedby": id + "-reason-error" }, h("legend", { text: "Why do you report this comment?" }), ...choices, err("reason")),
+      h("div", { c: "field" }, h("label", { for: id + "-note", text: "In your words (required for “Other”)" }), note, err("note")),
+      h("p", { c: "respond__submit" }, h("button", { c: "button", text: "Report to the moderators" }), button("button button--secondary", "Cancel", done))
+    );
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      for (const k in errs) errs[k].textContent = "";
+      const picked = form.querySelector("input[name=reason]:checked");
+      if (!picked) return (errs.reason.textContent = "Choose a reason."), choices[0].firstChild.focus();
+      form.setAttribute("aria-busy", "true");
+      try {
+        await api("POST", "comments/" + c.id + "/flag", { reason: picked.value, note: note.value }, ...ownAuth(c.id));
+        done();
+        announce("Thank you. A moderator will look at this comment.");
+      } catch (x) {
+        const f = x.fields || {};
+        errs.reason.textContent = (f.reason || (f.note ? [] : [x.message])).join(" ");
+        errs.note.textContent = (f.note || []).join(" ");
+        (f.note ? note : picked).focus();
+      }
+      form.removeAttribute("aria-busy");
+    });
+    actions.hidden = true;
+    actions.after(form);
+    form.querySelector("input").focus();
   }
 
   async function remove(c, art) {
