@@ -15,17 +15,14 @@ there (and dropped afterwards).
 """
 
 import argparse
-import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
-from post_concurrency import ORIGIN, SITE, scratch_postgres  # noqa: E402 - beside this script
+from scratch import ORIGIN, SITE, scratch_meydan  # noqa: E402 - beside this script
 
 
 def main() -> int:
@@ -34,26 +31,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--entries", type=int, default=100_000)
     args = parser.parse_args()
-    var = Path(tempfile.mkdtemp(prefix="meydan-audit-chain-"))
-    drop = None
-    if os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"], drop = scratch_postgres(os.environ["DATABASE_URL"])
-    os.environ.update(
-        MEYDAN_VAR_DIR=str(var),
-        MEYDAN_SECRET_KEY="meydan-bench-not-a-secret",  # noqa: S106 - a scratch key
-        MEYDAN_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SETTINGS_MODULE="meydan.settings",
-        MEYDAN_LOG_LEVEL="WARNING",
-    )
-    try:
+    with scratch_meydan("audit-chain"):
         return run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if drop is not None:
-            drop()
-        shutil.rmtree(var, ignore_errors=True)
 
 
 def run(args) -> int:

@@ -20,10 +20,7 @@ by exactly the number of changes.
 """
 
 import argparse
-import os
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -32,7 +29,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
-from post_concurrency import ORIGIN, SITE, scratch_postgres  # noqa: E402 - beside this script
+from scratch import ORIGIN, SITE, scratch_meydan  # noqa: E402 - beside this script
 
 
 def main() -> int:
@@ -41,27 +38,8 @@ def main() -> int:
     parser.add_argument("--replays", type=int, default=2, help="replays of each request")
     args = parser.parse_args()
 
-    var = Path(tempfile.mkdtemp(prefix="meydan-vote-concurrency-"))
-    drop = None
-    if os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"], drop = scratch_postgres(os.environ["DATABASE_URL"])
-    os.environ.update(
-        MEYDAN_VAR_DIR=str(var),
-        MEYDAN_SECRET_KEY="meydan-bench-not-a-secret",  # noqa: S106 - a scratch key
-        MEYDAN_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SETTINGS_MODULE="meydan.settings",
-        MEYDAN_LOG_LEVEL="WARNING",
-        MEYDAN_RATELIMIT_VOTES="off",
-    )
-    try:
+    with scratch_meydan("vote-concurrency", MEYDAN_RATELIMIT_VOTES="off"):
         return run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if drop is not None:
-            drop()
-        shutil.rmtree(var, ignore_errors=True)
 
 
 def run(args) -> int:
