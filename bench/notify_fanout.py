@@ -77,6 +77,7 @@ def main() -> None:
         MEYDAN_LOG_LEVEL="WARNING",
         MEYDAN_RATELIMIT_COMMENTS="off",
         MEYDAN_MIN_FORM_SECONDS="off",
+        MEYDAN_POW="off",  # a browser's job: the bench client is a program
         MEYDAN_RATELIMIT_SITE_COMMENTS="1000000/m",
         MEYDAN_EMAIL_URL=f"smtp://127.0.0.1:{port}",
         MEYDAN_MAIL_RATE="off",

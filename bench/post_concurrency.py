@@ -18,39 +18,17 @@ version moved by exactly the number of posts.
 
 import argparse
 import json
-import os
 import random
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
-SITE = "bench"
-ORIGIN = "http://127.0.0.1:8081"
-
-
-def scratch_postgres(url: str) -> tuple[str, callable]:
-    """A new, empty database on the server of `url`; returns its URL and a dropper."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"meydan_post_concurrency_{os.getpid()}"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
+from scratch import ORIGIN, SITE, scratch_meydan  # noqa: E402 - beside this script
 
 
 def main() -> int:
@@ -60,29 +38,14 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="discussions posted into")
     args = parser.parse_args()
 
-    var = Path(tempfile.mkdtemp(prefix="meydan-post-concurrency-"))
-    drop = None
-    if os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"], drop = scratch_postgres(os.environ["DATABASE_URL"])
-    os.environ.update(
-        MEYDAN_VAR_DIR=str(var),
-        MEYDAN_SECRET_KEY="meydan-bench-not-a-secret",  # noqa: S106 - a scratch key
-        MEYDAN_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SETTINGS_MODULE="meydan.settings",
-        MEYDAN_LOG_LEVEL="WARNING",
+    with scratch_meydan(
+        "post-concurrency",
         MEYDAN_RATELIMIT_COMMENTS="off",
         MEYDAN_MIN_FORM_SECONDS="off",
+        MEYDAN_POW="off",  # a browser's job: the bench client is a program
         MEYDAN_RATELIMIT_SITE_COMMENTS="1000000/m",
-    )
-    try:
+    ):
         return run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if drop is not None:
-            drop()
-        shutil.rmtree(var, ignore_errors=True)
 
 
 def run(args) -> int:
