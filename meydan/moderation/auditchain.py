@@ -327,6 +327,19 @@ def chain_head(site_id: int | None) -> tuple[int, str]:
     return (head.seq, head.head_hash) if head else (0, GENESIS)
 
 
+def head_before(site_id: int | None, moment: datetime) -> tuple[int, str]:
+    """(seq, hash) of the last entry of the chain written before `moment`, (0, GENESIS)
+    when there is none: the head a transparency report publishes for its month."""
+    row = (
+        _entries(site_id)
+        .filter(created__lt=moment)
+        .order_by("-seq")
+        .values_list("seq", "entry_hash")
+        .first()
+    )
+    return tuple(row) if row else (0, GENESIS)
+
+
 def chain_heads(sites) -> list[tuple]:
     """(site, seq, hash) of each of `sites`' chains, for the log page."""
     heads = {

@@ -32,7 +32,7 @@ from django.db.models.functions import Trunc
 from django.utils import timezone
 
 from meydan.comments.models import Comment
-from meydan.moderation import dashboard
+from meydan.moderation import auditchain, dashboard
 from meydan.moderation.models import AuditEntry, Ban, Flag
 
 S = Comment.Status
@@ -84,6 +84,11 @@ class Report:
     reported_removed: int = 0
     reported_kept: int = 0
     reported_waiting: int = 0
+    # The moderation log's chain head at the end of the month (so far, for the current
+    # month): published here, it lets anyone holding this report see later whether the
+    # log was cut or rewritten (`meydan audit verify --expect SEQ:HASH`, docs/audit-log.md).
+    log_seq: int = 0
+    log_hash: str = ""
 
     @property
     def removed(self) -> int:
@@ -124,6 +129,7 @@ class Report:
                 "kept": self.reported_kept,
                 "waiting": self.reported_waiting,
             },
+            "moderation_log": {"entries": self.log_seq, "head": self.log_hash},
         }
 
     def rows(self) -> list[list]:
@@ -135,7 +141,7 @@ class Report:
             for item, value in values.items():
                 if isinstance(value, dict):
                     rows += [[section, f"{item}:{key}", n] for key, n in value.items()]
-                else:
+                elif isinstance(value, int):  # counts only: the log's head is in the JSON
                     rows.append([section, item, value])
         return rows
 
@@ -205,6 +211,7 @@ def month_report(site, month: date) -> Report:
     report.reported_removed = outcome["removed"]
     report.reported_kept = outcome["kept"]
     report.reported_waiting = outcome["waiting"]
+    report.log_seq, report.log_hash = auditchain.head_before(site.pk, end)
     return report
 
 

@@ -8,11 +8,13 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from freezegun import freeze_time
 
 from meydan.comments.models import Comment
-from meydan.moderation import services
+from meydan.moderation import auditchain, services
+from meydan.moderation.models import AuditChain, AuditEntry
 from meydan.moderation.transparency import month_parse, month_report, months_until
 from meydan.sites.models import Site
 
@@ -137,7 +139,7 @@ EXPECTED = {
 
 
 def _without_names(data: dict) -> dict:
-    return {k: v for k, v in data.items() if k not in ("site_name", "period")}
+    return {k: v for k, v in data.items() if k not in ("site_name", "period", "moderation_log")}
 
 
 def test_every_number_of_the_month(site, november):
@@ -229,7 +231,8 @@ def test_the_csv(site, november):
     assert found[("bans", "by_kind:email")] == 1
     assert found[("reports", "by_reason:other")] == 1
     assert found[("reports", "then_removed")] == 2
-    assert len(found) == 3 + 1 + 7 + 1 + 3 + 2 + 1 + 4 + 4  # every number, once
+    assert found[("moderation_log", "entries")] > 0
+    assert len(found) == 3 + 1 + 7 + 1 + 3 + 2 + 1 + 4 + 4 + 1  # every number, once
 
 
 def test_the_csv_guards_against_formulas(site, november, monkeypatch):
@@ -292,7 +295,7 @@ def test_months():
 def test_a_report_costs_the_same_few_queries_however_much_happened(
     site, november, django_assert_num_queries
 ):
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         small = month_report(site, date(2025, 11, 1))
     site.flag_threshold = 100  # nothing is held: every report lands on the same comment
     site.save()
@@ -302,6 +305,32 @@ def test_a_report_costs_the_same_few_queries_however_much_happened(
             assert services.comment_flag(
                 comment, reporter_key=f"more{n}", reason="spam", channel="form"
             )
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         big = month_report(site, date(2025, 11, 1))
     assert big.reports_received == small.reports_received + 20
+
+
+def test_the_report_publishes_the_moderation_log_head_at_the_end_of_its_month(site, november):
+    """The head of the month is the last entry written before the month ended (December's
+    actions do not move it), and it is what `meydan audit verify --expect` checks."""
+    report = month_report(site, date(2025, 11, 1)).as_dict()["moderation_log"]
+    last = (
+        AuditEntry.objects.filter(site=site, created__lt=datetime(2025, 12, 1, tzinfo=UTC))
+        .order_by("-seq")
+        .first()
+    )
+    assert AuditEntry.objects.filter(site=site, seq__gt=last.seq).exists()  # December's
+    assert report == {"entries": last.seq, "head": last.entry_hash}
+    expect = ("audit", "verify", "--site", site.slug, "--expect", f"{last.seq}:{last.entry_hash}")
+    call_command(*expect, stdout=io.StringIO())
+
+    AuditEntry.objects.filter(site=site, seq__gte=last.seq).delete()  # cut back into November
+    AuditChain.objects.filter(site=site).update(seq=last.seq - 1)
+    with pytest.raises(CommandError) as failed:
+        call_command(*expect, stdout=io.StringIO())
+    assert failed.value.returncode == 1
+
+
+def test_a_month_before_any_moderation_publishes_an_empty_log(site, november):
+    report = month_report(site, date(2024, 11, 1)).as_dict()["moderation_log"]
+    assert report == {"entries": 0, "head": auditchain.GENESIS}
