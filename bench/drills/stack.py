@@ -227,6 +227,7 @@ class Meydan:
             "MEYDAN_RATELIMIT_SITE_COMMENTS": "off",
             "MEYDAN_RATELIMIT_CONFIRMATIONS": "off",
             "MEYDAN_MIN_FORM_SECONDS": "off",
+            "MEYDAN_POW": "0",  # the drills' posts are a program's, not a browser's
             **extra_env,
         }
         self.workers = workers

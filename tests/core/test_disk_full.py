@@ -50,6 +50,7 @@ def full_soon(tmp_path_factory):
         "MEYDAN_MIN_FORM_SECONDS": "off",
         "MEYDAN_RATELIMIT_COMMENTS": "off",
         "MEYDAN_RATELIMIT_SITE_COMMENTS": "off",
+        "MEYDAN_POW": "0",  # a program posts, not a browser: its comments would wait, unread
         "DATABASE_URL": "",  # its own SQLite file, whatever the suite runs on
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
