@@ -48,6 +48,35 @@ ACTIONS = {
 }
 
 
+class SlidingWindow:
+    """Events per `period` seconds under the cache key prefix `name`: the count of the
+    current fixed window plus the previous one's, weighted by how much of it still
+    overlaps the last `period` seconds. Two cache reads; counting one is an atomic
+    incr where the cache's is (Redis, local memory). Used by `hit` (limits) and by the
+    proof of work's flood levels (moderation/checks/pow_challenge.py)."""
+
+    def __init__(self, name: str, period: int, now: float):
+        self.period = period
+        window = int(now // period)
+        self.current_key = f"{name}:{window}"
+        self.previous = cache.get(f"{name}:{window - 1}", 0)
+        self.current: int | None = None  # read when first needed (count() returns it)
+        self.elapsed = now - window * period
+
+    @property
+    def rate(self) -> float:
+        if self.current is None:
+            self.current = cache.get(self.current_key, 0)
+        return self.previous * (self.period - self.elapsed) / self.period + self.current
+
+    def count(self) -> None:
+        try:
+            self.current = cache.incr(self.current_key)
+        except ValueError:
+            cache.add(self.current_key, 0, timeout=self.period * 2 + 5)
+            self.current = cache.incr(self.current_key)
+
+
 def hit(scope: str, key: str, limit: int, period: int, now: float | None = None) -> int:
     """Count one event for (scope, key); return seconds to wait (0 when allowed).
 
@@ -55,23 +84,15 @@ def hit(scope: str, key: str, limit: int, period: int, now: float | None = None)
     lock itself out for longer.
     """
     now = time.time() if now is None else now
-    window = int(now // period)
-    current_key = f"meydan:rl:{scope}:{key}:{window}"
-    previous = cache.get(f"meydan:rl:{scope}:{key}:{window - 1}", 0)
-    current = cache.get(current_key, 0)
-    elapsed = now - window * period
-    weighted = previous * (period - elapsed) / period + current
+    window = SlidingWindow(f"meydan:rl:{scope}:{key}", period, now)
+    weighted, previous, elapsed = window.rate, window.previous, window.elapsed
     if weighted + 1 > limit:
         # Wait until enough of the previous window has slid out.
         if previous:
             needed = (weighted + 1 - limit) * period / previous
             return max(1, math.ceil(min(needed, period - elapsed + period)))
         return max(1, math.ceil(period - elapsed))
-    try:
-        cache.incr(current_key)
-    except ValueError:
-        cache.add(current_key, 0, timeout=period * 2 + 5)
-        cache.incr(current_key)
+    window.count()
     return 0
 
 

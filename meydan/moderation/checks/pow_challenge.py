@@ -39,6 +39,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from meydan.core.privacy import keyed_hash
+from meydan.core.ratelimit import SlidingWindow
 
 ALGORITHM = "SHA-256"
 WINDOW = 60  # seconds: rates are per minute
@@ -59,21 +60,12 @@ def address_key(ip: str | None) -> str:
 
 
 def _rate(scope: str, key: str, now: float, count: bool) -> float:
-    """Events per minute for (scope, key) over the last minute (the previous window
-    weighted by how much of it still overlaps), counting this one when `count`."""
-    window = int(now // WINDOW)
-    current_key = f"meydan:pow:{scope}:{key}:{window}"
-    previous = cache.get(f"meydan:pow:{scope}:{key}:{window - 1}", 0)
+    """Events per minute for (scope, key) over the last minute, counting this one
+    when `count` (core.ratelimit's sliding window: the flood is measured, not refused)."""
+    window = SlidingWindow(f"meydan:pow:{scope}:{key}", WINDOW, now)
     if count:
-        try:
-            current = cache.incr(current_key)
-        except ValueError:
-            cache.add(current_key, 0, timeout=WINDOW * 2 + 5)
-            current = cache.incr(current_key)
-    else:
-        current = cache.get(current_key, 0)
-    elapsed = now - window * WINDOW
-    return previous * (WINDOW - elapsed) / WINDOW + current
+        window.count()
+    return window.rate
 
 
 def _scopes(site_key: str, page_key: str, address: str) -> list[tuple[str, str, int]]:
