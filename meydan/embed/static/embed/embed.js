@@ -117,6 +117,16 @@
     return h("time", { datetime: iso, title: DAY.format(d) + ", " + HMZ.format(d), text: ago(d) });
   }
 
+  /* ---------- words ---------- */
+
+  // Every word the widget shows goes through these (named as Django's JavaScript
+  // catalogue names them, so `makemessages -d djangojs` finds them). Until a catalogue
+  // is loaded they return the English.
+  const gettext = (s) => s;
+  const ngettext = (one, many, n) => (n === 1 ? one : many);
+  // interpolate("%(n)s new", {n: 2}): named placeholders, as Django's own.
+  const interpolate = (fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (m, k) => (k in obj ? String(obj[k]) : m));
+
   /* ---------- the API ---------- */
 
   let auth = kv("session", "auth"); // {token, exp, me} of a signed-in reader
@@ -265,9 +275,14 @@
     }, 60000);
   }
 
-  function checkMe() {
+  // A failed answer (the network, a busy server) is asked again, 1, 2, 4 s later: one
+  // lost reply would otherwise leave a moderator without their buttons until a reload.
+  function checkMe(tries = 0) {
     api("GET", "me?site=" + encodeURIComponent(SITE), null, {}, true)
-      .then((m) => (m.signed_in ? ((auth.me = m), kv("session", "auth", auth), setMod(!!m.moderator)) : signOut(true)), (x) => x.status === 401 && signOut(true))
+      .then(
+        (m) => (m.signed_in ? ((auth.me = m), kv("session", "auth", auth), setMod(!!m.moderator)) : signOut(true)),
+        (x) => (x.status === 401 ? signOut(true) : tries < 3 && auth && setTimeout(() => checkMe(tries + 1), 1000 << tries))
+      )
       .then(showAuth)
       .catch(() => {});
   }
