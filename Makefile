@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint fmt install migrate demo screenshots clean bench bench-scale bench-import
+.PHONY: run test test-fast lint fmt install messages makemessages migrate demo screenshots clean bench bench-scale bench-import
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,22 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) messages
+
+# The translations: meydan/locale/LANG/LC_MESSAGES/*.po are the source (written by
+# people), the .mo files Django reads are compiled from them here, never committed.
+PO := $(wildcard meydan/locale/*/LC_MESSAGES/*.po)
+MO := $(PO:.po=.mo)
+messages: $(MO)
+%.mo: %.po
+	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: apt-get install gettext"; exit 1; }
+	msgfmt --check-format --check-header -o $@ $<
+
+# After changing words in code or templates: bring every catalogue up to date (new
+# strings arrive untranslated; tests/core/test_translations.py then names them).
+makemessages: install
+	$(BIN)/meydan makemessages -a --ignore=.venv --ignore=tests --ignore=bench \
+	  --ignore=var --ignore=build --add-location=file
 
 migrate: install
 	$(BIN)/meydan migrate --noinput

@@ -411,6 +411,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 
 # --- i18n -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# The languages Meydan ships, each a complete catalogue in meydan/locale/ (its .po
+# files are the source; `make` compiles the .mo files). Persian is right to left.
+LANGUAGES = [
+    ("en", "English"),
+    ("az", "Azərbaycanca"),
+    ("ru", "Русский"),
+    ("tr", "Türkçe"),
+    ("fa", "فارسی"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
