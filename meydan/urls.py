@@ -37,6 +37,7 @@ urlpatterns = [
     path("moderation/", include("meydan.moderation.urls")),
     path("transparency/", include("meydan.moderation.transparency_urls")),
     path("email/", include("meydan.notifications.urls")),
+    path("feeds/", include("meydan.feeds.urls")),
     path("", include("meydan.privacy.urls")),
     path("", include("meydan.accounts.urls")),
     path("", include("meydan.newsroom.urls")),

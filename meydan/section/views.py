@@ -80,11 +80,25 @@ def reader_order(request, site) -> str:
     return order if order in queries.ORDERS else site.default_order
 
 
+def _page_key(thread, request, page_params) -> str:
+    """The thread's key (its page's path): what the API, the feeds and the proof of
+    work are asked about, also for a page with no comments (hence no thread) yet."""
+    return thread.key if thread is not None else dict(page_params).get("url") or request.path
+
+
+def _feed_urls(site, thread, request, page_params) -> dict[str, str]:
+    """This page's comment feeds (meydan/feeds): {"rss": …, "atom": …}."""
+    query = urlencode({"url": _page_key(thread, request, page_params)})
+    return {
+        fmt: f"{reverse('feeds:thread', args=[site.slug, fmt])}?{query}" for fmt in ("rss", "atom")
+    }
+
+
 def _pow_url(site, thread, request, page_params) -> str:
     """Where the form's pow.js asks for its proof-of-work challenge ("" when off)."""
     if not settings.MEYDAN_POW:
         return ""
-    url = thread.key if thread is not None else dict(page_params).get("url") or request.path
+    url = _page_key(thread, request, page_params)
     return f"{reverse('api-v1:challenge')}?{urlencode({'site': site.slug, 'url': url})}"
 
 
@@ -173,6 +187,7 @@ def section_context(
         "picks_view": picks_view,
         "view_links": _view_links(request),
         "pinned": queries.thread_pinned(thread) if thread is not None else None,
+        "feeds": _feed_urls(site, thread, request, page_params),
     }
     context["comment_list"] = _comment_list_html(
         request,

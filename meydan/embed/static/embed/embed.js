@@ -313,10 +313,18 @@
     root.replaceChildren(
       h("section", { c: "comments", "aria-labelledby": "meydan-comments-title" }, heading, viewsNav, pinnedBox, orderNav, list, more, respond, live)
     );
+    root.firstChild.append(feedLinks());
     fill(thread.comments);
     buildForm();
     update();
     showVotes();
+  }
+
+  // "Follow these comments: RSS feed · Atom feed" (meydan/feeds on the Meydan server).
+  function feedLinks() {
+    const q = "?url=" + encodeURIComponent(pageUrl);
+    const a = (fmt, text) => h("a", { href: ORIGIN + "/feeds/" + encodeURIComponent(SITE) + "/thread." + fmt + q, type: "application/" + fmt + "+xml", text });
+    return h("p", { c: "feeds" }, gettext("Follow these comments:"), " ", a("rss", gettext("RSS feed")), " · ", a("atom", gettext("Atom feed")));
   }
 
   function update() {
