@@ -101,7 +101,7 @@ def test_russian_page_gets_russian_words_and_plurals(new_page, host, live_server
     page.on("request", lambda r: "/embed/i18n/" in r.url and catalogues.append(r.url))
     page.goto(url)
     widget = page.locator("#meydan-thread")
-    widget.get_by_role("heading", name="Оставить комментарий").wait_for()
+    widget.get_by_role("heading", name="Добавить комментарий").wait_for()
     assert widget.get_attribute("lang") == "ru" and widget.get_attribute("dir") == "ltr"
     assert widget.locator("h2").inner_text() == "2 комментария к «Митинг в Баку»"
     assert widget.get_by_role("button", name="Отправить комментарий").is_visible()
