@@ -210,3 +210,15 @@ def test_browser_language_then_site_default(new_page, host, monkeypatch):
     page.get_by_role("button", name="Yorumu gönder").wait_for()
     assert "lang" not in parse_qs(urlparse(api[0]).query)  # the question that tells it
     assert all(parse_qs(urlparse(u).query).get("lang") == ["tr"] for u in api[1:])
+
+
+def test_without_its_catalogue_the_widget_speaks_english(new_page, host):
+    url = host(html_lang="ru")
+    _article_thread(url)
+    page = new_page(locale="ru-RU")
+    page.route("**/embed/i18n/**", lambda route: route.abort())
+    page.goto(url)
+    widget = page.locator("#meydan-thread")
+    widget.get_by_role("button", name="Post Comment").wait_for()
+    assert widget.locator("h2").inner_text() == "0 comments on “Митинг в Баку”"
+    assert widget.get_attribute("lang") == "ru"  # still asked of the API in Russian
