@@ -32,6 +32,10 @@ messages: $(MO)
 makemessages: install
 	$(BIN)/meydan makemessages -a --ignore=.venv --ignore=tests --ignore=bench \
 	  --ignore=var --ignore=build --add-location=file
+	# The widget's words (djangojs domain): embed.js only, fetched by the widget as
+	# /embed/i18n/LANG.json (meydan/embed/js/README.md).
+	cd meydan/embed/static/embed && $(CURDIR)/$(BIN)/meydan makemessages -d djangojs \
+	  -l az -l ru -l tr -l fa --ignore=pow.js --ignore=done.js --add-location=file
 
 migrate: install
 	$(BIN)/meydan migrate --noinput

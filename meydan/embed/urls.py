@@ -9,4 +9,5 @@ urlpatterns = [
     path("done/", views.done, name="done"),
     path("thread/", views.thread_page, name="thread"),
     path("pow.js", views.pow_js, name="pow-js"),
+    path("i18n/<str:lang>.json", views.widget_catalog, name="i18n"),
 ]

@@ -1,18 +1,23 @@
 """The widget's server side: its script, the sign-in popup and its postMessage
 bridge, and the no-JavaScript thread page."""
 
+import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from django.conf import settings
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.http import require_http_methods, require_safe
+from django.views.i18n import JSONCatalog
 
 from meydan.accounts import drafts
 from meydan.accounts.identity import SESSION_PROVIDER_KEY, commenter_for_request
@@ -53,7 +58,71 @@ def _asset(name: str, content_type: str):
     return view
 
 
-embed_js = _asset("embed.js", "text/javascript; charset=utf-8")
+@lru_cache(maxsize=8)
+def _words_version(stamps: tuple) -> str:
+    return hashlib.sha256(repr(stamps).encode()).hexdigest()[:12]
+
+
+def words_version() -> str:
+    """The version of the widget's compiled catalogues (djangojs.mo): it changes when
+    one of them does, so their URL (`/embed/i18n/LANG.json?v=…`) can be cached for
+    good. Taken from the files' size and time, cheap enough for every embed.js."""
+    stamps = []
+    for directory in settings.LOCALE_PATHS:
+        for mo in sorted(Path(directory).glob("*/LC_MESSAGES/djangojs.mo")):
+            stat = mo.stat()
+            stamps.append((str(mo), stat.st_size, stat.st_mtime_ns))
+    return _words_version(tuple(stamps))
+
+
+@require_safe
+@cache_control(public=True, max_age=300)
+def embed_js(request):
+    """The widget, with the catalogues' version in place of its placeholder."""
+    script = (STATIC / "embed.js").read_bytes()
+    return HttpResponse(
+        script.replace(b"__MEYDAN_WORDS__", words_version().encode()),
+        content_type="text/javascript; charset=utf-8",
+    )
+
+
+class WidgetCatalog(JSONCatalog):
+    """GET /embed/i18n/<lang>.json — the widget's words in one language: Django's
+    JSONCatalog of the djangojs domain, from meydan/locale only (not the admin's or
+    Django's own JavaScript words), without "formats" (the widget formats dates and
+    numbers with Intl). `plural` is there, but the widget picks plural forms with
+    Intl.PluralRules: evaluating the formula would need eval."""
+
+    packages = ["meydan.embed"]  # no locale/ of its own: only LOCALE_PATHS is read
+
+    def get(self, request, lang):
+        if lang not in dict(settings.LANGUAGES):
+            raise Http404("No such language.")
+        with translation.override(lang):
+            response = super().get(request)
+        etag = f'"{hashlib.sha256(response.content).hexdigest()[:16]}"'
+        response["ETag"] = etag
+        if request.GET.get("v") == words_version():  # the URL changes with the words
+            patch_cache_control(response, public=True, max_age=365 * 86400, immutable=True)
+        else:
+            patch_cache_control(response, public=True, max_age=300)
+        response = get_conditional_response(request, etag=etag, response=response)
+        # The same public words for every page, read without credentials: any origin
+        # may have them (unlike the API, whose answers depend on the site).
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        del context["formats"]
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        # UTF-8 as it is: \uXXXX escapes would double the Russian and Persian files.
+        return JsonResponse(context, json_dumps_params={"ensure_ascii": False})
+
+
+widget_catalog = require_safe(WidgetCatalog.as_view())
 embed_css = _asset("embed.css", "text/css; charset=utf-8")
 # The proof-of-work solver, loaded by the widget when its form is first used.
 pow_js = _asset("pow.js", "text/javascript; charset=utf-8")

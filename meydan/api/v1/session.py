@@ -2,6 +2,7 @@
 
 from typing import Literal
 
+from django.conf import settings
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from ninja import Router, Schema, Status
@@ -78,6 +79,10 @@ class SiteConfigOut(Schema):
     form_token: str = Field(description="Send with POST /comments (a signed timestamp)")
     name: str
     key: str
+    default_language: str = Field(
+        description="The widget's language when neither the page nor the reader names one "
+        "it has (a code of settings.LANGUAGES)"
+    )
     comments_open: bool
     order: str
     providers: list[ProviderOut]
@@ -112,6 +117,9 @@ def site_config(request, site_key: str):
         "form_token": form_token_issue(),
         "name": site.name,
         "key": site.slug,
+        # Site.default_language comes with the sites' own language setting; until a
+        # site has one, the server's.
+        "default_language": getattr(site, "default_language", "") or settings.LANGUAGE_CODE,
         "comments_open": site.comments_open,
         "order": site.default_order,
         "providers": providers,

@@ -246,4 +246,5 @@ def test_site_config(api, site):
     data = api.get(f"/sites/{site.slug}").json()
     assert data["key"] == site.slug and data["limits"]["max_length"] == 10_000
     assert data["limits"]["edit_window_minutes"] == 15
+    assert data["default_language"] == "en"  # the widget's last resort (embed.js)
     assert api.get("/sites/nope").status_code == 404

@@ -16,6 +16,8 @@
  *   data-meydan-title  the title a new thread gets; default: document.title
  *   data-meydan-theme  "light", "dark" or "auto" (auto: the reader's prefers-color-scheme);
  *                      default: match the text colour the host page gives #meydan-thread
+ *   data-meydan-lang   en, az, ru, tr or fa; default: <html lang>, else the browser's, else
+ *                      the site's. Readers can change it in the widget.
  *
  * COUNTS. Any <span data-meydan-count="/path/or/url"></span> on the page gets "N comments"
  * (one request for all of them); pages with counts only need no #meydan-thread.
@@ -97,33 +99,72 @@
     return null;
   }
 
-  const plural = (n) => n + (n === 1 ? " comment" : " comments");
+  const plural = (n) => interpolate(ngettext("%(n)s comment", "%(n)s comments", n), { n: NF.format(n) });
 
-  const fmt = (o) => new Intl.DateTimeFormat("en-GB", o);
-  const DAY = fmt({ day: "numeric", month: "long", year: "numeric" });
-  const HM = fmt({ hour: "2-digit", minute: "2-digit" });
-  const HMZ = fmt({ hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
-  const RTF = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
-  // "5 minutes ago" within a week, then "7 June 2015, 11:05" (like the server's pages).
+  // "5 minutes ago" within a week, then "7 June 2015 at 11:05", in the reader's language (Intl).
   function ago(d) {
     const s = Math.max(0, (Date.now() - d) / 1000);
-    if (s >= 604800) return DAY.format(d) + ", " + HM.format(d);
+    if (s >= 604800) return WHEN.format(d);
     const [n, unit] =
       s < 60 ? [s, "second"] : s < 3600 ? [s / 60, "minute"] : s < 86400 ? [s / 3600, "hour"] : [s / 86400, "day"];
-    return RTF.format(-Math.floor(n), unit);
+    const k = Math.floor(n);
+    if (!POOR) return RTF.format(-k, unit);
+    if (unit === "second") return gettext("just now");
+    const f = { minute: ngettext("%(n)s minute ago", "%(n)s minutes ago", k), hour: ngettext("%(n)s hour ago", "%(n)s hours ago", k) };
+    return interpolate(f[unit] || ngettext("%(n)s day ago", "%(n)s days ago", k), { n: NF.format(k) });
   }
   function timeEl(iso) {
     const d = new Date(iso);
-    return h("time", { datetime: iso, title: DAY.format(d) + ", " + HMZ.format(d), text: ago(d) });
+    return h("time", { datetime: iso, title: WHENZ.format(d), text: ago(d) });
   }
 
   /* ---------- words ---------- */
 
+  // The reader's language: the one they chose in the widget (remembered), the script's
+  // data-meydan-lang, the page's <html lang>, the browser's, else the site's default.
+  const LANGS = { en: "English", az: "Azərbaycanca", ru: "Русский", tr: "Türkçe", fa: "فارسی" };
+  const pick = (l) => ((l = String(l || "").toLowerCase().split(/[-_]/)[0]), Object.keys(LANGS).includes(l) ? l : "");
+  let lang = [kv("local", "lang"), opts.meydanLang, document.documentElement.lang, ...(navigator.languages || [])].map(pick).find(Boolean);
+  // Set by the server that serves embed.js (meydan/embed/views.py): the catalogues' version.
+  const WORDS = "__MEYDAN_WORDS__";
+  let CAT = {}; // msgid -> translation, or [forms] for plurals (Django's JSONCatalog)
+  let words, PR, NF, RTF, WHEN, WHENZ, POOR;
+
+  function setLang(l) {
+    lang = l = pick(l) || "en";
+    const loc = l === "en" ? "en-GB" : l;
+    PR = new Intl.PluralRules(loc);
+    NF = new Intl.NumberFormat(loc);
+    RTF = new Intl.RelativeTimeFormat(loc, { numeric: "auto" });
+    // Chromium's ICU data has no Azerbaijani words ("-5 min", "2015 M06 7"): then the
+    // catalogue's words for "5 minutes ago", and dates in digits.
+    POOR = /^-/.test(RTF.format(-5, "minute"));
+    const o = { day: POOR ? "2-digit" : "numeric", month: POOR ? "2-digit" : "long", year: "numeric", hour: "2-digit", minute: "2-digit" };
+    WHEN = new Intl.DateTimeFormat(loc, o);
+    WHENZ = new Intl.DateTimeFormat(loc, { ...o, timeZoneName: "short" });
+    CAT = {};
+    words =
+      l === "en"
+        ? Promise.resolve()
+        : fetch(ORIGIN + "/embed/i18n/" + l + ".json?v=" + WORDS, { credentials: "omit" })
+            .then((r) => r.json())
+            .then((j) => l === lang && (CAT = j.catalog || {}), () => {}); // none: English
+    return words;
+  }
+
   // Every word the widget shows goes through these (named as Django's JavaScript
-  // catalogue names them, so `makemessages -d djangojs` finds them). Until a catalogue
-  // is loaded they return the English.
-  const gettext = (s) => s;
-  const ngettext = (one, many, n) => (n === 1 ? one : many);
+  // catalogue names them, so `makemessages -d djangojs` finds them); English until the
+  // catalogue has come. The plural form is CLDR's category (Intl.PluralRules) in gettext's
+  // order — one, few, many (ru); one, other (az, tr, fa) — not the catalogue's formula,
+  // which would need eval (host pages may forbid it with their CSP).
+  const gettext = (s) => {
+    const t = CAT[s];
+    return t == null ? s : typeof t === "string" ? t : t[0];
+  };
+  const ngettext = (one, many, n) => {
+    const t = CAT[one];
+    return t ? t[Math.min({ one: 0, few: 1, many: 2 }[PR.select(n)] ?? 9, t.length - 1)] : n === 1 ? one : many;
+  };
   // interpolate("%(n)s new", {n: 2}): named placeholders, as Django's own.
   const interpolate = (fmt, obj) => fmt.replace(/%\((\w+)\)s/g, (m, k) => (k in obj ? String(obj[k]) : m));
 
@@ -142,7 +183,7 @@
     let r;
     let data = null;
     try {
-      r = await fetch(API + path, {
+      r = await fetch(API + path + (lang ? (path.includes("?") ? "&" : "?") + "lang=" + lang : ""), {
         method,
         headers,
         body: body ? JSON.stringify(body) : undefined,
@@ -150,7 +191,7 @@
         cache: fresh && method === "GET" ? "no-cache" : "default",
       });
     } catch (e) {
-      throw { message: "The comment server could not be reached. Check your connection and try again." };
+      throw { message: gettext("The comment server could not be reached. Check your connection and try again.") };
     }
     if (r.status === 204) return null;
     try {
@@ -162,7 +203,7 @@
       const e = (data && data.error) || {};
       throw {
         status: r.status,
-        message: e.message || "Something went wrong (" + r.status + "). Please try again in a moment.",
+        message: e.message || interpolate(gettext("Something went wrong (%(status)s). Please try again in a moment."), { status: r.status }),
         fields: e.fields || {},
         retry: Number(r.headers.get("Retry-After")) || 0,
       };
@@ -172,7 +213,8 @@
 
   /* ---------- counts: <span data-meydan-count="…"> ---------- */
 
-  function counts() {
+  async function counts() {
+    await words;
     const spans = [...document.querySelectorAll("[data-meydan-count]")];
     const urls = [...new Set(spans.map((s) => s.dataset.meydanCount).filter(Boolean))];
     for (let i = 0; i < urls.length; i += 100) {
@@ -221,6 +263,8 @@
   }
 
   async function start() {
+    if (!lang) lang = await api("GET", "sites/" + encodeURIComponent(SITE)).then((s) => s.default_language, () => "");
+    setLang(lang);
     counts();
     root = document.getElementById("meydan-thread");
     if (!root || root.dataset.meydanReady) return;
@@ -243,16 +287,19 @@
   }
 
   async function load() {
-    root.replaceChildren(h("p", { c: "loading", text: "Loading comments…" }));
+    root.lang = lang;
+    root.dir = lang === "fa" ? "rtl" : "ltr";
+    root.replaceChildren(h("p", { c: "loading", text: gettext("Loading comments…") }));
     try {
       [cfg, thread] = await Promise.all([
         api("GET", "sites/" + encodeURIComponent(SITE)),
         threadQuery(1, kv("local", "order")),
+        words,
       ]);
     } catch (e) {
       root.replaceChildren(
-        h("p", { c: "form-errors", role: "alert", text: "The comments could not be loaded. " + e.message }),
-        button("button", "Try again", load)
+        h("p", { c: "form-errors", role: "alert", text: gettext("The comments could not be loaded.") + " " + e.message }),
+        button("button", gettext("Try again"), load)
       );
       return;
     }
@@ -270,9 +317,26 @@
         li.scrollIntoView({ block: "start" });
       }
     }
-    setInterval(() => {
-      for (const t of root.querySelectorAll("time")) t.textContent = ago(new Date(t.dateTime));
-    }, 60000);
+    ticker =
+      ticker ||
+      setInterval(() => {
+        for (const t of root.querySelectorAll("time")) t.textContent = ago(new Date(t.dateTime));
+      }, 60000);
+  }
+
+  // The reader's choice of language: remembered, and the widget drawn again in it.
+  let ticker = 0;
+  async function switchLang(l) {
+    kv("local", "lang", l);
+    const draft = form ? fields.body.input.value : "";
+    setLang(l);
+    cancelReply();
+    form = null;
+    els.clear();
+    counts();
+    await load();
+    if (form && draft) fields.body.input.value = draft;
+    root.querySelector(".meydan-lang select")?.focus();
   }
 
   // A failed answer (the network, a busy server) is asked again, 1, 2, 4 s later: one
@@ -301,17 +365,19 @@
 
   function render() {
     heading = h("h2", { c: "comments__title", id: "meydan-comments-title" });
-    viewsNav = h("nav", { c: "views", "aria-label": "Which comments" });
-    pinnedBox = h("section", { c: "pinned", "aria-label": "Pinned by the editors" });
-    orderNav = h("nav", { c: "order", "aria-label": "Comment order" });
+    viewsNav = h("nav", { c: "views", "aria-label": gettext("Which comments") });
+    pinnedBox = h("section", { c: "pinned", "aria-label": gettext("Pinned by the editors") });
+    orderNav = h("nav", { c: "order", "aria-label": gettext("Comment order") });
+    const langs = Object.entries(LANGS).map(([k, name]) => h("option", { value: k, lang: k, selected: k === lang, text: name }));
+    const langBox = h("p", { c: "lang" }, h("select", { "aria-label": gettext("Language"), onchange: (e) => switchLang(e.target.value) }, langs));
     list = h("ol", { c: "comment-list" });
-    moreBtn = button("button button--secondary", "Load more comments", () => loadMore(true));
+    moreBtn = button("button button--secondary", gettext("Load more comments"), () => loadMore(true));
     moreErr = h("span", { c: "field__error", role: "alert" });
     more = h("p", { c: "more" }, moreBtn, moreErr);
     live = h("p", { c: "sr", role: "status" });
     respond = h("div", { c: "respond", id: "meydan-respond" });
     root.replaceChildren(
-      h("section", { c: "comments", "aria-labelledby": "meydan-comments-title" }, heading, viewsNav, pinnedBox, orderNav, list, more, respond, live)
+      h("section", { c: "comments", "aria-labelledby": "meydan-comments-title" }, langBox, heading, viewsNav, pinnedBox, orderNav, list, more, respond, live)
     );
     root.firstChild.append(feedLinks());
     fill(thread.comments);
@@ -329,20 +395,20 @@
 
   function update() {
     heading.replaceChildren(plural(thread.count));
-    if (thread.title) heading.append(" ", h("span", { c: "comments__on", text: "on “" + thread.title + "”" }));
+    if (thread.title) heading.append(" ", h("span", { c: "comments__on", text: interpolate(gettext("on “%(title)s”"), { title: thread.title }) }));
     orderNav.hidden = picksView || !(thread.pages > 1 || thread.count > 1);
     viewsNav.hidden = !(thread.picks || picksView);
     viewsNav.replaceChildren(
       ...[false, true].flatMap((p, i) => [
         i ? "·" : "",
-        button("link", p ? "Picks (" + thread.picks + ")" : "All comments", () => setView(p), { "aria-pressed": String(picksView === p) }),
+        button("link", p ? interpolate(gettext("Picks (%(n)s)"), { n: NF.format(thread.picks) }) : gettext("All comments"), () => setView(p), { "aria-pressed": String(picksView === p) }),
       ])
     );
     const pin = !picksView && thread.pinned;
     pinnedBox.hidden = !pin;
-    pinnedBox.replaceChildren(...(pin ? [h("h3", { c: "pinned__title", text: "Pinned by the editors" }), articleEl(pin, "pinned-")] : []));
+    pinnedBox.replaceChildren(...(pin ? [h("h3", { c: "pinned__title", text: gettext("Pinned by the editors") }), articleEl(pin, "pinned-")] : []));
     orderNav.replaceChildren(
-      ...Object.entries(ORDERS).flatMap(([o, label], i) => [
+      ...Object.entries(orders()).flatMap(([o, label], i) => [
         i ? "·" : "",
         button("link", label, () => setOrder(o), {
           "aria-pressed": String(thread.order === o),
@@ -384,7 +450,7 @@
   // with a link to it in the discussion instead of Reply.
   function articleEl(c, card) {
     if (c.status === "removed") {
-      return h("article", { c: "comment__body comment__body--removed" }, h("p", { text: "This comment is not available." }));
+      return h("article", { c: "comment__body comment__body--removed" }, h("p", { text: gettext("This comment is not available.") }));
     }
     const a = c.author;
     const provider = a.provider && (cfg.providers || []).find((p) => p.id === a.provider);
@@ -395,17 +461,18 @@
     content.innerHTML = c.html; // sanitised by the server: the only HTML we insert
     const actions = h("footer", { c: "comment__actions" });
     const pinned = thread.pinned && thread.pinned.id === c.id;
-    if (card) actions.append(button("link", "Go to this comment in the discussion", () => goTo(c.id)));
+    if (card) actions.append(button("link", gettext("Go to this comment in the discussion"), () => goTo(c.id)));
     else if (thread.open) {
-      actions.append(button("link", "Reply", () => startReply(c.id), { "aria-label": "Reply to " + a.name }));
+      actions.append(button("link", gettext("Reply"), () => startReply(c.id), { "aria-label": interpolate(gettext("Reply to %(name)s"), { name: a.name }) }));
       if (c.status === "approved" && !own[c.id]) actions.append(button("vote", "", (e) => vote(c, e.currentTarget)));
       if (c.status === "approved" && !own[c.id] && (cfg.report_reasons || []).length)
-        actions.append(button("link", "Report", () => startReport(c, art), { "aria-label": "Report the comment by " + a.name }));
+        actions.append(button("link", gettext("Report"), () => startReport(c, art), { "aria-label": interpolate(gettext("Report the comment by %(name)s"), { name: a.name }) }));
     } else if (c.votes) actions.append(h("span", { c: "votes", text: votesText(c.votes) }));
     if (mod && !card && c.status === "approved") {
       actions.append(
-        button("link", c.pick ? "Unpick" : "Pick", () => choose(c, "pick", !c.pick), { "data-what": "pick" }),
-        button("link", pinned ? "Unpin" : "Pin", () => choose(c, "pin", !pinned), { "data-what": "pin" })
+        // Translators: a moderator's buttons: mark as (or no longer) an editor's pick.
+        button("link", c.pick ? gettext("Unpick") : gettext("Pick"), () => choose(c, "pick", !c.pick), { "data-what": "pick" }),
+        button("link", pinned ? gettext("Unpin") : gettext("Pin"), () => choose(c, "pin", !pinned), { "data-what": "pin" })
       );
     }
     const art = h(
@@ -416,30 +483,30 @@
         { c: "comment__meta" },
         h("img", { c: "comment__avatar", src: abs(a.avatar), alt: "", width: 40, height: 40, loading: "lazy" }),
         h("span", { c: "comment__author" }, site ? h("a", { href: site, rel: "nofollow ugc noopener", text: a.name }) : a.name),
-        a.provider === "passkey" && h("span", { c: "comment__badge", text: "passkey account" }),
+        a.provider === "passkey" && h("span", { c: "comment__badge", text: gettext("passkey account") }),
         provider &&
-          h("img", { c: "comment__provider", src: abs(provider.icon), width: 14, height: 14, alt: "via " + via, title: "Signed in with " + via }),
+          h("img", { c: "comment__provider", src: abs(provider.icon), width: 14, height: 14, alt: interpolate(gettext("via %(provider)s"), { provider: via }), title: interpolate(gettext("Signed in with %(provider)s"), { provider: via }) }),
         c.permalink
-          ? h("a", { c: "comment__permalink", href: abs(c.permalink), title: "Link to this comment" }, timeEl(c.created))
+          ? h("a", { c: "comment__permalink", href: abs(c.permalink), title: gettext("Link to this comment") }, timeEl(c.created))
           : timeEl(c.created),
-        c.edited && h("span", { c: "comment__edited", text: "(edited)" }),
-        c.pick && h("span", { c: "comment__badge", text: "Editor's pick" }),
-        pinned && h("span", { c: "comment__badge", text: "Pinned" })
+        c.edited && h("span", { c: "comment__edited", text: gettext("(edited)") }),
+        c.pick && h("span", { c: "comment__badge", text: gettext("Editor's pick") }),
+        pinned && h("span", { c: "comment__badge", text: gettext("Pinned") })
       ),
       c.status === "pending" &&
         h("p", {
           c: "comment__pending",
           role: "status",
-          text: "Your comment is awaiting moderation. Only you can see it until a moderator approves it.",
+          text: gettext("Your comment is awaiting moderation. Only you can see it until a moderator approves it."),
         }),
-      inReply && inReply.author.name && h("p", { c: "comment__inreply", text: "In reply to " + inReply.author.name }),
+      inReply && inReply.author.name && h("p", { c: "comment__inreply", text: interpolate(gettext("In reply to %(name)s"), { name: inReply.author.name }) }),
       content,
       actions
     );
     const mine = !card && own[c.id];
     if (mine && mine.u > Date.now() && (mine.t || auth)) {
-      const edit = button("link", "Edit", () => startEdit(c, art));
-      const del = button("link", "Delete", () => remove(c, art));
+      const edit = button("link", gettext("Edit"), () => startEdit(c, art));
+      const del = button("link", gettext("Delete"), () => remove(c, art));
       actions.append(edit, del);
       setTimeout(() => (edit.remove(), del.remove()), Math.min(mine.u - Date.now(), 2e9));
     }
@@ -448,9 +515,9 @@
 
   /* ---------- up-votes ---------- */
 
-  const ORDERS = { oldest: "Oldest first", newest: "Newest first", top: "Most voted" };
+  const orders = () => ({ oldest: gettext("Oldest first"), newest: gettext("Newest first"), top: gettext("Most voted") });
   let voted = new Set(); // ids this reader up-voted: asked apart, as the thread page is one for all
-  const votesText = (n) => n + (n === 1 ? " vote" : " votes");
+  const votesText = (n) => interpolate(ngettext("%(n)s vote", "%(n)s votes", n), { n: NF.format(n) });
 
   // Only a reader the server can know asks: a guest who voted before, or one signed in.
   function myVotes() {
@@ -468,9 +535,15 @@
     for (const b of list.querySelectorAll(".meydan-vote")) {
       const c = byId.get(Number(b.closest("li").id.slice(8)));
       const mine = voted.has(c.id);
-      b.textContent = "▲ " + (c.votes || 0);
+      b.textContent = "▲ " + NF.format(c.votes || 0);
       b.setAttribute("aria-pressed", mine);
-      b.setAttribute("aria-label", (mine ? "Take back your up-vote of the comment by " : "Up-vote comment by ") + c.author.name + ", " + votesText(c.votes || 0));
+      b.setAttribute(
+        "aria-label",
+        interpolate(mine ? gettext("Take back your up-vote of the comment by %(name)s, %(votes)s") : gettext("Up-vote comment by %(name)s, %(votes)s"), {
+          name: c.author.name,
+          votes: votesText(c.votes || 0),
+        })
+      );
     }
   }
 
@@ -488,7 +561,7 @@
       voted[r.voted ? "add" : "delete"](c.id);
       fresh = true;
       showVotes();
-      announce(r.voted ? "Your vote was counted." : "Your vote was taken back.");
+      announce(r.voted ? gettext("Your vote was counted.") : gettext("Your vote was taken back."));
     } catch (x) {
       announce(x.message);
     }
@@ -498,7 +571,7 @@
   async function loadMore(focus) {
     moreBtn.disabled = true;
     moreErr.textContent = "";
-    moreBtn.textContent = "Loading…";
+    moreBtn.textContent = gettext("Loading…");
     try {
       const p = await threadQuery(thread.page + 1, thread.order);
       Object.assign(thread, { page: p.page, pages: p.pages, count: p.count });
@@ -510,7 +583,7 @@
       moreErr.textContent = e.message;
     }
     moreBtn.disabled = false;
-    moreBtn.textContent = "Load more comments";
+    moreBtn.textContent = gettext("Load more comments");
   }
 
   // A moderator's Pick / Unpick / Pin / Unpin (POST or DELETE /comments/{id}/pick|pin).
@@ -526,7 +599,15 @@
       }
       redraw();
       els.get(c.id)?.querySelector('[data-what="' + what + '"]')?.focus(); // the new button, in place of the one clicked
-      announce(what === "pin" ? (on ? "Pinned to the top." : "Unpinned.") : on ? "Marked as an editor's pick." : "No longer an editor's pick.");
+      announce(
+        what === "pin"
+          ? on
+            ? gettext("Pinned to the top.")
+            : gettext("Unpinned.")
+          : on
+            ? gettext("Marked as an editor's pick.")
+            : gettext("No longer an editor's pick.")
+      );
     } catch (x) {
       announce(x.message);
     }
@@ -605,8 +686,8 @@
     const form = h(
       "form",
       { c: "edit", novalidate: true, onkeydown: (e) => e.key === "Escape" && done() },
-      h("div", { c: "field" }, h("label", { for: id, text: "Edit your comment" }), ta, err),
-      h("p", { c: "respond__submit" }, h("button", { c: "button", text: "Save" }), button("button button--secondary", "Cancel", done))
+      h("div", { c: "field" }, h("label", { for: id, text: gettext("Edit your comment") }), ta, err),
+      h("p", { c: "respond__submit" }, h("button", { c: "button", text: gettext("Save") }), button("button button--secondary", gettext("Cancel"), done))
     );
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -618,10 +699,10 @@
         Object.assign(c, n);
         content.innerHTML = n.html; // sanitised by the server
         const meta = art.querySelector(".meydan-comment__meta");
-        if (n.edited && !meta.querySelector(".meydan-comment__edited")) meta.append(h("span", { c: "comment__edited", text: "(edited)" }));
+        if (n.edited && !meta.querySelector(".meydan-comment__edited")) meta.append(h("span", { c: "comment__edited", text: gettext("(edited)") }));
         fresh = true;
         done();
-        announce("Your comment was updated.");
+        announce(gettext("Your comment was updated."));
       } catch (x) {
         err.textContent = ((x.fields && x.fields.body) || [x.message]).join(" ");
         ta.setAttribute("aria-invalid", "true");
@@ -653,20 +734,20 @@
     const form = h(
       "form",
       { c: "report edit", novalidate: true, onkeydown: (e) => e.key === "Escape" && done() },
-      h("fieldset", { c: "field", "aria-describedby": id + "-reason-error" }, h("legend", { text: "Why do you report this comment?" }), ...choices, err("reason")),
-      h("div", { c: "field" }, h("label", { for: id + "-note", text: "In your words (required for “Other”)" }), note, err("note")),
-      h("p", { c: "respond__submit" }, h("button", { c: "button", text: "Report to the moderators" }), button("button button--secondary", "Cancel", done))
+      h("fieldset", { c: "field", "aria-describedby": id + "-reason-error" }, h("legend", { text: gettext("Why do you report this comment?") }), ...choices, err("reason")),
+      h("div", { c: "field" }, h("label", { for: id + "-note", text: gettext("In your words (required for “Other”)") }), note, err("note")),
+      h("p", { c: "respond__submit" }, h("button", { c: "button", text: gettext("Report to the moderators") }), button("button button--secondary", gettext("Cancel"), done))
     );
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       for (const k in errs) errs[k].textContent = "";
       const picked = form.querySelector("input[name=reason]:checked");
-      if (!picked) return (errs.reason.textContent = "Choose a reason."), choices[0].firstChild.focus();
+      if (!picked) return (errs.reason.textContent = gettext("Choose a reason.")), choices[0].firstChild.focus();
       form.setAttribute("aria-busy", "true");
       try {
         await api("POST", "comments/" + c.id + "/flag", { reason: picked.value, note: note.value }, ...ownAuth(c.id));
         done();
-        announce("Thank you. A moderator will look at this comment.");
+        announce(gettext("Thank you. A moderator will look at this comment."));
       } catch (x) {
         const f = x.fields || {};
         errs.reason.textContent = (f.reason || (f.note ? [] : [x.message])).join(" ");
@@ -681,7 +762,7 @@
   }
 
   async function remove(c, art) {
-    if (!window.confirm("Delete your comment? This cannot be undone.")) return;
+    if (!window.confirm(gettext("Delete your comment? This cannot be undone."))) return;
     try {
       await api("DELETE", "comments/" + c.id, null, ...ownAuth(c.id));
     } catch (x) {
@@ -703,7 +784,7 @@
     }
     if (c.status === "approved") thread.count--;
     update();
-    announce("Your comment was deleted.");
+    announce(gettext("Your comment was deleted."));
   }
 
   /* ---------- the form: "Leave a Reply" ---------- */
@@ -741,7 +822,7 @@
   function buildForm() {
     const need = cfg.limits.guest_email_required !== false; // the site may not ask guests for name and email
     if (!thread.open) {
-      respond.replaceChildren(h("p", { c: "respond__closed", text: "Comments are closed." }));
+      respond.replaceChildren(h("p", { c: "respond__closed", text: gettext("Comments are closed.") }));
       return;
     }
     const providers = cfg.providers || [];
@@ -754,7 +835,7 @@
       null,
       h("p", {
         c: "respond__intro",
-        text: providers.length ? "Fill in your details below or click an icon to log in:" : "Fill in your details below.",
+        text: providers.length ? gettext("Fill in your details below or click an icon to log in:") : gettext("Fill in your details below."),
       }),
       providers.length > 0 &&
         h(
@@ -763,7 +844,7 @@
           providers.map((p) =>
             h(
               "button",
-              { type: "button", c: "respond__icon", title: "Log in with " + p.name, "aria-label": "Log in with " + p.name, onclick: () => signIn(p) },
+              { type: "button", c: "respond__icon", title: interpolate(gettext("Log in with %(provider)s"), { provider: p.name }), "aria-label": interpolate(gettext("Log in with %(provider)s"), { provider: p.name }), onclick: () => signIn(p) },
               h("img", { src: abs(p.icon), alt: "", width: 28, height: 28 })
             )
           )
@@ -772,26 +853,26 @@
         h(
           "p",
           { c: "respond__passkeys" },
-          button("link", "Sign in with a passkey", () => signIn({ signin: cfg.passkeys.signin, name: "passkey" })),
+          button("link", gettext("Sign in with a passkey"), () => signIn({ signin: cfg.passkeys.signin, name: "passkey" })),
           " · ",
-          button("link", "Sign up with a passkey", () => signIn({ signin: cfg.passkeys.signup, name: "passkey" })),
-          " (no email needed)"
+          button("link", gettext("Sign up with a passkey"), () => signIn({ signin: cfg.passkeys.signup, name: "passkey" })),
+          " " + gettext("(no email needed)")
         ),
-      h("p", { c: "respond__note" }, "Your email address will not be published. ", h("a", { href: ORIGIN + "/privacy/", target: "_blank", rel: "noopener" }, "Privacy"))
+      h("p", { c: "respond__note" }, gettext("Your email address will not be published.") + " ", h("a", { href: ORIGIN + "/privacy/", target: "_blank", rel: "noopener" }, gettext("Privacy")))
     );
     remember = h("input", { type: "checkbox", id: "meydan-remember" });
     guestFields = h(
       "div",
       null,
-      field("email", "Email", "input", { type: "email", autocomplete: "email", maxlength: 254 }, (need ? "Required" : "Optional") + ", never published.", need),
-      field("name", "Name", "input", { type: "text", autocomplete: "name", maxlength: 100 }, need ? "Required." : "Optional.", need),
-      field("website", "Website", "input", { type: "url", autocomplete: "url", maxlength: 200 }, "Optional."),
+      field("email", gettext("Email"), "input", { type: "email", autocomplete: "email", maxlength: 254 }, need ? gettext("Required, never published.") : gettext("Optional, never published."), need),
+      field("name", gettext("Name"), "input", { type: "text", autocomplete: "name", maxlength: 100 }, need ? gettext("Required.") : gettext("Optional."), need),
+      field("website", gettext("Website"), "input", { type: "url", autocomplete: "url", maxlength: 200 }, gettext("Optional.")),
       h(
         "div",
         { c: "field field--checkbox" },
         remember,
         " ",
-        h("label", { for: "meydan-remember", text: "Save my name, email and website in this browser for the next time I comment." })
+        h("label", { for: "meydan-remember", text: gettext("Save my name, email and website in this browser for the next time I comment.") })
       )
     );
     // Email notifications (off unless ticked; a guest confirms by email first).
@@ -799,24 +880,24 @@
       const input = h("input", { type: extra || "checkbox", id: "meydan-" + id, name: extra ? "meydan-scope" : null });
       return [input, h("label", { for: "meydan-" + id }, input, " " + label)];
     };
-    const [comments, commentsLabel] = box("notify", "Notify me of follow-up comments by email");
-    const [all, allLabel] = box("notify-all", "all new comments", "radio");
-    const [mine, mineLabel] = box("notify-replies", "only replies to me", "radio");
-    const [posts, postsLabel] = box("notify-posts", "Notify me of new posts by email");
+    const [comments, commentsLabel] = box("notify", gettext("Notify me of follow-up comments by email"));
+    const [all, allLabel] = box("notify-all", gettext("all new comments"), "radio");
+    const [mine, mineLabel] = box("notify-replies", gettext("only replies to me"), "radio");
+    const [posts, postsLabel] = box("notify-posts", gettext("Notify me of new posts by email"));
     all.checked = true;
     notify = () => ({ notify: comments.checked ? (mine.checked ? "replies" : "thread") : "", notify_posts: posts.checked });
     const notifyBox = h(
       "fieldset",
       { c: "field field--notify" },
-      h("legend", { c: "visually-hidden", text: "Email notifications" }),
+      h("legend", { c: "visually-hidden", text: gettext("Email notifications") }),
       h("div", { c: "field--checkbox" }, commentsLabel),
-      h("div", { c: "field__choices", role: "radiogroup", "aria-label": "Which comments" }, allLabel, mineLabel),
+      h("div", { c: "field__choices", role: "radiogroup", "aria-label": gettext("Which comments") }, allLabel, mineLabel),
       h("div", { c: "field--checkbox" }, postsLabel)
     );
     // A spam trap people never see or reach (like the server's form): bots fill it in.
     trap = h("input", { type: "text", id: "meydan-homepage", autocomplete: "off", tabindex: "-1" });
     previewContent = h("div", { c: "comment__content" });
-    previewBox = h("div", { c: "preview", hidden: true }, h("p", { c: "preview__label", text: "Preview" }), previewContent);
+    previewBox = h("div", { c: "preview", hidden: true }, h("p", { c: "preview__label", text: gettext("Preview") }), previewContent);
     submitBtn = h("button", { type: "submit", c: "button" });
     form = h(
       "form",
@@ -825,19 +906,20 @@
       asBox,
       guestBox,
       statusBox,
-      field("body", "Comment", "textarea", { rows: 6, maxlength: cfg.limits.max_length, autocomplete: "off" }, null, true),
+      field("body", gettext("Comment"), "textarea", { rows: 6, maxlength: cfg.limits.max_length, autocomplete: "off" }, null, true),
       guestFields,
       notifyBox,
-      h("div", { c: "respond__trap", "aria-hidden": "true" }, h("label", { for: "meydan-homepage", text: "Leave this field empty" }), trap),
+      h("div", { c: "respond__trap", "aria-hidden": "true" }, h("label", { for: "meydan-homepage", text: gettext("Leave this field empty") }), trap),
       h("p", {
         c: "respond__hint",
-        text: "You can use Markdown: *italic*, **bold**, [links](address), `code`, > quotes.",
+        // Translators: keep the Markdown marks (*, **, [](), `, >) as they are.
+        text: gettext("You can use Markdown: *italic*, **bold**, [links](address), `code`, > quotes."),
       }),
       previewBox,
-      h("p", { c: "respond__submit" }, submitBtn, button("button button--secondary", "Preview", preview)),
+      h("p", { c: "respond__submit" }, submitBtn, button("button button--secondary", gettext("Preview"), preview)),
       // See, download or delete one's own comments (meydan.privacy), on Meydan's origin.
       h("p", { c: "respond__manage" },
-        h("a", { href: ORIGIN + "/manage/?site=" + encodeURIComponent(SITE), target: "_blank", rel: "noopener", text: "Manage my comments" }))
+        h("a", { href: ORIGIN + "/manage/?site=" + encodeURIComponent(SITE), target: "_blank", rel: "noopener", text: gettext("Manage my comments") }))
     );
     fields.body.input.addEventListener("input", () => (previewBox.hidden = true));
     respond.replaceChildren(title, form);
@@ -856,10 +938,10 @@
     const c = replyTo && byId.get(replyTo);
     title.replaceChildren(
       ...(c
-        ? ["Replying to " + c.author.name + " ", h("small", null, button("link respond__cancel", "Cancel reply", () => cancelReply(true)))]
-        : ["Leave a Reply"])
+        ? [interpolate(gettext("Replying to %(name)s"), { name: c.author.name }) + " ", h("small", null, button("link respond__cancel", gettext("Cancel reply"), () => cancelReply(true)))]
+        : [gettext("Leave a Reply")])
     );
-    submitBtn.textContent = c ? "Post Reply" : "Post Comment";
+    submitBtn.textContent = c ? gettext("Post Reply") : gettext("Post Comment");
   }
 
   function startReply(id) {
@@ -896,11 +978,14 @@
         h(
           "p",
           { c: "respond__using" },
-          m.provider_name ? "You are commenting using your " + m.provider_name + " account." : "You are commenting as " + m.name + ".",
+          m.provider_name
+            ? interpolate(gettext("You are commenting using your %(provider)s account."), { provider: m.provider_name })
+            : interpolate(gettext("You are commenting as %(name)s."), { name: m.name }),
           " (",
-          button("link", "Log Out", () => signOut()),
+          button("link", gettext("Log Out"), () => signOut()),
           " / ",
-          button("link", "Change", () => signIn(null)),
+          // Translators: sign in with another account.
+          button("link", gettext("Change"), () => signIn(null)),
           ")"
         )
       )
@@ -915,7 +1000,7 @@
     showAuth();
     myVotes();
     if (!quiet && form) {
-      statusBox.textContent = "You are logged out. You can comment as a guest.";
+      statusBox.textContent = gettext("You are logged out. You can comment as a guest.");
       fields.body.input.focus();
     }
   }
@@ -950,10 +1035,10 @@
     );
     errorsBox.replaceChildren();
     if (!popup) {
-      errorsBox.append(h("p", { text: "The sign-in window was blocked. Allow pop-ups for this page, or comment as a guest." }));
+      errorsBox.append(h("p", { text: gettext("The sign-in window was blocked. Allow pop-ups for this page, or comment as a guest.") }));
       return;
     }
-    statusBox.textContent = p ? "Connecting to " + p.name + "…" : "Connecting…";
+    statusBox.textContent = p ? interpolate(gettext("Connecting to %(provider)s…"), { provider: p.name }) : gettext("Connecting…");
     clearInterval(popupTimer);
     // A provider's Cross-Origin-Opener-Policy makes the popup look closed from here
     // while the reader is still signing in, so with a verifier the widget keeps
@@ -965,11 +1050,11 @@
       if (!popup) return clearInterval(popupTimer);
       if (popup.closed) shut++;
       if (verifier && (++tries % 3 === 0 || popup.closed)) claim();
-      if (shut === 12 && verifier) statusBox.textContent = "Waiting for the sign-in window… If you closed it, try again, or comment as a guest.";
+      if (shut === 12 && verifier) statusBox.textContent = gettext("Waiting for the sign-in window… If you closed it, try again, or comment as a guest.");
       if (shut > limit) {
         clearInterval(popupTimer);
         popup = null;
-        statusBox.textContent = "Sign-in was not completed. You can try again, or comment as a guest.";
+        statusBox.textContent = gettext("Sign-in was not completed. You can try again, or comment as a guest.");
       }
     }, 500);
   }
@@ -994,10 +1079,10 @@
       showAuth();
       myVotes();
       checkMe();
-      statusBox.textContent = "You are signed in as " + (auth.me.name || "") + ".";
+      statusBox.textContent = interpolate(gettext("You are signed in as %(name)s."), { name: auth.me.name || "" });
       fields.body.input.focus();
     } else {
-      statusBox.textContent = "Sign-in was cancelled. You can comment as a guest.";
+      statusBox.textContent = gettext("Sign-in was cancelled. You can comment as a guest.");
     }
   }
 
@@ -1042,7 +1127,7 @@
       solver ||
       new Promise((ok) =>
         document.head.append(h("script", { src: ORIGIN + "/embed/pow.js", onload: () => ok(window.meydanPow), onerror: () => ok(null) }))
-      ).then((m) => m && m.solver(API + "challenge?site=" + encodeURIComponent(SITE) + "&url=" + encodeURIComponent(pageUrl)));
+      ).then((m) => m && m.solver(API + "challenge?site=" + encodeURIComponent(SITE) + "&url=" + encodeURIComponent(pageUrl) + "&lang=" + lang));
     return solver.then((s) => s && s.get());
   }
 
@@ -1052,11 +1137,11 @@
     clearErrors();
     if (Date.now() < blockedUntil) {
       const s = Math.ceil((blockedUntil - Date.now()) / 1000);
-      return showErrors({ message: "You are posting too fast. Try again in " + s + " seconds." });
+      return showErrors({ message: interpolate(ngettext("You are posting too fast. Try again in %(n)s second.", "You are posting too fast. Try again in %(n)s seconds.", s), { n: NF.format(s) }) });
     }
     if (auth && !(auth.exp > Date.now())) {
       signOut(true);
-      return showErrors({ message: "Your sign-in has expired. Log in again, or comment as a guest." });
+      return showErrors({ message: gettext("Your sign-in has expired. Log in again, or comment as a guest.") });
     }
     const body = fields.body.input.value;
     const guest = {};
@@ -1064,7 +1149,7 @@
     form.setAttribute("aria-busy", "true");
     submitBtn.disabled = true;
     try {
-      if (!auth) statusBox.textContent = "Checking that this browser is not a robot…";
+      if (!auth) statusBox.textContent = gettext("Checking that this browser is not a robot…");
       const altcha = (await pow()) || undefined;
       statusBox.textContent = "";
       if (solver) solver.then((s) => s && s.used()); // a solution is good for one post
@@ -1094,7 +1179,7 @@
       showVotes();
       li.scrollIntoView({ block: "nearest" });
       focusOn(li.firstChild);
-      announce(r.published ? "Your comment was posted." : "Your comment is awaiting moderation.");
+      announce(r.published ? gettext("Your comment was posted.") : gettext("Your comment is awaiting moderation."));
     } catch (x) {
       if (x.status === 429) blockedUntil = Date.now() + (x.retry || 30) * 1000;
       // Refused as too old or incomplete: a fresh form token lets "try again" work.
@@ -1106,7 +1191,7 @@
       if (auth && x.status === 401) {
         // The server did not accept the sign-in (expired or for another site).
         signOut(true);
-        x.message = "Your sign-in has expired. Log in again, or comment as a guest.";
+        x.message = gettext("Your sign-in has expired. Log in again, or comment as a guest.");
       }
       showErrors(x);
     }
@@ -1119,7 +1204,7 @@
     try {
       const r = await api("POST", "preview", { body: fields.body.input.value });
       previewContent.innerHTML = r.html; // sanitised by the server
-      if (!r.html) previewContent.textContent = "Nothing to preview yet.";
+      if (!r.html) previewContent.textContent = gettext("Nothing to preview yet.");
       previewBox.hidden = false;
     } catch (x) {
       showErrors(x);
