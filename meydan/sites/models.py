@@ -71,6 +71,16 @@ class Site(models.Model):
         blank=True,
         help_text=_("One origin per line (https://blog.example.org) that may embed comments."),
     )
+    language = models.CharField(
+        _("default language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_(
+            "Pages and the widget speak it when neither the reader, nor the page, nor "
+            "the browser names a language Meydan ships."
+        ),
+    )
     # Discussion policy: what the moderation checks and the comment section read.
     comments_open = models.BooleanField(_("comments open on new threads"), default=True)
     hold_all = models.BooleanField(

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from meydan.comments.moderation import Draft
+from meydan.comments.reasons import CHECKS, LABELS, reason_code
 from meydan.moderation import services
 from meydan.moderation.checks.akismet import AkismetCheck
 from meydan.moderation.checks.bans import BanCheck
@@ -23,7 +24,6 @@ from meydan.moderation.checks.pow_challenge import challenge_issue
 from meydan.moderation.checks.rate_limit import RateLimitCheck
 from meydan.moderation.checks.spam import SpamFilterCheck
 from meydan.moderation.checks.words import DisallowedWordsCheck, ModerationWordsCheck
-from meydan.moderation.reasons import CHECKS, LABELS, reason_code
 from tests.moderation.conftest import aged_token, altcha_solve
 
 pytestmark = pytest.mark.django_db

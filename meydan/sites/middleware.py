@@ -1,0 +1,41 @@
+"""The request's language, by meydan.core.languages' order, with the site's default
+language as the last word."""
+
+from django.conf import settings
+from django.http import Http404
+from django.middleware.locale import LocaleMiddleware
+from django.utils.cache import patch_vary_headers
+
+from meydan.core.errors import MeydanError
+from meydan.core.languages import activate_for_request, request_language
+from meydan.sites.lookup import site_for_slug
+from meydan.sites.resolve import site_for_request
+
+
+def site_language(request) -> str | None:
+    """The default language of the site a request is for, or None.
+
+    The API names its site in the `site` query parameter (cached lookup); pages are
+    for the site of their host. Asked only when neither the reader's choice, nor the
+    page, nor Accept-Language decides.
+    """
+    try:
+        slug = request.GET.get("site")
+        site = site_for_slug(slug) if slug else site_for_request(request)
+    except (MeydanError, Http404):
+        return None
+    return site.language
+
+
+class SiteLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware (Content-Language, Vary), choosing by our order."""
+
+    def process_request(self, request):
+        language = request_language(request, site_default=lambda: site_language(request))
+        activate_for_request(request, language)
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+            patch_vary_headers(response, ("Cookie",))
+        return response
