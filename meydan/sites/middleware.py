@@ -2,6 +2,7 @@
 language as the last word."""
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import Http404
 from django.middleware.locale import LocaleMiddleware
 from django.utils.cache import patch_vary_headers
@@ -15,16 +16,18 @@ from meydan.sites.resolve import site_for_request
 def site_language(request) -> str | None:
     """The default language of the site a request is for, or None.
 
-    The API names its site in the `site` query parameter (cached lookup); pages are
-    for the site of their host. Asked only when neither the reader's choice, nor the
-    page, nor Accept-Language decides.
+    Asked only when neither the reader's choice, nor the page, nor Accept-Language
+    decides. The API names its site in the `site` query parameter (a cached lookup);
+    an API request without one (the OpenAPI document, a comment by id) has no site
+    default. Pages are for the site of their host.
     """
     try:
-        slug = request.GET.get("site")
-        site = site_for_slug(slug) if slug else site_for_request(request)
-    except (MeydanError, Http404):
-        return None
-    return site.language
+        if request.path_info.startswith("/api/"):
+            slug = request.GET.get("site")
+            return site_for_slug(slug).language if slug else None
+        return site_for_request(request).language
+    except (MeydanError, Http404, DatabaseError):
+        return None  # no such site, or no database for now: settings.LANGUAGE_CODE
 
 
 class SiteLocaleMiddleware(LocaleMiddleware):

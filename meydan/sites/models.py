@@ -23,10 +23,14 @@ def normalise_origin(value: str) -> str:
     reads it (core/weburl.py); raises ValidationError."""
     parsed = web_url(value)
     if parsed is None:
-        raise ValidationError(f"{value.strip()!r} is not an origin like https://blog.example.org")
+        raise ValidationError(
+            _("%(value)s is not an origin like https://blog.example.org")
+            % {"value": repr(value.strip())}
+        )
     if parsed.path != "/" or parsed.query or parsed.fragment:
         raise ValidationError(
-            f"{value.strip()!r} has a path; an origin is only scheme://host[:port]"
+            _("%(value)s has a path; an origin is only scheme://host[:port]")
+            % {"value": repr(value.strip())}
         )
     return parsed.origin
 

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from meydan.sites.events import Channel, announce, site_changed
 from meydan.sites.lookup import site_cache_key
@@ -28,13 +29,13 @@ def site_create(*, name: str, origins: list[str], domain: str | None = None) -> 
     """Register a site that embeds comments from the given origins."""
     clean = [normalise_origin(origin) for origin in origins]
     if not name.strip():
-        raise ValidationError("A site needs a name.")
+        raise ValidationError(_("A site needs a name."))
     domain = domain or (urlsplit(clean[0]).netloc if clean else "")
     if not domain:
-        raise ValidationError("A site needs a domain or at least one origin.")
+        raise ValidationError(_("A site needs a domain or at least one origin."))
     with transaction.atomic():
         if Site.objects.filter(domain=domain).exists():
-            raise ValidationError(f"A site for {domain} exists already.")
+            raise ValidationError(_("A site for %(domain)s exists already.") % {"domain": domain})
         return Site.objects.create(
             name=name.strip(), slug=_unique_slug(name), domain=domain, origins="\n".join(clean)
         )
