@@ -117,9 +117,24 @@ def test_an_article_page_speaks_by_the_order(
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "path",
-    ["/", "/privacy/", "/accounts/login/", "/moderation/", "/email/manage/x/", "/nowhere/"],
+    [
+        "/",
+        "/baku-rally/",
+        "/privacy/",
+        "/manage/",
+        "/accounts/login/",
+        "/moderation/",
+        "/transparency/",
+        "/transparency/caspian-ledger/",
+        "/embed/thread/?site=caspian-ledger&url=/baku-rally/",
+        "/embed/signin/choose/?site=caspian-ledger",
+        "/email/manage/x/",
+        "/nowhere/",
+    ],
 )
 def test_every_server_page_says_its_language_and_direction(client, site, article, path):
+    site.transparency_public = True
+    site.save()
     response = client.get(path, HTTP_ACCEPT_LANGUAGE="fa", follow=True)
     assert '<html lang="fa" dir="rtl">' in response.content.decode(), path
 
@@ -188,3 +203,17 @@ def test_the_site_default_language_is_the_api_answer_without_other_hints(client,
     cache.clear()
     response = client.get(f"/api/v1/threads?site={site.slug}&url=/baku-rally/")
     assert response["Content-Language"] == "tr"
+
+
+@pytest.mark.django_db
+def test_the_site_settings_for_the_widget_use_the_sites_language(client, site):
+    site.language = "ru"
+    site.save()
+    response = client.get(f"/api/v1/sites/{site.slug}")
+    assert response.status_code == 200
+    assert response["Content-Language"] == "ru"
+    assert (response.json()["language"], response.json()["direction"]) == ("ru", "ltr")
+    persian = client.get(f"/api/v1/sites/{site.slug}?lang=fa-IR")
+    assert (persian.json()["language"], persian.json()["direction"]) == ("fa", "rtl")
+    assert client.get(f"/api/v1/sites/{site.slug}?lang=tr")["Content-Language"] == "tr"
+    assert client.get("/api/v1/sites/no-such-site")["Content-Language"] == "en"
