@@ -24,9 +24,11 @@ AUDIT_ACTIONS = {
     "reply": _("replied as moderator"),
     "ban": _("banned"),
     "unban": _("ban lifted"),
+    # Translators: an audit-log entry: readers' reports sent a comment to the queue.
     "flagged": _("held after reports"),
     "author erase": _("erased by its author"),
-    "import": _("import"),
+    "import": _("comments imported"),
+    # Translators: an audit-log entry: the comments of an import were taken out again.
     "import undo": _("import undone"),
 }
 

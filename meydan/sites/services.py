@@ -5,6 +5,7 @@ import hmac
 import secrets
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,11 +26,19 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-def site_create(*, name: str, origins: list[str], domain: str | None = None) -> Site:
-    """Register a site that embeds comments from the given origins."""
+def site_create(
+    *, name: str, origins: list[str], domain: str | None = None, language: str = "en"
+) -> Site:
+    """Register a site that embeds comments from the given origins; `language` is its
+    default language, one of settings.LANGUAGES."""
     clean = [normalise_origin(origin) for origin in origins]
     if not name.strip():
         raise ValidationError(_("A site needs a name."))
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            _("Meydan does not speak %(language)s; choose one of %(choices)s.")
+            % {"language": language, "choices": ", ".join(dict(settings.LANGUAGES))}
+        )
     domain = domain or (urlsplit(clean[0]).netloc if clean else "")
     if not domain:
         raise ValidationError(_("A site needs a domain or at least one origin."))
@@ -37,7 +46,11 @@ def site_create(*, name: str, origins: list[str], domain: str | None = None) -> 
         if Site.objects.filter(domain=domain).exists():
             raise ValidationError(_("A site for %(domain)s exists already.") % {"domain": domain})
         return Site.objects.create(
-            name=name.strip(), slug=_unique_slug(name), domain=domain, origins="\n".join(clean)
+            name=name.strip(),
+            slug=_unique_slug(name),
+            domain=domain,
+            origins="\n".join(clean),
+            language=language,
         )
 
 

@@ -217,3 +217,13 @@ def test_the_site_settings_for_the_widget_use_the_sites_language(client, site):
     assert (persian.json()["language"], persian.json()["direction"]) == ("fa", "rtl")
     assert client.get(f"/api/v1/sites/{site.slug}?lang=tr")["Content-Language"] == "tr"
     assert client.get("/api/v1/sites/no-such-site")["Content-Language"] == "en"
+
+
+@pytest.mark.django_db
+def test_an_article_keeps_its_own_language_inside_a_page_in_the_readers(client, article):
+    article.language = "fa"
+    article.save()
+    client.cookies[COOKIE] = "az"
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert '<html lang="az" dir="ltr">' in page
+    assert '<article class="article" lang="fa" dir="rtl">' in page
