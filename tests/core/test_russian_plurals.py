@@ -24,7 +24,9 @@ COUNTS = (1, 2, 5, 21, 22, 25, 11)
 
 def russian_forms(msgid: str) -> tuple[dict[int, str], object]:
     po = polib.pofile(str(PO))
-    [entry] = [e for e in po if e.msgid == msgid and e.msgid_plural]
+    found = [e for e in po if e.msgid == msgid and e.msgid_plural]
+    assert found, f"{msgid!r} is not in {PO}: run `make makemessages` and translate it"
+    [entry] = found
     header = po.metadata["Plural-Forms"]
     rule = gettext.c2py(re.search(r"plural\s*=\s*(.+?);?\s*$", header)[1])
     forms = {int(i): text for i, text in entry.msgstr_plural.items()}
