@@ -156,7 +156,8 @@ MIDDLEWARE = [
     "meydan.core.middleware.ContentSecurityPolicyMiddleware",
     "meydan.api.cors.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # LocaleMiddleware, choosing the language by meydan.core.languages' order.
+    "meydan.sites.middleware.SiteLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

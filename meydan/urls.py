@@ -2,7 +2,9 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
+from django.views.i18n import set_language
 
 from meydan.api.v1.urls import api as api_v1
 from meydan.core.metrics import metrics_view
@@ -27,6 +29,10 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),  # token only: docs/metrics.md
     path("favicon.ico", RedirectView.as_view(url=static("newsroom/favicon.svg"), permanent=True)),
     path("accounts/", include("allauth.urls")),
+    # The reader's language switcher (the form at the foot of every page). Without a
+    # CSRF token: the worst a forged request does is change a reader's language, and
+    # a token in every page's footer would set a cookie for every reader.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("api/v1/", api_v1.urls),
     path("embed.js", embed_views.embed_js, name="embed-js"),
     path("embed.css", embed_views.embed_css, name="embed-css"),

@@ -5,6 +5,8 @@ import shutil
 from unittest import mock
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 
 from meydan.comments import services
 from meydan.newsroom.models import Article
@@ -47,6 +49,14 @@ def _no_speed_limits(settings):
     settings.MEYDAN_POW = False
     # One test process: its local-memory cache is shared by everything that runs.
     settings.MEYDAN_SHARED_CACHE = True
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request activates its language in the thread (as LocaleMiddleware does) and
+    leaves it there; the next test starts in settings.LANGUAGE_CODE again."""
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

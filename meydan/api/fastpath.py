@@ -21,12 +21,12 @@ from urllib.parse import unquote_plus
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.http.request import split_domain_port, validate_host
-from django.utils import translation
 
 from meydan.api.cors import ORIGINS_SECONDS, known_origins
 from meydan.api.v1.threads import CACHE_CONTROL, MAX_COUNT_URLS, counts_for, etag_for
 from meydan.comments import caching
 from meydan.core import metrics
+from meydan.core.languages import choose_language
 from meydan.core.middleware import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY
 from meydan.sites.lookup import SITE_SECONDS, page_key_for, site_for_slug
 
@@ -50,16 +50,6 @@ def query_pairs(query: str) -> list[tuple[str, str]]:
                 name, value = unquote_plus(name), unquote_plus(value)
             pairs.append((name, value))
     return pairs
-
-
-class _Shim:
-    """What translation.get_language_from_request reads of a request without cookies."""
-
-    COOKIES: dict = {}
-
-    def __init__(self, environ):
-        self.META = environ
-        self.path_info = environ.get("PATH_INFO", "")
 
 
 class _Config:
@@ -180,20 +170,22 @@ class FastReads:
                 return forwarded.split(",", 1)[0].strip() == value
         return environ.get("wsgi.url_scheme") == "https"
 
-    def language(self, environ) -> str:
-        memo = environ.get("HTTP_ACCEPT_LANGUAGE", "")
+    def language(self, environ, page: str | None, site_default: str) -> str:
+        """meydan.core.languages' order, without a cookie (the fast path has none)."""
+        memo = (environ.get("HTTP_ACCEPT_LANGUAGE", ""), page, site_default)
         language = self._languages.get(memo)
         if language is None:
-            language = translation.get_language_from_request(_Shim(environ))
-            language = translation.get_supported_language_variant(language)
+            language = choose_language(
+                page=page, accept_language=memo[0], site_default=site_default
+            )
             if len(self._languages) >= _LANGUAGES_SEEN:
                 self._languages.clear()
             self._languages[memo] = language
         return language
 
-    def headers(self, environ, vary: str) -> list[tuple[str, str]]:
+    def headers(self, environ, vary: str, language: str) -> list[tuple[str, str]]:
         config = self.config
-        headers = [("Vary", vary), ("Content-Language", self.language(environ)), *config.fixed]
+        headers = [("Vary", vary), ("Content-Language", language), *config.fixed]
         if config.hsts and self.is_secure(environ):
             headers.append(("Strict-Transport-Security", config.hsts))
         origin = environ.get("HTTP_ORIGIN")
@@ -234,7 +226,8 @@ class FastReads:
         thread_id, version, _count = caching.thread_state(site.pk, key)
         etag = etag_for(version, page, view)
         headers = [("ETag", etag), ("Cache-Control", CACHE_CONTROL)]
-        headers += self.headers(environ, "Accept-Language, Origin")
+        language = self.language(environ, params.get("lang"), site.language)
+        headers += self.headers(environ, "Accept-Language, Origin", language)
         if etag in environ.get("HTTP_IF_NONE_MATCH", ""):
             headers += [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "0")]
             return "304 Not Modified", headers, b""
@@ -258,7 +251,9 @@ class FastReads:
             ("Content-Type", "application/json; charset=utf-8"),
             ("Content-Length", str(len(body))),
         ]
-        return "200 OK", headers + self.headers(environ, "Accept-Language, Origin"), body
+        langs = [value for name, value in pairs if name == "lang"]
+        language = self.language(environ, langs[-1] if langs else None, site.language)
+        return "200 OK", headers + self.headers(environ, "Accept-Language, Origin", language), body
 
 
 def _origins(_key) -> frozenset[str]:

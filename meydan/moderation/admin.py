@@ -9,6 +9,7 @@ Django's own delete, which would cascade to every reply, is not offered.
 from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from meydan.comments import validation
 from meydan.comments.models import Comment
@@ -29,7 +30,10 @@ def _moderation_action(name: str, action: str, label):
                 done += 1
             except MeydanError as error:
                 modeladmin.message_user(request, f"#{comment.pk}: {error.message}", messages.ERROR)
-        modeladmin.message_user(request, _("%(n)d comment(s) updated.") % {"n": done})
+        modeladmin.message_user(
+            request,
+            ngettext("%(n)d comment updated.", "%(n)d comments updated.", done) % {"n": done},
+        )
 
     run.__name__ = name
     run.short_description = label
@@ -42,7 +46,10 @@ def delete_forever(modeladmin, request, queryset):
     for comment in queryset.select_related("thread__site"):
         services.comment_delete_forever(comment, actor=request.user, channel="admin")
         count += 1
-    modeladmin.message_user(request, _("%(n)d comment(s) deleted.") % {"n": count})
+    modeladmin.message_user(
+        request,
+        ngettext("%(n)d comment deleted.", "%(n)d comments deleted.", count) % {"n": count},
+    )
 
 
 class CommentAdminForm(forms.ModelForm):

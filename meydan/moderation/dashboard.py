@@ -10,7 +10,7 @@ What each number means — the page, the CSV and the tests use these words:
   comments (moderated elsewhere, dated in the past) and rows erased by their author
   before anyone acted are not counted.
 - spam by check: the spam column split by the check whose reason was stored
-  (moderation.reasons.reason_code).
+  (comments.reasons.reason_code).
 - removed: published or held comments a moderator trashed, marked spam or deleted,
   by the day of the action.
 - reports: readers' reports received (moderation.Flag), by the day they came.
@@ -39,8 +39,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from meydan.comments.models import Comment, Thread
+from meydan.comments.reasons import CHECKS, reason_code
 from meydan.moderation.models import AuditEntry, Flag
-from meydan.moderation.reasons import CHECKS, reason_code
 
 S = Comment.Status
 

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
+from meydan.comments.reasons import label
 from meydan.core.views import error_page
 from meydan.moderation import access, charts
 from meydan.moderation import dashboard as numbers
-from meydan.moderation.reasons import label
 from meydan.moderation.views import moderator_required
 
 TABLES = ("buckets", "threads", "checks")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from meydan.comments.models import Comment
@@ -24,6 +25,7 @@ from meydan.moderation import access, auditchain, queries, services
 from meydan.moderation.forms import BanForm, EditForm, RemovalForm, ReplyForm, ReportForm
 from meydan.moderation.models import AuditEntry, Ban
 from meydan.moderation.spam import spam_training
+from meydan.moderation.wording import audit_action_label
 from meydan.notifications.models import ModeratorMail
 
 
@@ -147,7 +149,8 @@ def act(request):
     except MeydanError as error:
         messages.error(request, str(error.message))
         return HttpResponseRedirect(_back(request))
-    messages.success(request, _("%(n)d comment(s): %(action)s.") % {"n": done, "action": action})
+    words = ngettext("%(n)d comment: %(action)s.", "%(n)d comments: %(action)s.", done)
+    messages.success(request, words % {"n": done, "action": audit_action_label(action)})
     return HttpResponseRedirect(_back(request))
 
 

@@ -5,8 +5,8 @@ from meydan.newsroom.models import Article
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "site", "published", "is_published"]
-    list_filter = ["site", "is_published"]
+    list_display = ["title", "site", "language", "published", "is_published"]
+    list_filter = ["site", "language", "is_published"]
     search_fields = ["title", "body"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "published"

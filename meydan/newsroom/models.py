@@ -1,5 +1,6 @@
 """Articles of the small news site that ships with Meydan (the demo host)."""
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,16 @@ class Article(models.Model):
     body_html = models.TextField(editable=False, blank=True)
     published = models.DateTimeField(_("published"), default=timezone.now)
     is_published = models.BooleanField(_("published on the site"), default=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_(
+            "The language the article is written in; its page speaks it unless the "
+            "reader chose another. Empty: the site's default."
+        ),
+    )
 
     class Meta:
         ordering = ["-published"]

@@ -3,6 +3,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from meydan.comments import queries
 from meydan.core.csrf import csrf_protect_signed_in
+from meydan.core.languages import activate_for_request, request_language
 from meydan.moderation.access import moderates_site
 from meydan.newsroom.models import Article
 from meydan.section import views as section_views
@@ -30,6 +31,9 @@ def article_detail(request, slug: str):
     site = site_for_request(request)
     article = get_object_or_404(Article, site=site, slug=slug, is_published=True)
     key = article.get_absolute_url()
+    # The article's own language outranks the browser's, not the reader's choice.
+    language = request_language(request, page=article.language, site_default=site.language)
+    activate_for_request(request, language)
 
     def render_page(form=None, status=200):
         thread = queries.thread_for_key(site, key)

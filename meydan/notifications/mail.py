@@ -24,6 +24,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from meydan.core import metrics, periodic, sealing, sweep
@@ -48,7 +49,7 @@ def clean_address(value: str) -> str:
     """One valid address, or ValidationError (several addresses, header tricks, …)."""
     address = (value or "").strip()
     if _LINE_BREAKS.search(address) or "," in address or ";" in address:
-        raise ValidationError("One e-mail address, please.")
+        raise ValidationError(_("One e-mail address, please."))
     validate_email(address)
     return address
 

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tasks import task
 
 from meydan.comments.events import Channel
@@ -244,7 +245,10 @@ def _send_digest(subscription: Subscription, comments: list[Comment]) -> None:
         mail_enqueue(
             to=subscription.email_sealed,
             to_hash=subscription.email_hash,
-            subject=_("%(n)d new comments on %(title)s") % {"n": len(comments), "title": title},
+            subject=ngettext(
+                "%(n)d new comment on %(title)s", "%(n)d new comments on %(title)s", len(comments)
+            )
+            % {"n": len(comments), "title": title},
             text=render_to_string("notifications/email/digest.txt", context),
             html=render_to_string("notifications/email/digest.html", context),
             headers={
@@ -343,14 +347,16 @@ def notify_moderators(comment_id: int) -> int:
         link = _in_queue(comment)
         title = clean_header_text(comment.thread.title or comment.thread.key, limit=100)
         context = {"comment": comment, "title": title, "link": link, "site": site}
-        mail_enqueue(
-            to=moderator.email,
-            subject=_("A comment awaits moderation: %(title)s") % {"title": title},
-            text=render_to_string("notifications/email/held.txt", context),
-            html=render_to_string("notifications/email/held.html", context),
-            kind="held",
-            comment_id=comment.pk,
-        )
+        # Moderators read the site's language (Site.language); nothing else is stored.
+        with translation.override(site.language or None):
+            mail_enqueue(
+                to=moderator.email,
+                subject=_("A comment awaits moderation: %(title)s") % {"title": title},
+                text=render_to_string("notifications/email/held.txt", context),
+                html=render_to_string("notifications/email/held.html", context),
+                kind="held",
+                comment_id=comment.pk,
+            )
         told += 1
     return told
 
@@ -392,13 +398,19 @@ def send_moderator_digest(user_id: int) -> int:
             return 0
         items = [{"comment": c, "link": _in_queue(c)} for c in waiting]
         context = {"items": items, "queue": absolute(reverse("moderation:queue") + "?tab=pending")}
-        mail_enqueue(
-            to=user.email,
-            subject=_("%(n)d comments await moderation") % {"n": len(waiting)},
-            text=render_to_string("notifications/email/held_digest.txt", context),
-            html=render_to_string("notifications/email/held_digest.html", context),
-            kind="held-digest",
-        )
+        n = len(waiting)
+        # In the language of the site the first waiting comment is on.
+        with translation.override(waiting[0].thread.site.language or None):
+            mail_enqueue(
+                to=user.email,
+                subject=ngettext(
+                    "%(n)d comment awaits moderation", "%(n)d comments await moderation", n
+                )
+                % {"n": n},
+                text=render_to_string("notifications/email/held_digest.txt", context),
+                html=render_to_string("notifications/email/held_digest.html", context),
+                kind="held-digest",
+            )
     return len(waiting)
 
 

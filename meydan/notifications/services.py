@@ -171,7 +171,7 @@ def subscribe(
         address = sealing.Stored.of(clean_address(email).lower())
     hashed, sealed = address.hash, address.sealed
     if not kinds or not set(kinds) <= set(Subscription.Kind.values):
-        raise ValidationError("Unknown kind of subscription.")
+        raise ValidationError(_("Unknown kind of subscription."))
     owner = user if getattr(user, "is_authenticated", False) else None
     subscriptions = []
     with transaction.atomic():

@@ -27,7 +27,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from meydan.core.csrf import csrf_protect_signed_in
@@ -190,7 +190,10 @@ def manage_comments(request):
             chosen = request.POST.getlist("subscription")
             ids = None if "all" in chosen else _ids(chosen)
             count = selfservice.cancel_subscriptions(access, ids)
-            messages.success(request, _("%(n)d subscription(s) cancelled.") % {"n": count})
+            words = ngettext(
+                "%(n)d subscription cancelled.", "%(n)d subscriptions cancelled.", count
+            )
+            messages.success(request, words % {"n": count})
         return HttpResponseRedirect(reverse("privacy:manage-comments"))
     return _no_store(
         render(
@@ -231,7 +234,8 @@ def _erase_from_form(request, mine, *, actor) -> None:
         messages.error(request, _("Choose a comment to delete."))
         return
     count = selfservice.erase_comments(comments, how=how, actor=actor)
-    messages.success(request, _("%(n)d comment(s) deleted.") % {"n": count})
+    words = ngettext("%(n)d comment deleted.", "%(n)d comments deleted.", count)
+    messages.success(request, words % {"n": count})
 
 
 def _attachment(body: bytes, name: str) -> HttpResponse:

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from meydan.sites.models import Site
 from meydan.sites.services import site_update
@@ -11,9 +12,9 @@ class SiteAdmin(admin.ModelAdmin):
     search_fields = ["name", "domain"]
     filter_horizontal = ["moderators"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "domain", "origins", "moderators"]}),
+        (None, {"fields": ["name", "slug", "domain", "origins", "language", "moderators"]}),
         (
-            "Discussion policy",
+            _("Discussion policy"),
             {
                 "fields": [
                     "comments_open",
@@ -35,8 +36,8 @@ class SiteAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Retention", {"fields": ["ip_hash_days", "email_days"]}),
-        ("Transparency", {"fields": ["transparency_public"]}),
+        (_("Retention"), {"fields": ["ip_hash_days", "email_days"]}),
+        (_("Transparency"), {"fields": ["transparency_public"]}),
     ]
 
     def save_model(self, request, obj, form, change):

@@ -4,6 +4,7 @@ lookups besides the thread state)."""
 import re
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from meydan.core.errors import MeydanError, NotFound, UrlNotOnSite
 from meydan.core.weburl import site_path, web_url
@@ -21,13 +22,13 @@ def site_cache_key(slug: str) -> str:
 
 def site_for_slug(slug: str) -> Site:
     if not _SLUG.match(slug or ""):
-        raise NotFound("There is no site with this key. Check data-meydan-site.")
+        raise NotFound(_("There is no site with this key. Check data-meydan-site."))
     cache_key = site_cache_key(slug)
     site = cache.get(cache_key)
     if site is None:
         site = Site.objects.filter(slug=slug).first()
         if site is None:
-            raise NotFound("There is no site with this key. Check data-meydan-site.")
+            raise NotFound(_("There is no site with this key. Check data-meydan-site."))
         cache.set(cache_key, site, SITE_SECONDS)
     return site
 
@@ -40,19 +41,21 @@ def page_key_for(site: Site, url: str) -> tuple[str, str]:
     """
     url = (url or "").strip()
     if not url or len(url) > MAX_URL or _FORBIDDEN.search(url):
-        raise MeydanError("Give the page's URL (at most 2,000 characters).", field="url")
+        raise MeydanError(_("Give the page's URL (at most 2,000 characters)."), field="url")
     # Read as a browser reads it (core/weburl.py): "/\\host/x" is another host.
     if url.startswith(("/", "\\")):
         path = site_path(url)
         if path is None:
             raise MeydanError(
-                "Give the page's path on this site, like /2015/06/rally/.", field="url"
+                _("Give the page's path on this site, like /2015/06/rally/."), field="url"
             )
         path = path.split("#", 1)[0].split("?", 1)[0]
         return path, path
     parsed = web_url(url)
     if parsed is None:
-        raise MeydanError("Give the page's URL, like https://blog.example.org/post/.", field="url")
+        raise MeydanError(
+            _("Give the page's URL, like https://blog.example.org/post/."), field="url"
+        )
     if not site.allows_origin(parsed.origin):
         raise UrlNotOnSite(field="url")
     return parsed.path, parsed.origin + parsed.path

@@ -23,10 +23,14 @@ def normalise_origin(value: str) -> str:
     reads it (core/weburl.py); raises ValidationError."""
     parsed = web_url(value)
     if parsed is None:
-        raise ValidationError(f"{value.strip()!r} is not an origin like https://blog.example.org")
+        raise ValidationError(
+            _("%(value)s is not an origin like https://blog.example.org")
+            % {"value": repr(value.strip())}
+        )
     if parsed.path != "/" or parsed.query or parsed.fragment:
         raise ValidationError(
-            f"{value.strip()!r} has a path; an origin is only scheme://host[:port]"
+            _("%(value)s has a path; an origin is only scheme://host[:port]")
+            % {"value": repr(value.strip())}
         )
     return parsed.origin
 
@@ -70,6 +74,16 @@ class Site(models.Model):
         _("allowed origins"),
         blank=True,
         help_text=_("One origin per line (https://blog.example.org) that may embed comments."),
+    )
+    language = models.CharField(
+        _("default language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_(
+            "Pages and the widget speak it when neither the reader, nor the page, nor "
+            "the browser names a language Meydan ships."
+        ),
     )
     # Discussion policy: what the moderation checks and the comment section read.
     comments_open = models.BooleanField(_("comments open on new threads"), default=True)

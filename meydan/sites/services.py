@@ -5,10 +5,12 @@ import hmac
 import secrets
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from meydan.sites.events import Channel, announce, site_changed
 from meydan.sites.lookup import site_cache_key
@@ -24,19 +26,31 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-def site_create(*, name: str, origins: list[str], domain: str | None = None) -> Site:
-    """Register a site that embeds comments from the given origins."""
+def site_create(
+    *, name: str, origins: list[str], domain: str | None = None, language: str = "en"
+) -> Site:
+    """Register a site that embeds comments from the given origins; `language` is its
+    default language, one of settings.LANGUAGES."""
     clean = [normalise_origin(origin) for origin in origins]
     if not name.strip():
-        raise ValidationError("A site needs a name.")
+        raise ValidationError(_("A site needs a name."))
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            _("Meydan does not speak %(language)s; choose one of %(choices)s.")
+            % {"language": language, "choices": ", ".join(dict(settings.LANGUAGES))}
+        )
     domain = domain or (urlsplit(clean[0]).netloc if clean else "")
     if not domain:
-        raise ValidationError("A site needs a domain or at least one origin.")
+        raise ValidationError(_("A site needs a domain or at least one origin."))
     with transaction.atomic():
         if Site.objects.filter(domain=domain).exists():
-            raise ValidationError(f"A site for {domain} exists already.")
+            raise ValidationError(_("A site for %(domain)s exists already.") % {"domain": domain})
         return Site.objects.create(
-            name=name.strip(), slug=_unique_slug(name), domain=domain, origins="\n".join(clean)
+            name=name.strip(),
+            slug=_unique_slug(name),
+            domain=domain,
+            origins="\n".join(clean),
+            language=language,
         )
 
 

@@ -110,6 +110,11 @@ SITE = "site=caspian-ledger"
         (f"{SITE}&url=/baku-rally/", {"ORIGIN": "https://evil.example"}),
         (f"{SITE}&url=/baku-rally/", {"ACCEPT_LANGUAGE": "de-DE,de;q=0.9"}),
         (f"{SITE}&url=/baku-rally/", {"ACCEPT_LANGUAGE": "az"}),
+        # The widget's `lang` (the host page's language) outranks Accept-Language.
+        (f"{SITE}&url=/baku-rally/&lang=fa-IR", {"ACCEPT_LANGUAGE": "az"}),
+        (f"{SITE}&url=/baku-rally/&lang=ru", {}),
+        (f"{SITE}&url=/baku-rally/&lang=%3Cscript%3E", {"ACCEPT_LANGUAGE": "tr"}),
+        (f"{SITE}&url=/baku-rally/&lang=xx-YY", {}),
         (f"{SITE}&url=/baku-rally/", {"AUTHORIZATION": "Bearer nonsense"}),
         (f"{SITE}&url=/baku-rally/&_=123", {}),
         (f"{SITE}&url=/baku-rally/&picks=true", {}),
@@ -271,6 +276,7 @@ def test_hsts_on_https_is_the_same(comments, settings):
         (f"{SITE}&url=/baku-rally/&url={ORIGIN}/baku-rally/", {}),
         (f"{SITE}&url=https://evil.example/a&url=/baku-rally/", {"ORIGIN": ORIGIN}),
         (f"{SITE}&url=/%C3%A7ay/", {}),
+        (f"{SITE}&url=/baku-rally/&lang=ru-RU", {"ACCEPT_LANGUAGE": "tr"}),
     ],
 )
 def test_counts_are_answered_as_django_answers_them(comments, query, headers):
@@ -360,3 +366,15 @@ def test_query_pairs_read_as_parse_qsl(query):
     from meydan.api.fastpath import query_pairs
 
     assert query_pairs(query) == parse_qsl(query, keep_blank_values=True)
+
+
+def test_the_site_default_language_is_the_last_word(comments, site):
+    site.language = "az"
+    site.save()
+    from django.core.cache import cache
+
+    cache.clear()
+    for headers, expected in (({}, "az"), ({"ACCEPT_LANGUAGE": "ru"}, "ru")):
+        django, fast, answered = both(environ_for(THREAD, f"{SITE}&url=/baku-rally/", **headers))
+        assert answered and same(fast, django)
+        assert dict(fast[1])["Content-Language"] == expected

@@ -31,7 +31,7 @@ def test_delete_forever_from_the_admin_keeps_the_replies(new_page, live_server):
     page.locator(f'input[name="_selected_action"][value="{parent.pk}"]').check()
     page.locator('select[name="action"]').select_option("delete_forever")
     page.get_by_role("button", name="Go").click()
-    page.get_by_text("1 comment(s) deleted.").wait_for()
+    page.get_by_text("1 comment deleted.").wait_for()
 
     page.goto(article)
     assert page.locator(f"#comment-{reply.pk}").is_visible()

@@ -78,7 +78,7 @@ def test_a_guest_manages_their_comments_from_an_email_link(
 
     first = reader.locator("li", has_text="A first thought")
     first.get_by_role("button", name="Delete, keep a placeholder").click()
-    assert reader.get_by_text("1 comment(s) deleted.").is_visible()
+    assert reader.get_by_text("1 comment deleted.").is_visible()
     second = reader.locator("li", has_text="A second thought")
     second.get_by_role("button", name="Delete entirely").click()
     assert reader.get_by_text("No comments written with this address here").is_visible()

@@ -73,14 +73,14 @@ def test_hold_approve_and_bulk_spam(new_page, newsroom, live_server, screenshot)
     screenshot(editor, "moderation-queue.png", full_page=True)
 
     held.get_by_role("button", name="Approve").click()
-    editor.get_by_text("1 comment(s): approve.").wait_for()
+    editor.get_by_text("1 comment: approved.").wait_for()
     other.reload()
     assert "Held until an editor reads it." in other.content()
 
     for i in range(3):
         editor.locator(".mod__row", has_text=f"Bot {i}").get_by_role("checkbox").check()
     editor.locator(".mod__bulk").get_by_role("button", name="Spam", exact=True).click()
-    editor.get_by_text("3 comment(s): spam.").wait_for()
+    editor.get_by_text("3 comments: marked as spam.").wait_for()
     assert Comment.objects.filter(status=Comment.Status.SPAM).count() == 3
     editor.get_by_role("link", name="Spam").first.click()
     assert editor.locator(".mod__row").count() == 3
@@ -99,5 +99,5 @@ def test_keyboard_shortcuts(new_page, newsroom, live_server):
     editor.keyboard.press("j")
     editor.locator(".mod__row.is-current").wait_for()
     editor.keyboard.press("a")
-    editor.get_by_text("1 comment(s): approve.").wait_for()
+    editor.get_by_text("1 comment: approved.").wait_for()
     assert Comment.objects.get(author_name="Rauf").status == Comment.Status.APPROVED

@@ -48,11 +48,11 @@ def test_workspace_and_article_page(new_page, live_server, screenshot):
     sign_in_as_editor(editor, live_server.url)
     editor.goto(f"{live_server.url}/moderation/?tab=all")
     editor.locator(f"#row-{second.pk}").get_by_role("button", name="Pick", exact=True).click()
-    editor.get_by_text("1 comment(s): pick.").wait_for()
+    editor.get_by_text("1 comment: picked.").wait_for()
     # The keyboard: j to the first row (the newest comment), P (shift+p) pins it.
     editor.keyboard.press("j")
     editor.keyboard.press("Shift+P")
-    editor.get_by_text("1 comment(s): pin.").wait_for()
+    editor.get_by_text("1 comment: pinned.").wait_for()
     newest = Comment.objects.order_by("-created", "-pk").first()
     assert Thread.objects.get().pinned_id == newest.pk
     assert editor.locator(f"#row-{second.pk} .tag--pick").is_visible()

@@ -195,7 +195,7 @@ def test_removal_reason_from_the_keyboard_and_the_author_sees_it(
     editor.keyboard.press("j")
     editor.locator(".mod__row.is-current").wait_for()
     editor.keyboard.press("d")
-    editor.get_by_text("1 comment(s): trash.").wait_for()
+    editor.get_by_text("1 comment: removed.").wait_for()
     comment.refresh_from_db()
     assert (comment.status, comment.removal_reason) == ("trash", "personal_data")
     # The author's browser (its session posted it) sees why; nobody else does.

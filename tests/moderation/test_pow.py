@@ -11,9 +11,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from meydan.comments.moderation import Decision, Draft
+from meydan.comments.reasons import reason_code
 from meydan.moderation.checks import pow_challenge
 from meydan.moderation.checks.pow import ProofOfWorkCheck
-from meydan.moderation.reasons import reason_code
 from tests.moderation.conftest import altcha_solve as solve
 
 pytestmark = pytest.mark.django_db
@@ -200,7 +200,7 @@ def test_it_takes_every_well_formed_draft_without_raising(issue, draft, post):
 
 
 def test_the_dashboard_counts_it_as_a_check():
-    from meydan.moderation.reasons import CHECKS, label
+    from meydan.comments.reasons import CHECKS, label
 
     assert "pow" in CHECKS and label("pow") == "proof of work"
     for reason in ("held: no proof of work", "held: proof of work replayed"):

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from meydan.comments.moderation import Draft
+from meydan.comments.reasons import CHECKS, LABELS, reason_code
 from meydan.moderation import services
 from meydan.moderation.checks.akismet import AkismetCheck
 from meydan.moderation.checks.bans import BanCheck
@@ -23,7 +24,6 @@ from meydan.moderation.checks.pow_challenge import challenge_issue
 from meydan.moderation.checks.rate_limit import RateLimitCheck
 from meydan.moderation.checks.spam import SpamFilterCheck
 from meydan.moderation.checks.words import DisallowedWordsCheck, ModerationWordsCheck
-from meydan.moderation.reasons import CHECKS, LABELS, reason_code
 from tests.moderation.conftest import aged_token, altcha_solve
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +186,84 @@ def test_reports_moderators_and_imports(post, site, moderator):
 )
 def test_empty_and_unknown(reason, code):
     assert reason_code(reason) == code
+
+
+# --- worded at display ----------------------------------------------------------------
+
+
+def _marked(monkeypatch):
+    """Make every gettext/ngettext/pgettext/lazy string of comments.reasons visible:
+    its output is wrapped in ⟦ ⟧, so a part that skips translation shows."""
+    from django.utils.functional import lazy
+
+    from meydan.comments import reasons
+
+    def mark(text):
+        return f"⟦{text}⟧"
+
+    monkeypatch.setattr(reasons, "gettext", mark)
+    monkeypatch.setattr(reasons, "ngettext", lambda s, p, n: mark(s if n == 1 else p))
+    monkeypatch.setattr(reasons, "pgettext", lambda c, s: mark(s))
+    for table in (reasons._MODERATOR_ACTIONS, reasons._ERASED, reasons._POW_PROBLEMS):
+        for key, value in list(table.items()):
+            monkeypatch.setitem(table, key, lazy(mark, str)(str(value)))
+    return reasons.reason_display
+
+
+def test_every_real_reason_is_worded_through_the_catalogue(
+    site, draft, settings, post, moderator, monkeypatch
+):
+    by_check = check_reasons(site, draft, settings, post, moderator)
+    stored = [reason for reasons in by_check.values() for reason in reasons]
+    stored += ["held: 2 reader reports", "held: 1 reader report", "imported from wxr"]
+    stored += ["approve by ana", "trash", "deleted by its author", "withdrawn"]
+    display = _marked(monkeypatch)
+    for reason in stored:
+        shown = display(reason)
+        assert shown.startswith("⟦") and shown.endswith("⟧"), (reason, shown)
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("held: 1 link", "held: 1 link"),
+        ("held: 3 links", "held: 3 links"),
+        ("spam filter: 0.99", "spam filter: 0.99"),
+        ("held: spam filter 0.85", "held: spam filter 0.85"),
+        ("held: moderation word “casino”", "held: moderation word “casino”"),
+        ("refused: banned (email)", "refused: banned (email)"),
+        ("refused: banned (IP (keyed hash))", "refused: banned (IP (keyed hash))"),
+        ("held: proof of work replayed", "held: proof of work used twice"),
+        ("approve by ana", "approved by ana"),
+        ("not_spam", "marked as not spam"),
+        ("held: 2 reader reports", "held: 2 reader reports"),
+        ("a check of the operator's own", "a check of the operator's own"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_reasons_in_english(stored, shown):
+    from meydan.comments.reasons import reason_display
+
+    assert reason_display(stored) == shown
+
+
+def test_reason_parts_give_the_parameters():
+    from meydan.comments.reasons import reason_parts
+
+    assert reason_parts("held: 3 links") == ("links", {"n": "3"})
+    assert reason_parts("approve by ana") == ("moderator", {"action": "approve", "who": "ana"})
+    assert reason_parts("refused: rate limit (30 s)") == ("rate_limit", {"seconds": "30"})
+    assert reason_parts("who knows") == ("other", {})
+
+
+def test_the_queue_and_the_audit_log_word_what_they_show(client, post, site, moderator):
+    site.flag_threshold = 1
+    site.save()
+    comment = post("Reported.")
+    services.comment_flag(comment, reporter_key="r1", reason="spam", channel="form")
+    services.comment_moderate(comment, "not_spam", actor=moderator)
+    client.force_login(moderator)
+    log = client.get("/moderation/log/").content.decode()
+    assert "marked as not spam" in log and "<td>not_spam" not in log
+    assert "Awaiting moderation" in log

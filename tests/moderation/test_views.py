@@ -137,7 +137,7 @@ def test_actions_silently_skip_other_sites(mod_client, held, on_b):
     assert response.status_code == 302
     assert Comment.objects.get(pk=mine.pk).status == S.APPROVED
     assert Comment.objects.get(pk=on_b.pk).status == S.PENDING
-    assert messages_of(response) == ["1 comment(s): approve."]
+    assert messages_of(response) == ["1 comment: approved."]
     # A row button and "delete forever" with B's id do nothing either.
     mod_client.post("/moderation/act/", {"one": f"spam:{on_b.pk}"})
     mod_client.post("/moderation/act/", {"action": "delete", "ids": [on_b.pk]})
@@ -302,7 +302,7 @@ def test_bulk_action_on_a_selection(mod_client, held, thread):
     statuses = [Comment.objects.get(pk=c.pk).status for c in comments]
     assert statuses == [S.SPAM, S.PENDING, S.SPAM]
     assert AuditEntry.objects.filter(action="spam", note="bulk").count() == 2
-    assert messages_of(response) == ["2 comment(s): spam."]
+    assert messages_of(response) == ["2 comments: marked as spam."]
 
 
 def test_row_button_acts_on_that_comment_alone(mod_client, held, thread, moderator):
@@ -370,7 +370,7 @@ def test_delete_forever(mod_client, held, post):
     response = mod_client.post(
         "/moderation/act/", {"action": "delete", "ids": [lonely.pk, parent.pk]}
     )
-    assert messages_of(response) == ["2 comment(s): delete."]
+    assert messages_of(response) == ["2 comments: deleted."]
     assert not Comment.objects.filter(pk=lonely.pk).exists()
     placeholder = Comment.objects.get(pk=parent.pk)
     assert placeholder.status == S.TRASH and placeholder.body == ""
@@ -509,8 +509,9 @@ def test_log_lists_entries(mod_client, held, moderator):
     assert page.count(f"#{comment.pk}<") == 2
     assert "approve" in page and "delete" in page and "editor" in page
     assert "Nobody can edit this log here." in page
-    # The log is read-only: no form to change it, and no other method.
-    assert "<form" not in page[page.index("<h1>") :]
+    # The log is read-only: no form to change it (the footer's is the language
+    # switcher), and no other method.
+    assert "<form" not in page[page.index("<h1>") : page.index("</main>")]
     assert mod_client.post("/moderation/log/").status_code == 405
 
 

@@ -13,7 +13,10 @@ pytestmark = pytest.mark.django_db
 
 def section(response) -> str:
     html = response.content.decode()
-    return html[html.index('id="comments"') :]
+    """The comment section: from its anchor to the end of <main> (the footer has the
+    language switcher's form)."""
+    start = html.index('id="comments"')
+    return html[start : html.index("</main>", start)]
 
 
 def test_article_page_shows_article_thread_and_form(client, article, post):
@@ -123,7 +126,10 @@ def test_closed_thread_refuses_with_a_clear_page(client, article, thread, guest_
 
 
 def section_of(html: str) -> str:
-    return html[html.index('id="comments"') :]
+    """The comment section: from its anchor to the end of <main> (the footer has the
+    language switcher's form)."""
+    start = html.index('id="comments"')
+    return html[start : html.index("</main>", start)]
 
 
 OWN_ORIGIN = "http://testserver"

@@ -107,3 +107,20 @@ def test_a_moderator_chooses_an_hourly_digest_or_no_mail(
     hold(site, thread, "Fourth", django_capture_on_commit_callbacks)
     work()
     assert len(mailbox.messages) == 1
+
+
+def test_moderators_are_written_to_in_the_sites_language(
+    mailbox, work, site, thread, editor, django_capture_on_commit_callbacks
+):
+    site.hold_all = True
+    site.language = "fa"
+    site.save()
+    fresh = comment_services.thread_for_posting(site=site, key=thread.key)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_services.comment_post(
+            thread=fresh, author=comment_services.Author(name="Tural", email="t@example.org"),
+            body="Please look", channel="form",
+        )  # fmt: skip
+    work()
+    [message] = mailbox.messages
+    assert '<html lang="fa" dir="rtl">' in message.get_body(("html",)).get_content()

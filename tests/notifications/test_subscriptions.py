@@ -297,3 +297,26 @@ def test_fifty_replies_in_five_minutes_are_one_message_then_one_digest(
     text = digest.get_body(("plain",)).get_content()
     assert all(f"Reply number {n}\n" in text.replace("\r\n", "\n") for n in range(1, 50))
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_emails_go_out_in_the_language_the_subscriber_used(
+    mailbox, work, site, django_capture_on_commit_callbacks
+):
+    """The language of the API request (its `lang`, the host page's) is stored with the
+    subscription; the worker writes every message to that address in it."""
+    body = {
+        "site": site.slug, "url": "https://blog.example.org/2015/06/baku-rally/",
+        "body": "From the widget", "name": "Tural", "email": "tural@example.org",
+        "notify": "replies",
+    }  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(
+            "/api/v1/comments?lang=fa-IR", body, content_type="application/json",
+            headers={"Origin": "https://blog.example.org", "Accept-Language": "ru"},
+        )  # fmt: skip
+    assert response.status_code == 201, response.content
+    assert Subscription.objects.get().language == "fa"
+    work()  # the worker starts in English: the task switches to the stored language
+    [confirmation] = mailbox.to("tural@example.org")
+    html = confirmation.get_body(("html",)).get_content()
+    assert '<html lang="fa" dir="rtl">' in html

@@ -254,7 +254,7 @@ def test_delete_all_asks_for_the_box_and_touches_nobody_elses(
         {"action": "erase", "comment": "all", "how": "remove", "confirm": "yes"},
         follow=True,
     )
-    assert "3 comment(s) deleted." in done.content.decode()
+    assert "3 comments deleted." in done.content.decode()
     assert list(Comment.objects.values_list("pk", flat=True).order_by("pk")) == [
         mine[0].pk, theirs.pk,
     ]  # fmt: skip

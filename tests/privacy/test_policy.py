@@ -239,8 +239,10 @@ def test_cookie_names_and_lifetimes_follow_the_settings(client, site, settings):
     assert cookies["meydan_session"]["lifetime"] == "until you close the browser"
     assert cookies["meydan_csrf"]["lifetime"] == "1 year"
     assert "sessionid" not in cookies and "csrftoken" not in cookies
-    # No language cookie: nothing here sets one (the language is the browser's).
-    assert settings.LANGUAGE_COOKIE_NAME not in cookies
+    # The language switcher's cookie: set only when a reader picks a language.
+    assert cookies[settings.LANGUAGE_COOKIE_NAME]["lifetime_seconds"] == (
+        settings.LANGUAGE_COOKIE_AGE
+    )
 
     settings.CSRF_USE_SESSIONS = True
     assert "meydan_csrf" not in {c["name"] for c in facts(client)["cookies"]}

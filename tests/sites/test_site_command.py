@@ -55,3 +55,15 @@ def test_second_site_with_same_name_gets_its_own_key():
     call_command("site", "add", "--name", "News", "--origin", "https://a.example")
     call_command("site", "add", "--name", "News", "--origin", "https://b.example")
     assert sorted(Site.objects.values_list("slug", flat=True)) == ["news", "news-2"]
+
+
+def test_add_with_a_default_language(capsys):
+    call_command(
+        "site", "add", "--name", "Meydan Xəbər", "--origin", "https://xeber.example.az",
+        "--language", "az",
+    )  # fmt: skip
+    assert Site.objects.get(domain="xeber.example.az").language == "az"
+    with pytest.raises(CommandError):
+        call_command(
+            "site", "add", "--name", "X", "--origin", "https://x.example", "--language", "de"
+        )

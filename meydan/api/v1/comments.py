@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -159,7 +160,7 @@ def comment_preview(request, data: PreviewIn):
     """POST /api/v1/preview — Markdown as it will look (sanitised HTML)."""
     rate_limit(request, "preview")
     if "\x00" in data.body:
-        raise MeydanError("The text contains a NUL character.", field="body")
+        raise MeydanError(_("The text contains a NUL character."), field="body")
     return {"html": render_markdown(data.body)}
 
 

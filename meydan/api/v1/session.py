@@ -4,6 +4,7 @@ from typing import Literal
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from ninja import Router, Schema, Status
 from ninja.decorators import decorate_view
@@ -94,6 +95,11 @@ class SiteConfigOut(Schema):
     report_reasons: list[ReasonOut] = Field(
         description="What a reader may give as the reason of a report (POST /comments/{id}/flag)"
     )
+    language: str = Field(
+        description="The language of this answer's words (the widget's `lang`, else the "
+        "browser's, else the site's default): README, Languages"
+    )
+    direction: Literal["ltr", "rtl"] = Field(description="That language's writing direction")
 
 
 @router.get("/sites/{site_key}", response={200: SiteConfigOut, **READ_ERRORS})
@@ -141,6 +147,8 @@ def site_config(request, site_key: str):
             {"code": code, "label": str(label), "needs_note": code == Flag.Reason.OTHER}
             for code, label in Flag.Reason.choices
         ],
+        "language": translation.get_language(),
+        "direction": "rtl" if translation.get_language_bidi() else "ltr",
     }
 
 

@@ -10,6 +10,7 @@ import json
 from typing import Literal
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -147,7 +148,7 @@ def _counts(site_slug: str, urls: list[str]) -> dict:
 def counts_read(request, site: str, url: Query[list[str]]):
     """GET /api/v1/counts?site=…&url=…&url=… — published comment counts (at most 100 URLs)."""
     if len(url) > MAX_COUNT_URLS:
-        raise MeydanError(f"Ask for at most {MAX_COUNT_URLS} URLs at once.")
+        raise MeydanError(_("Ask for at most %(n)d URLs at once.") % {"n": MAX_COUNT_URLS})
     return _counts(site, url)
 
 

@@ -4,6 +4,8 @@ and readable docs at /api/v1/docs."""
 import json
 
 from django.core.exceptions import RequestDataTooBig
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
@@ -18,15 +20,17 @@ class JsonOnlyParser(Parser):
 
     def parse_body(self, request):
         if request.content_type != "application/json":
-            raise HttpError(415, "Send the request body as JSON (Content-Type: application/json).")
+            raise HttpError(
+                415, _("Send the request body as JSON (Content-Type: application/json).")
+            )
         try:
             data = json.loads(request.body)
         except ValueError:
-            raise HttpError(400, "The request body is not valid JSON (UTF-8).") from None
+            raise HttpError(400, _("The request body is not valid JSON (UTF-8).")) from None
         if not isinstance(data, dict):
             # Every body of this API is an object; `false` or `[]` would otherwise pass
             # as "no fields given" where every field has a default.
-            raise HttpError(400, "The request body must be a JSON object: {…}.")
+            raise HttpError(400, _("The request body must be a JSON object: {…}."))
         return data
 
 
@@ -66,6 +70,43 @@ def _domain_error(request, error: MeydanError):
     return error_response(error.status, error.code, error.message, fields)
 
 
+def field_message(item: dict) -> str:
+    """A schema error in the request's language. pydantic words its errors in English
+    only; the kinds a person can meet get Django's own wording (already in Django's
+    catalogues for every language) or ours, and anything else a general one."""
+    kind, ctx, given = item.get("type", ""), item.get("ctx") or {}, item.get("input")
+    size = len(given) if isinstance(given, str) else 0
+    if kind == "missing":
+        return gettext("This field is required.")
+    if kind == "string_too_long":
+        limit = ctx.get("max_length", 0)
+        return ngettext(
+            "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+            "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+            limit,
+        ) % {"limit_value": limit, "show_value": size}
+    if kind == "string_too_short":
+        limit = ctx.get("min_length", 0)
+        return ngettext(
+            "Ensure this value has at least %(limit_value)d character (it has %(show_value)d).",
+            "Ensure this value has at least %(limit_value)d characters (it has %(show_value)d).",
+            limit,
+        ) % {"limit_value": limit, "show_value": size}
+    if kind == "string_pattern_mismatch":
+        return gettext("Contains characters that are not allowed here.")
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return gettext("Enter a whole number.")
+    if kind in ("bool_parsing", "bool_type"):
+        return gettext("Enter true or false.")
+    if kind in ("literal_error", "enum"):
+        return gettext("Select a valid choice. %(value)s is not one of the available choices.") % {
+            "value": str(given)[:100]
+        }
+    if kind == "string_type":
+        return gettext("Enter text.")
+    return gettext("Enter a valid value.")
+
+
 @api.exception_handler(ValidationError)
 def _schema_error(request, error: ValidationError):
     fields: dict[str, list[str]] = {}
@@ -76,11 +117,8 @@ def _schema_error(request, error: ValidationError):
             loc.pop(0)
         if loc and loc[0] in ("data",):
             loc = []
-        message = item.get("msg", "invalid")
-        if item.get("type") == "string_pattern_mismatch":
-            message = "Contains characters that are not allowed here."
-        fields.setdefault(".".join(loc) or "request", []).append(message)
-    return error_response(422, "invalid", "Some fields need your attention.", fields)
+        fields.setdefault(".".join(loc) or "request", []).append(field_message(item))
+    return error_response(422, "invalid", _("Some fields need your attention."), fields)
 
 
 @api.exception_handler(HttpError)
@@ -93,4 +131,4 @@ def _http_error(request, error: HttpError):
 
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request, error):
-    return error_response(413, "too_large", "What you sent is larger than this site accepts.")
+    return error_response(413, "too_large", _("What you sent is larger than this site accepts."))

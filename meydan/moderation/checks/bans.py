@@ -31,6 +31,6 @@ class BanCheck:
             return Verdict(Decision.SPAM, "shadow-banned", shadow=True)
         return Verdict(
             Decision.REJECT,
-            f"refused: banned ({ban.get_kind_display()})",
+            f"refused: banned ({ban.kind})",  # a record: comments.reasons words it
             message=_("You cannot comment on this site."),
         )

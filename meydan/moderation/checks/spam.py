@@ -10,7 +10,6 @@ too few decisions to judge (a cold start), or for staff, no opinion at all.
 import math
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from meydan.comments.moderation import Decision, Verdict
 from meydan.moderation.spam import spam_score
@@ -31,9 +30,9 @@ class SpamFilterCheck:
             return None
         spam, hold = settings.MEYDAN_SPAM_THRESHOLD_SPAM, settings.MEYDAN_SPAM_THRESHOLD_HOLD
         if score >= spam:
-            reason = _("spam filter: %(score)s") % {"score": shown(score)}
+            reason = f"spam filter: {shown(score)}"  # a record: comments.reasons words it
             return Verdict(Decision.SPAM, reason, spam_score=score)
         if score >= hold:
-            reason = _("held: spam filter %(score)s") % {"score": shown(score)}
+            reason = f"held: spam filter {shown(score)}"
             return Verdict(Decision.HOLD, reason, spam_score=score)
         return Verdict(Decision.APPROVE, "", spam_score=score)

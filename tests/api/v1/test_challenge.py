@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 
 from meydan.accounts.tokens import widget_token_issue
 from meydan.comments.models import Comment
-from meydan.moderation.reasons import reason_code
+from meydan.comments.reasons import reason_code
 from tests.api.conftest import ORIGIN
 from tests.moderation.conftest import altcha_solve
 

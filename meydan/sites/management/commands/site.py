@@ -26,6 +26,12 @@ class Command(BaseCommand):
         add.add_argument("--name", required=True)
         add.add_argument("--origin", action="append", required=True, dest="origins")
         add.add_argument("--base-url", default=settings.MEYDAN_PUBLIC_URL)
+        add.add_argument(
+            "--language",
+            default="en",
+            choices=[code for code, _name in settings.LANGUAGES],
+            help="the site's default language (README, Languages)",
+        )
         sub.add_parser("list", help="list sites")
         token = sub.add_parser(
             "token", help="make a new secret token for announcing posts (the old one stops working)"
@@ -39,9 +45,9 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         getattr(self, f"handle_{action}")(**options)
 
-    def handle_add(self, *, name, origins, base_url, **options):
+    def handle_add(self, *, name, origins, base_url, language, **options):
         try:
-            site = site_create(name=name, origins=origins)
+            site = site_create(name=name, origins=origins, language=language)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(self.style.SUCCESS(f"Registered {site.name} as '{site.slug}'."))
