@@ -123,9 +123,7 @@ def site_config(request, site_key: str):
         "form_token": form_token_issue(),
         "name": site.name,
         "key": site.slug,
-        # Site.default_language comes with the sites' own language setting; until a
-        # site has one, the server's.
-        "default_language": getattr(site, "default_language", "") or settings.LANGUAGE_CODE,
+        "default_language": site.language or settings.LANGUAGE_CODE,
         "comments_open": site.comments_open,
         "order": site.default_order,
         "providers": providers,
