@@ -5,7 +5,14 @@ exports and `meydan audit verify` read the code, the moderation pages show these
 words. A code without a line here is shown as stored.
 """
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+def _(words: str):
+    # One context for the log's words: "picked", "edited" and others are also the
+    # names of fields (when a comment was picked), which other languages word apart.
+    return pgettext_lazy("audit log", words)
+
 
 AUDIT_ACTIONS = {
     # Translators: entries of the moderation audit log: what happened to a comment.
