@@ -4,6 +4,7 @@ import json
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from meydan.accounts import passkeys
 from meydan.comments.validation import NAME_MAX
@@ -59,7 +60,9 @@ class RecoveryForm(forms.Form):
 
 class PasskeyRenameForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"),
+        # Translators: the name a reader gives one of their passkeys ("Phone", "Laptop"),
+        # not a person's name.
+        label=pgettext_lazy("a passkey's name", "Name"),
         max_length=60,
         error_messages={"required": _("Give the passkey a name.")},
     )
