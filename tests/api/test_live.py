@@ -11,7 +11,14 @@ from meydan.api.fastpath import FastReads
 from meydan.comments import services
 from meydan.comments.models import Comment
 from tests.api.conftest import ORIGIN
-from tests.api.test_fastpath import both, call, django_application, environ_for, same
+from tests.api.test_fastpath import (  # noqa: F401 - _keep_test_connection: autouse
+    _keep_test_connection,
+    both,
+    call,
+    django_application,
+    environ_for,
+    same,
+)
 
 pytestmark = pytest.mark.django_db
 
