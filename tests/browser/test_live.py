@@ -146,3 +146,21 @@ def test_the_widget_shows_new_comments_live(strict_browser, new_page, blog):
     assert focused == f"comment-{samira.pk}"
     assert not other.get_by_role("button", name="new comment").is_visible()
     assert other.locator("#meydan-comments-title").inner_text().startswith("2 comments")
+
+
+def test_the_first_comment_on_an_empty_article_appears_too(new_page, demo_url, live_server):
+    site = Site.objects.get()
+    article = Article.objects.create(
+        site=site, title="A quiet page", slug="quiet-page", body="Nothing yet."
+    )
+    reader = open_reader(new_page, live_server.url + article.get_absolute_url())
+    assert "0 comments" in reader.locator("#comments-title").inner_text()
+    key = article.get_absolute_url()
+    thread = services.thread_get_or_create(site=site, key=key, url=key, title=article.title)
+    first = publish(thread, "The very first word.")
+    reader.get_by_role("button", name="1 new comment — show").wait_for(timeout=SEEN_WITHIN_MS)
+    reader.get_by_role("button", name="1 new comment — show").click()
+    reader.locator(f"#comment-{first.pk}").get_by_text("The very first word.").wait_for()
+    assert "1 comment" in reader.locator("#comments-title").inner_text()
+    focused = reader.evaluate("document.activeElement.closest('li.comment').id")
+    assert focused == f"comment-{first.pk}"
