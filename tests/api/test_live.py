@@ -163,3 +163,19 @@ def test_cors_lets_registered_pages_read_the_etag(comments):
     headers = dict(headers)
     assert headers["Access-Control-Allow-Origin"] == ORIGIN
     assert "ETag" in headers["Access-Control-Expose-Headers"]
+
+
+def test_a_change_made_by_another_worker_is_seen(comments, settings):
+    """Without a shared cache each worker reads the count from the database (SQLite:
+    when it reports a commit), so a comment published through another worker or
+    machine is seen at the next question, as with Redis, where it is dropped for all."""
+    settings.MEYDAN_SHARED_CACHE = False
+    settings.MEYDAN_LIVE_SECONDS = 1.4
+    app = FastReads(django_application)
+    environ = environ_for(LIVE, f"{SITE}&url=/baku-rally/")
+    assert json.loads(call(app, environ)[2])["count"] == 2
+    from meydan.comments.models import Thread
+
+    Thread.objects.update(comment_count=7, version=99)  # as another process's commit
+    status, headers, body = call(app, environ)
+    assert json.loads(body)["count"] == 7 and dict(headers)["ETag"] == '"n7-1.4"'
