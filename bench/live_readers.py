@@ -128,6 +128,8 @@ def start_server(args):
         except OSError:
             time.sleep(0.2)
     else:
+        process.terminate()
+        process.wait(timeout=20)
         raise SystemExit(f"the server did not start; see {var}/server.log")
     return process, port, log
 
