@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint fmt install messages makemessages migrate demo screenshots clean bench bench-scale bench-import
+.PHONY: run test test-fast lint fmt install messages makemessages migrate demo screenshots clean bench bench-scale bench-import bench-live
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,12 @@ bench-scale: install
 # with peak memory, beside Isso's importer (bench/import_bench.py; QUICK=1: 10k and 100k).
 bench-import: install
 	$(BIN)/python bench/import_bench.py $(if $(QUICK),--quick) $(BENCH_ARGS)
+
+# 10,000 readers keeping one thread open (GET /api/v1/live) while comments are posted,
+# beside no live readers; through nginx's micro-cache and on an SSE prototype too
+# (bench/live_readers.py; needs Redis at 127.0.0.1:6379, flushes its database 14).
+bench-live: install
+	$(BIN)/python bench/live_readers.py --nginx --sse $(BENCH_ARGS)
 
 screenshots: install
 	MEYDAN_SCREENSHOT_DIR=$(CURDIR)/docs $(BIN)/python -m pytest -q -m browser tests/browser

@@ -63,6 +63,23 @@ def env_fraction(name: str, default: float) -> float:
         ) from None
 
 
+def env_live_seconds(name: str, default: float) -> float:
+    value = (os.environ.get(name) or "").strip().lower()
+    if value == "":
+        return default
+    if value == "off":
+        return 0.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not (seconds == 0 or 0.5 <= seconds <= 600):
+        raise ImproperlyConfigured(
+            f"{name} must be a number of seconds from 0.5 to 600, or off, not {value!r}"
+        )
+    return seconds
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name, "")
     if not value.strip():
@@ -466,6 +483,10 @@ MEYDAN_COMMENT_MAX_LENGTH = env_int("MEYDAN_COMMENT_MAX_LENGTH", 10_000, minimum
 MEYDAN_MAX_DEPTH = env_int("MEYDAN_MAX_DEPTH", 5, minimum=1)
 MEYDAN_PAGE_SIZE = env_int("MEYDAN_PAGE_SIZE", 50, minimum=1)
 MEYDAN_PAGE_COMMENTS = env_int("MEYDAN_PAGE_COMMENTS", 150, minimum=10)
+# Live updates: readers with a thread open ask GET /api/v1/live about every this many
+# seconds (each reader between 2/3 and 4/3 of it, at random: docs/scaling.md "Live
+# updates"); "off" or 0 stops them (pages already open stop at their next answer).
+MEYDAN_LIVE_SECONDS = env_live_seconds("MEYDAN_LIVE_SECONDS", 1.4)
 
 # Commenters' addresses are stored as a keyed hash and a copy sealed to this public
 # key (meydan.core.sealing; `meydan keys generate`). Give the private key to the mail

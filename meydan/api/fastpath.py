@@ -23,7 +23,14 @@ from django.core.signals import setting_changed
 from django.http.request import split_domain_port, validate_host
 
 from meydan.api.cors import ORIGINS_SECONDS, known_origins
-from meydan.api.v1.threads import CACHE_CONTROL, MAX_COUNT_URLS, counts_for, etag_for
+from meydan.api.v1.threads import (
+    CACHE_CONTROL,
+    MAX_COUNT_URLS,
+    counts_for,
+    etag_for,
+    live_body,
+    live_etag,
+)
 from meydan.comments import caching
 from meydan.core import metrics
 from meydan.core.languages import choose_language
@@ -34,6 +41,8 @@ logger = logging.getLogger(__name__)
 
 THREADS_PATH = "/api/v1/threads"
 COUNTS_PATH = "/api/v1/counts"
+LIVE_PATH = "/api/v1/live"
+_PATHS = (THREADS_PATH, COUNTS_PATH, LIVE_PATH)
 _PAGE = re.compile(r"^[1-9][0-9]{0,5}$")
 _ORDERS = ("oldest", "newest", "top")
 _LANGUAGES_SEEN = 1000
@@ -63,6 +72,7 @@ class _Config:
         self.ssl_redirect = settings.SECURE_SSL_REDIRECT
         self.proxy_ssl_header = settings.SECURE_PROXY_SSL_HEADER
         self.allowed_hosts = list(settings.ALLOWED_HOSTS)
+        self.live_seconds = settings.MEYDAN_LIVE_SECONDS
         fixed = [
             ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
             ("Permissions-Policy", PERMISSIONS_POLICY),
@@ -128,7 +138,7 @@ class FastReads:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO")
-        if (path == THREADS_PATH or path == COUNTS_PATH) and environ.get("REQUEST_METHOD") == "GET":
+        if path in _PATHS and environ.get("REQUEST_METHOD") == "GET":
             try:
                 answer = self.answer(environ, path)
             except Exception:  # any surprise: Django answers it, and reports it if it recurs
@@ -203,6 +213,8 @@ class FastReads:
         pairs = query_pairs(query)
         if path == THREADS_PATH:
             return self.thread(environ, pairs)
+        if path == LIVE_PATH:
+            return self.live(environ, pairs)
         return self.counts(environ, pairs)
 
     def thread(self, environ, pairs):
@@ -237,6 +249,26 @@ class FastReads:
         body = caching.payload_get(cache_key, count_miss=False)  # Django's view counts a miss
         if body is None:
             return None  # Django builds it and caches it
+        headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        return "200 OK", headers, body
+
+    def live(self, environ, pairs):
+        """The live answer (api.v1.threads.live_read): the most frequent request of all
+        when many readers keep a page open, nearly always a 304."""
+        params = dict(pairs)
+        if len(params) != len(pairs) or set(params) != {"site", "url"}:
+            return None
+        site = self._sites.get(params["site"], site_for_slug)
+        key, _url = page_key_for(site, params["url"])
+        count = caching.thread_state(site.pk, key).count
+        seconds = self.config.live_seconds
+        etag = live_etag(count, seconds)
+        headers = [("ETag", etag), ("Cache-Control", CACHE_CONTROL)]
+        headers += self.headers(environ, "Accept-Language, Origin")
+        if etag in environ.get("HTTP_IF_NONE_MATCH", ""):
+            headers += [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "0")]
+            return "304 Not Modified", headers, b""
+        body = live_body(count, seconds)
         headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         return "200 OK", headers, body
 

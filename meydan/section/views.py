@@ -102,6 +102,14 @@ def _pow_url(site, thread, request, page_params) -> str:
     return f"{reverse('api-v1:challenge')}?{urlencode({'site': site.slug, 'url': url})}"
 
 
+# "2 new comments — show" is written by live.js, in the page's language: the template
+# renders the sentence for one number of each plural category (Intl.PluralRules names
+# them: one, two, few, many, other; zero), and the script takes the one whose number
+# falls in the same category as the count it shows. These cover every language with
+# CLDR plural rules for whole numbers that Meydan ships, and Arabic's six forms.
+LIVE_SAMPLES = (0, 1, 2, 3, 5, 11, 100)
+
+
 def section_context(
     request,
     *,
@@ -188,6 +196,10 @@ def section_context(
         "view_links": _view_links(request),
         "pinned": queries.thread_pinned(thread) if thread is not None else None,
         "feeds": _feed_urls(site, thread, request, page_params),
+        # Live updates (static comments/live.js): the page it asks about, and how often.
+        "live_seconds": settings.MEYDAN_LIVE_SECONDS,
+        "live_url": _page_key(thread, request, page_params),
+        "live_samples": LIVE_SAMPLES,
     }
     context["comment_list"] = _comment_list_html(
         request,

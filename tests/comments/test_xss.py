@@ -213,6 +213,11 @@ def assert_section_safe(page: str) -> Element:
             # Room for progressive enhancement: an external script from our own static files.
             src = el.get("src") or ""
             assert src.startswith("/static/") and not el.text.strip(), f"script: {_where(el)}"
+        elif el.tag == "template" and not in_comment:
+            # Live updates' words (comments/live.html): text in spans, nothing else.
+            assert "comments__live-words" in el.classes, f"stray template: {_where(el)}"
+            for word in el.iter():
+                assert word is el or word.tag == "span", f"in the live words: {_where(word)}"
         else:
             assert el.tag not in FORBIDDEN_TAGS, f"forbidden element in section: {_where(el)}"
         if in_comment and not inside(el, "form", "comment__vote"):

@@ -294,7 +294,9 @@ def test_security_headers(client, article):
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert "<script" not in response.content.decode()
+    # No inline script: the only one is live updates' own file (comments/live.js).
+    scripts = re.findall(r"<script[^>]*>", response.content.decode())
+    assert scripts == ['<script src="/static/comments/live.js" defer>']
 
 
 def test_heading_count_and_front_page_count(client, article, post):

@@ -9,6 +9,7 @@ is cached per (thread, version, page, order).
 import json
 from typing import Literal
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -114,6 +115,50 @@ def _thread_payload(site, key, url, thread_id, page_number, order, picks=False) 
         "picks": thread.pick_count,
         "view": view,
     }
+
+
+class LiveOut(Schema):
+    count: int = Field(description="Published comments on the page now")
+    poll: float = Field(
+        description="Ask again about this many seconds later (each reader at random "
+        "between 2/3 and 4/3 of it); 0: live updates are off, stop asking"
+    )
+
+
+def live_etag(count: int, seconds: float) -> str:
+    """The ETag of a live answer: it changes when the count does (a comment published,
+    approved or removed) and when the operator changes MEYDAN_LIVE_SECONDS, so every
+    open page hears of a new interval at its next request."""
+    return f'"n{count}-{seconds:g}"'
+
+
+def live_body(count: int, seconds: float) -> bytes:
+    return json.dumps({"count": count, "poll": seconds}).encode()
+
+
+@router.get(
+    "/live",
+    response={200: LiveOut, 304: None, **READ_ERRORS},
+    summary="Ask whether a page has new comments",
+)
+def live_read(request, site: str, url: str):
+    """GET /api/v1/live?site=…&url=… — the page's published comment count, for readers
+    who keep the page open ("2 new comments — show"). Send the last ETag in
+    If-None-Match: while nothing changed the answer is a 304 without a query (the
+    count is the thread state every read uses, shared by all workers through the
+    cache). Ask again after `poll` seconds, with jitter; honour Retry-After on a 429
+    or 503. docs/scaling.md, "Live updates", says why this is polling and not a stream.
+    """
+    site_row = site_for_slug(site)
+    key, _url = page_key_for(site_row, url)
+    count = caching.thread_state(site_row.pk, key).count
+    seconds = settings.MEYDAN_LIVE_SECONDS
+    etag = live_etag(count, seconds)
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if etag in request.headers.get("If-None-Match", ""):
+        return _with_headers(HttpResponse(status=304), headers)
+    body = live_body(count, seconds)
+    return _with_headers(HttpResponse(body, content_type="application/json"), headers)
 
 
 class CountsIn(Schema):

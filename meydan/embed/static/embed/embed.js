@@ -304,6 +304,7 @@
       return;
     }
     render();
+    liveStart();
     myVotes();
     if (auth) checkMe();
     // A permalink leads back here with #comment-ID: find it, loading more pages if need be.
@@ -337,6 +338,63 @@
     await load();
     if (form && draft) fields.body.input.value = draft;
     root.querySelector(".meydan-lang select")?.focus();
+  }
+
+  /* ---------- live updates (meydan/embed/js/README.md) ---------- */
+
+  let liveBtn, liveT, livePoll = 1.4, liveBad = 0, liveNow = 0;
+  const liveLater = (ms) => (clearTimeout(liveT), (liveT = setTimeout(liveAsk, ms)));
+  const liveMs = () => livePoll * (667 + Math.random() * 667);
+
+  function liveStart() {
+    heading.after((liveBtn = button("button live", "", liveGet, { hidden: true })));
+    document.addEventListener("visibilitychange", () => document.hidden || liveT || liveLater(Math.random() * 1e3));
+    liveLater(liveMs());
+  }
+
+  async function liveAsk() {
+    liveT = 0;
+    if (document.hidden || !livePoll) return;
+    let ms = liveMs();
+    try {
+      const r = await fetch(API + "live?" + new URLSearchParams({ site: SITE, url: pageUrl }), { credentials: "omit", cache: "no-cache" });
+      if (r.status > 428) ms += (+r.headers.get("Retry-After") || 60) * 1e3;
+      else if (!r.ok) livePoll = 0;
+      else ({ count: liveNow, poll: livePoll } = await r.json()), (liveBad = 0), liveShow();
+    } catch (e) {
+      ms = Math.min(ms * 2 ** ++liveBad, 3e5);
+    }
+    if (livePoll) liveLater(ms);
+  }
+
+  function liveShow() {
+    if (liveNow < thread.count) (thread.count = liveNow), update();
+    const n = liveNow - thread.count;
+    liveBtn.hidden = n < 1 || picksView;
+    liveBtn.textContent = interpolate(ngettext("%(n)s new comment — show", "%(n)s new comments — show", n), { n });
+  }
+
+  async function liveGet() {
+    const had = new Set(els.keys());
+    const n = liveNow - thread.count;
+    const add = () => [...list.querySelectorAll("li[id]")].filter((li) => !had.has(+li.id.slice(8)));
+    liveBtn.disabled = fresh = true;
+    try {
+      for (let p = 1; p <= thread.page; p++) {
+        const t = await threadQuery(p, thread.order);
+        Object.assign(thread, { pages: t.pages, count: t.count, pinned: t.pinned, picks: t.picks });
+        fill(t.comments);
+      }
+      if (thread.order === "newest") list.prepend(...add().filter((li) => li.parentNode === list));
+      update();
+      showVotes();
+      if (add()[0]) focusOn(add()[0].firstChild);
+      announce(interpolate(ngettext("%(n)s new comment shown.", "%(n)s new comments shown.", n), { n }));
+    } catch (e) {
+      announce(e.message);
+    }
+    liveBtn.disabled = false;
+    liveShow();
   }
 
   // A failed answer (the network, a busy server) is asked again, 1, 2, 4 s later: one
