@@ -7,36 +7,34 @@ words. A code without a line here is shown as stored.
 
 from django.utils.translation import pgettext_lazy
 
-
-def _(words: str):
-    # One context for the log's words: "picked", "edited" and others are also the
-    # names of fields (when a comment was picked), which other languages word apart.
-    return pgettext_lazy("audit log", words)
+# One context for the log's words: "picked", "edited" and others are also the names of
+# fields (when a comment was picked), which other languages word apart. Spelled out in
+# every line, so that makemessages (xgettext) sees the context.
 
 
 AUDIT_ACTIONS = {
     # Translators: entries of the moderation audit log: what happened to a comment.
-    "approve": _("approved"),
-    "unapprove": _("sent back to the queue"),
-    "spam": _("marked as spam"),
-    "not_spam": _("marked as not spam"),
-    "trash": _("removed"),
-    "restore": _("restored"),
-    "delete": _("deleted"),
-    "edit": _("edited"),
-    "pick": _("picked"),
-    "unpick": _("no longer picked"),
-    "pin": _("pinned"),
-    "unpin": _("unpinned"),
-    "reply": _("replied as moderator"),
-    "ban": _("banned"),
-    "unban": _("ban lifted"),
+    "approve": pgettext_lazy("audit log", "approved"),
+    "unapprove": pgettext_lazy("audit log", "sent back to the queue"),
+    "spam": pgettext_lazy("audit log", "marked as spam"),
+    "not_spam": pgettext_lazy("audit log", "marked as not spam"),
+    "trash": pgettext_lazy("audit log", "removed"),
+    "restore": pgettext_lazy("audit log", "restored"),
+    "delete": pgettext_lazy("audit log", "deleted"),
+    "edit": pgettext_lazy("audit log", "edited"),
+    "pick": pgettext_lazy("audit log", "picked"),
+    "unpick": pgettext_lazy("audit log", "no longer picked"),
+    "pin": pgettext_lazy("audit log", "pinned"),
+    "unpin": pgettext_lazy("audit log", "unpinned"),
+    "reply": pgettext_lazy("audit log", "replied as moderator"),
+    "ban": pgettext_lazy("audit log", "banned"),
+    "unban": pgettext_lazy("audit log", "ban lifted"),
     # Translators: an audit-log entry: readers' reports sent a comment to the queue.
-    "flagged": _("held after reports"),
-    "author erase": _("erased by its author"),
-    "import": _("comments imported"),
+    "flagged": pgettext_lazy("audit log", "held after reports"),
+    "author erase": pgettext_lazy("audit log", "erased by its author"),
+    "import": pgettext_lazy("audit log", "comments imported"),
     # Translators: an audit-log entry: the comments of an import were taken out again.
-    "import undo": _("import undone"),
+    "import undo": pgettext_lazy("audit log", "import undone"),
 }
 
 
