@@ -515,7 +515,7 @@
     const via = a.provider_name || (provider && provider.name);
     const site = a.url && webLink(a.url);
     const inReply = c.replied_to && byId.get(c.replied_to);
-    const content = h("div", { c: "comment__content" });
+    const content = h("div", { c: "comment__content", dir: "auto" });
     content.innerHTML = c.html; // sanitised by the server: the only HTML we insert
     const actions = h("footer", { c: "comment__actions" });
     const pinned = thread.pinned && thread.pinned.id === c.id;
@@ -540,7 +540,7 @@
         "header",
         { c: "comment__meta" },
         h("img", { c: "comment__avatar", src: abs(a.avatar), alt: "", width: 40, height: 40, loading: "lazy" }),
-        h("span", { c: "comment__author" }, site ? h("a", { href: site, rel: "nofollow ugc noopener", text: a.name }) : a.name),
+        h("span", { c: "comment__author", dir: "auto" }, site ? h("a", { href: site, rel: "nofollow ugc noopener", text: a.name }) : a.name),
         a.provider === "passkey" && h("span", { c: "comment__badge", text: gettext("passkey account") }),
         provider &&
           h("img", { c: "comment__provider", src: abs(provider.icon), width: 14, height: 14, alt: interpolate(gettext("via %(provider)s"), { provider: via }), title: interpolate(gettext("Signed in with %(provider)s"), { provider: via }) }),
