@@ -111,6 +111,7 @@ def test_read_reply_fix_an_error_and_post(page, newsroom):
     assert posted.parent_id == first.pk
     assert active(page) == f"comment-{posted.pk}", "the focus is on the new comment"
     assert "Which entrance" in active(page, "el.innerText")
+    assert not page.evaluate(FOCUS_SHOWN), "the new comment shows that it has the focus"
 
 
 def test_sign_in_and_moderate(page, newsroom, live_server):
