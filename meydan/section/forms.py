@@ -56,6 +56,16 @@ class CommentForm(forms.Form):
         if not self.is_bound:
             self.initial["form_token"] = form_token_issue()
 
+    def full_clean(self):
+        super().full_clean()
+        # The page comes back with the errors: the first field to fix takes the focus
+        # (autofocus, so without JavaScript too); the form's own errors, shown above
+        # the fields, take it first (form.html).
+        for name, field in self.fields.items():
+            if name in self.errors and not field.widget.is_hidden:
+                field.widget.attrs["autofocus"] = True
+                break
+
     def clean_body(self):
         return validation.clean_body(
             self.cleaned_data.get("body", ""), self.site.max_comment_length

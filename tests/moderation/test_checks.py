@@ -36,7 +36,8 @@ def html(response) -> str:
 
 def form_errors(response) -> str:
     """The text of the form's error box (non-field errors)."""
-    match = re.search(r'<div class="form-errors" role="alert">(.*?)</div>', html(response), re.S)
+    box = r'<div class="form-errors" role="alert"[^>]*>(.*?)</div>'
+    match = re.search(box, html(response), re.S)
     return match.group(1) if match else ""
 
 

@@ -636,7 +636,7 @@
       const first = fill(p.comments);
       update();
       showVotes();
-      if (focus && more.hidden && first) focusOn(first.firstChild);
+      if (focus && first) focusOn(first.firstChild);
     } catch (e) {
       moreErr.textContent = e.message;
     }
