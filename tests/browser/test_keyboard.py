@@ -142,7 +142,7 @@ def test_sign_in_and_moderate(page, newsroom, live_server):
     page.locator(".messages").wait_for()
     # The confirmation has the focus (and is read out: role=status).
     assert active(page, "el.className") == "messages"
-    assert "1 comment(s): approve." in active(page, "el.innerText")
+    assert "1 comment: approved." in active(page, "el.innerText")
     held.refresh_from_db()
     assert held.status == Comment.Status.APPROVED
     # From there, Tab goes on through the queue.

@@ -246,7 +246,7 @@ def assert_section_safe(page: str) -> Element:
     return section
 
 
-_CONTENT_RAW = re.compile(r'<div class="comment__content" dir="auto">(.*?)</div>', re.DOTALL)
+_CONTENT_RAW = re.compile(r'<div class="comment__content">(.*?)</div>', re.DOTALL)
 _AUTHOR_RAW = re.compile(r'<span class="comment__author" dir="auto">(.*?)</span>', re.DOTALL)
 _CONTENT_TAG_NAMES = "|".join(sorted(CONTENT_TAGS))
 _CONTENT_TAG_START = re.compile(rf"<(?!/?(?:{_CONTENT_TAG_NAMES})[\s/>])")

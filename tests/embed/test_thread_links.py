@@ -73,7 +73,7 @@ def relative_links(html: str) -> list[str]:
 
 
 def texts(html: str) -> list[str]:
-    return re.findall(r'<div class="comment__content" dir="auto"><p>(.*?)</p>', html)
+    return re.findall(r'<div class="comment__content"><p>(.*?)</p>', html)
 
 
 def test_every_relative_link_keeps_the_site_and_the_url(client, roots):

@@ -30,7 +30,7 @@ def press(browser, comment, *, action="vote", referer=None, **headers):
 
 
 def texts(html: str) -> list[str]:
-    return re.findall(r'<div class="comment__content" dir="auto"><p>(.*?)</p>', html)
+    return re.findall(r'<div class="comment__content"><p>(.*?)</p>', html)
 
 
 def test_the_button_counts_sets_one_cookie_and_returns_to_the_page(article, post):

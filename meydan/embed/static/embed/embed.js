@@ -515,7 +515,7 @@
     const via = a.provider_name || (provider && provider.name);
     const site = a.url && webLink(a.url);
     const inReply = c.replied_to && byId.get(c.replied_to);
-    const content = h("div", { c: "comment__content", dir: "auto" });
+    const content = h("div", { c: "comment__content" });
     content.innerHTML = c.html; // sanitised by the server: the only HTML we insert
     const actions = h("footer", { c: "comment__actions" });
     const pinned = thread.pinned && thread.pinned.id === c.id;
