@@ -125,7 +125,7 @@ class LiveOut(Schema):
     stream: str | None = Field(
         None,
         description="Where the same count is streamed as Server-Sent Events "
-        "(GET /api/v1/live/stream?site=…&url=…: `data: {\"count\": N}` on every change), "
+        '(GET /api/v1/live/stream?site=…&url=…: `data: {"count": N}` on every change), '
         "relative to this API's URL; absent when no stream server runs. Open it with "
         "EventSource and stop asking; if it fails, ask here again",
     )
