@@ -6,4 +6,4 @@ class LiveConfig(AppConfig):
     label = "live"
 
     def ready(self) -> None:
-        from meydan.live import receivers  # noqa: F401 - connects the receivers
+        from meydan.live import receivers, system_checks  # noqa: F401 - they register

@@ -53,12 +53,36 @@ LOOKUP_THREADS = 4
 class Group:
     """The connections watching one page, and the count they were last told."""
 
-    __slots__ = ("conns", "count", "ready")
+    __slots__ = ("conns", "count", "event", "ready")
 
     def __init__(self, ready):
-        self.conns: set[asyncio.Event] = set()
+        self.conns: set[Conn] = set()
         self.count: int | None = None
+        self.event = b""  # the count as an event: built once, written to every reader
         self.ready = ready  # the first count, read from the thread state
+
+    def tell(self, count: int) -> None:
+        self.count = count
+        self.event = f'data: {{"count": {count}}}\n\n'.encode()
+        for conn in self.conns:
+            conn.wake()
+
+
+class Conn:
+    """One open stream. Its coroutine sleeps on `waiter` (a bare future: cheaper than an
+    Event and a task per wake-up, which counts at 10,000 readers a comment) until the
+    count changes, a heartbeat is due, or the reader leaves."""
+
+    __slots__ = ("beat", "gone", "waiter")
+
+    def __init__(self):
+        self.waiter: asyncio.Future | None = None
+        self.beat = False
+        self.gone = False
+
+    def wake(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
 
 
 def _page(slug: str, url: str):
@@ -99,6 +123,7 @@ class LiveStream:
         self.pages: dict[tuple[str, str], tuple[float, asyncio.Future]] = {}
         self.open = 0
         self.listener: asyncio.Task | None = None
+        self.beating: asyncio.Task | None = None
         self.subscribed = asyncio.Event()
         self.pool = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="meydan-live")
 
@@ -137,11 +162,8 @@ class LiveStream:
             logger.warning("live stream: a message not understood: %r", data[:200])
             return
         group = self.groups.get((site_id, key))
-        if group is None or group.count == count:
-            return
-        group.count = count
-        for wake in group.conns:
-            wake.set()
+        if group is not None and group.count != count:
+            group.tell(count)
 
     async def refresh(self) -> None:
         loop = asyncio.get_running_loop()
@@ -149,13 +171,22 @@ class LiveStream:
             with contextlib.suppress(Exception):
                 count = await loop.run_in_executor(self.pool, _count, site_id, key)
                 if group.count != count:
-                    group.count = count
-                    for wake in group.conns:
-                        wake.set()
+                    group.tell(count)
+
+    async def heartbeats(self) -> None:
+        """Every HEARTBEAT seconds, one sweep over all open streams."""
+        while True:
+            await asyncio.sleep(HEARTBEAT)
+            for group in list(self.groups.values()):
+                for conn in group.conns:
+                    conn.beat = True
+                    conn.wake()
 
     def start(self) -> None:
         if self.listener is None or self.listener.done():
-            self.listener = asyncio.get_running_loop().create_task(self.listen())
+            loop = asyncio.get_running_loop()
+            self.listener = loop.create_task(self.listen())
+            self.beating = loop.create_task(self.heartbeats())
 
     # --- lookups ---------------------------------------------------------------------
 
@@ -187,13 +218,13 @@ class LiveStream:
 
             def first_count(future, group=group):
                 if group.count is None and not future.cancelled() and not future.exception():
-                    group.count = future.result()
+                    group.tell(future.result())
 
             ready.add_done_callback(first_count)
         return group
 
-    def leave(self, site_id: int, key: str, group: Group, wake) -> None:
-        group.conns.discard(wake)
+    def leave(self, site_id: int, key: str, group: Group, conn: Conn) -> None:
+        group.conns.discard(conn)
         if not group.conns and self.groups.get((site_id, key)) is group:
             del self.groups[(site_id, key)]
 
@@ -245,14 +276,14 @@ class LiveStream:
 
     async def stream(self, receive, send, site_id, key, cors) -> None:
         group = self.group(site_id, key)
-        wake = asyncio.Event()
-        group.conns.add(wake)
+        conn = Conn()
+        group.conns.add(conn)
         self.open += 1
-        disconnect = asyncio.ensure_future(_disconnected(receive))
+        watcher = asyncio.ensure_future(_watch(receive, conn))
         try:
             if group.count is None:
-                await asyncio.wait({group.ready, disconnect}, return_when="FIRST_COMPLETED")
-                if disconnect.done():
+                await asyncio.wait({group.ready, watcher}, return_when="FIRST_COMPLETED")
+                if conn.gone:
                     return
                 if group.count is None:  # the count could not be read: try again later
                     await self.busy(send, "The comments are unavailable for a moment.")
@@ -267,32 +298,27 @@ class LiveStream:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             sent = group.count
             retry = random.randint(2000, 8000)  # noqa: S311 - jitter, not a secret
-            first = f'retry: {retry}\n\ndata: {{"count": {sent}}}\n\n'
-            await send({"type": "http.response.body", "body": first.encode(), "more_body": True})
-            while True:
-                waiter = asyncio.ensure_future(wake.wait())
-                done, _ = await asyncio.wait(
-                    {waiter, disconnect}, timeout=HEARTBEAT, return_when="FIRST_COMPLETED"
-                )
-                if disconnect in done:
-                    waiter.cancel()
-                    return
-                if waiter in done:
-                    wake.clear()
-                    if group.count == sent or group.count is None:
+            body = f"retry: {retry}\n\n".encode() + group.event
+            loop = asyncio.get_running_loop()
+            while not conn.gone:
+                if body is None:  # what changed, also while the last write was under way
+                    if group.count != sent:
+                        sent, body = group.count, group.event
+                    elif conn.beat:
+                        body, conn.beat = b":\n\n", False
+                    else:
+                        conn.waiter = loop.create_future()
+                        await conn.waiter
+                        conn.waiter = None
                         continue
-                    sent = group.count
-                    event = f'data: {{"count": {sent}}}\n\n'.encode()
-                else:
-                    waiter.cancel()
-                    event = b":\n\n"
-                await send({"type": "http.response.body", "body": event, "more_body": True})
-        except OSError:
-            return  # the reader went away while we wrote
+                await send({"type": "http.response.body", "body": body, "more_body": True})
+                body = None
+        except (OSError, RuntimeError):
+            return  # the reader went away while we wrote (ASGI servers raise either)
         finally:
             self.open -= 1
-            self.leave(site_id, key, group, wake)
-            disconnect.cancel()
+            self.leave(site_id, key, group, conn)
+            watcher.cancel()
 
     async def reply(self, send, status: int, body: bytes, extra=()) -> None:
         headers = [
@@ -316,8 +342,9 @@ class LiveStream:
                 self.start()
                 await send({"type": "lifespan.startup.complete"})
             elif event["type"] == "lifespan.shutdown":
-                if self.listener is not None:
-                    self.listener.cancel()
+                for task in (self.listener, self.beating):
+                    if task is not None:
+                        task.cancel()
                 self.pool.shutdown(wait=False)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -329,6 +356,9 @@ def _origin_refused():
     return OriginNotAllowed.message
 
 
-async def _disconnected(receive) -> None:
+async def _watch(receive, conn: Conn) -> None:
+    """Until the reader leaves; then its stream ends."""
     while (await receive())["type"] != "http.disconnect":
         pass
+    conn.gone = True
+    conn.wake()

@@ -86,3 +86,13 @@ def test_a_redis_that_does_not_answer_never_fails_the_write(settings, post, capl
     comment = post("Stored all the same.")
     assert Comment.objects.filter(pk=comment.pk, status=Comment.Status.APPROVED).exists()
     assert "not published" in caplog.text
+
+
+def test_a_stream_announced_without_a_publisher_is_warned_of(settings):
+    from meydan.live.system_checks import stream_has_a_publisher
+
+    settings.MEYDAN_LIVE_STREAM_URL = "/api/v1/live/stream"
+    settings.MEYDAN_LIVE_REDIS_URL = ""
+    assert [w.id for w in stream_has_a_publisher()] == ["meydan.W401"]
+    settings.MEYDAN_LIVE_REDIS_URL = REDIS
+    assert stream_has_a_publisher() == []

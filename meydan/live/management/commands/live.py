@@ -56,6 +56,10 @@ class Command(BaseCommand):
             "--workers", str(workers),
             "--no-ws", "--respawn-failed-workers",
             "--backlog", "4096",  # a crowd opening one story connects within seconds
+            # granian serves at most this many requests at once per process (by default
+            # backlog/workers: 4,096): each open stream is one, and beyond our own limit
+            # the app answers 503 at once rather than leaving readers queued unanswered.
+            "--backpressure", str(settings.MEYDAN_LIVE_STREAM_MAX + 256),
             "--log-config", str(log_config),
             "--no-access-log",  # one line per reader's visit, not per event: nginx has it
         ]  # fmt: skip
