@@ -35,9 +35,11 @@ from urllib.parse import parse_qsl, urlsplit
 import redis.asyncio as aioredis
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from meydan.comments import caching
-from meydan.core.errors import MeydanError
+from meydan.core.errors import MeydanError, NotFound, OriginNotAllowed
 from meydan.sites.lookup import page_key_for, site_for_slug
 
 logger = logging.getLogger(__name__)
@@ -105,11 +107,30 @@ def _count(site_id: int, key: str) -> int:
         close_old_connections()
 
 
-def _error(status: int, code: str, message: str, field: str | None = None):
+class _Shim:
+    """What translation.get_language_from_request reads of a request without cookies."""
+
+    COOKIES: dict = {}
+    path_info = PATH
+
+    def __init__(self, accept_language: str):
+        self.META = {"HTTP_ACCEPT_LANGUAGE": accept_language}
+
+
+def _error(status: int, code: str, message, field: str | None = None, language: str = ""):
+    """An error as the API writes it, in the reader's language (Accept-Language)."""
+    with translation.override(translation.get_language_from_request(_Shim(language))):
+        message = str(message)
     error = {"code": code, "message": message}
     if field:
         error["fields"] = {field: [message]}
     return status, json.dumps({"error": error}).encode()
+
+
+# Translators: the stream of live updates turns a reader away for now (the page asks instead)
+BUSY = _("Too many readers at once: ask again later.")
+# Translators: the stream of live updates could not read the page's comments for a moment
+UNAVAILABLE = _("The comments are unavailable for a moment.")
 
 
 class LiveStream:
@@ -236,12 +257,14 @@ class LiveStream:
         if scope["type"] != "http":
             return None
         if scope["path"] != PATH:
-            return await self.reply(send, *_error(404, "not_found", "Nothing here."))
+            return await self.reply(send, *_error(404, "not_found", NotFound.message))
         if scope["method"] != "GET":
-            status, body = _error(405, "method_not_allowed", "Only GET.")
+            # Translators: an HTTP request method other than GET reached the stream of live updates
+            status, body = _error(405, "method_not_allowed", _("Only GET is answered here."))
             return await self.reply(send, status, body, [(b"allow", b"GET")])
         headers = {name.lower(): value for name, value in scope["headers"]}
         origin = headers.get(b"origin", b"").decode("latin-1")
+        language = headers.get(b"accept-language", b"").decode("latin-1")
         try:
             pairs = parse_qsl(
                 scope["query_string"].decode("latin-1"), keep_blank_values=True, errors="strict"
@@ -250,31 +273,33 @@ class LiveStream:
             pairs = []
         params = dict(pairs)
         if len(params) != len(pairs) or set(params) != {"site", "url"}:
-            message = "Give site and url, once each: ?site=<data-meydan-site>&url=<the page>."
-            return await self.reply(send, *_error(400, "invalid", message))
+            # Translators: site and url are the names of the request's parameters; keep them
+            message = _("Give site and url, once each: ?site=<data-meydan-site>&url=<the page>.")
+            return await self.reply(send, *_error(400, "invalid", message, None, language))
         try:
             site_id, key, site = await self.page(params["site"], params["url"])
         except MeydanError as error:
-            status, body = _error(error.status, error.code, str(error.message), error.field)
+            status, body = _error(error.status, error.code, error.message, error.field, language)
             return await self.reply(send, status, body)
         except Exception:
             logger.exception("live stream: lookup failed")
-            return await self.busy(send, "The comments are unavailable for a moment.")
+            return await self.busy(send, UNAVAILABLE, language)
         cors = []
         if origin:
             host = headers.get(b"host", b"").decode("latin-1")
             if site.allows_origin(origin):
                 cors = [(b"access-control-allow-origin", origin.encode("latin-1"))]
             elif urlsplit(origin).netloc != host:
-                status, body = _error(403, "origin_not_allowed", str(_origin_refused()))
+                message = OriginNotAllowed.message
+                status, body = _error(403, "origin_not_allowed", message, None, language)
                 return await self.reply(send, status, body)
         if self.open >= self.max_streams:
-            return await self.busy(send, "Too many readers at once; ask /api/v1/live.")
+            return await self.busy(send, BUSY, language)
         self.start()
-        await self.stream(receive, send, site_id, key, cors)
+        await self.stream(receive, send, site_id, key, cors, language)
         return None
 
-    async def stream(self, receive, send, site_id, key, cors) -> None:
+    async def stream(self, receive, send, site_id, key, cors, language) -> None:
         group = self.group(site_id, key)
         conn = Conn()
         group.conns.add(conn)
@@ -286,7 +311,7 @@ class LiveStream:
                 if conn.gone:
                     return
                 if group.count is None:  # the count could not be read: try again later
-                    await self.busy(send, "The comments are unavailable for a moment.")
+                    await self.busy(send, UNAVAILABLE, language)
                     return
             headers = [
                 (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -330,8 +355,8 @@ class LiveStream:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def busy(self, send, message: str) -> None:
-        status, body = _error(503, "unavailable", message)
+    async def busy(self, send, message, language: str) -> None:
+        status, body = _error(503, "unavailable", message, None, language)
         retry = str(random.randint(30, 90)).encode()  # noqa: S311 - spread the returns
         await self.reply(send, status, body, [(b"retry-after", retry)])
 
@@ -348,12 +373,6 @@ class LiveStream:
                 self.pool.shutdown(wait=False)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-
-
-def _origin_refused():
-    from meydan.core.errors import OriginNotAllowed
-
-    return OriginNotAllowed.message
 
 
 async def _watch(receive, conn: Conn) -> None:

@@ -179,3 +179,17 @@ def test_beyond_the_limit_a_reader_is_told_to_come_back_later(server):
     connection, response = open_stream(port)
     assert response.status == 200
     connection.close()
+
+
+def test_other_paths_and_methods_are_refused_plainly(server):
+    port, _write = server
+    for method, path, status in (
+        ("GET", "/api/v1/live/elsewhere", 404),
+        ("POST", "/api/v1/live/stream?site=caspian-ledger&url=/rally/", 405),
+    ):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request(method, path)
+        response = connection.getresponse()
+        body = json.loads(response.read())
+        connection.close()
+        assert response.status == status and body["error"]["message"]
