@@ -153,16 +153,13 @@ class LiveStream:
     async def listen(self) -> None:
         """Subscribe, and again after a lost connection (then every watched page's
         count is read afresh: messages may have been missed meanwhile)."""
-        first = True
         while True:
             client = aioredis.Redis.from_url(self.redis_url, health_check_interval=30)
             try:
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
                 await pubsub.subscribe(self.channel)
                 self.subscribed.set()
-                if not first:
-                    await self.refresh()
-                first = False
+                await self.refresh()  # counts read before (or during an outage) may be old
                 async for message in pubsub.listen():
                     if message and message.get("type") == "message":
                         self.deliver(message["data"])
