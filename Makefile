@@ -81,7 +81,7 @@ bench-import: install
 	$(BIN)/python bench/import_bench.py $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 # 10,000 readers keeping one thread open (GET /api/v1/live) while comments are posted,
-# beside no live readers; through nginx's micro-cache and on an SSE prototype too
+# beside no live readers; through nginx's micro-cache and on the stream (meydan live) too
 # (bench/live_readers.py; needs Redis at 127.0.0.1:6379, flushes its database 14).
 bench-live: install
 	$(BIN)/python bench/live_readers.py --nginx --sse $(BENCH_ARGS)

@@ -6,13 +6,19 @@
 
 Serves Meydan as operators do (`meydan serve`, granian, 2 workers; SQLite, Redis as the
 shared cache: the production layout of docs/scaling.md without nginx), then runs two
-phases of the same posting load and prints them side by side:
+phases of the same posting load (and with --nginx, --sse one more each) and prints
+them side by side:
 
   quiet   no live readers, only 50 observers (they measure the time to see a comment)
   crowd   --readers live readers, each on its own keep-alive connection, asking
           GET /api/v1/live?site&url as the widget and comments/live.js do: every
           MEYDAN_LIVE_SECONDS (1.4 s), each time at random between 2/3 and 4/3 of it,
           with the last ETag in If-None-Match (the browser's cache does that for them)
+  nginx   (--nginx) the crowd asking through nginx's one-second micro-cache
+  sse     (--sse) the crowd listening to the stream instead: `meydan live` (one
+          granian ASGI process) beside the same server, each reader one
+          GET /api/v1/live/stream held open; the web server's after-commit receiver
+          PUBLISHes each new count on Redis, the stream server pushes it
 
 Posting load in both phases: one comment a second into the watched thread (the
 readers see each one) and four a second into other threads, each POST timed
@@ -43,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -106,6 +113,9 @@ def start_server(args):
         "MEYDAN_MIN_FORM_SECONDS": "off",
         "MEYDAN_POW": "off",
         "MEYDAN_RATELIMIT_SITE_COMMENTS": "1000000/m",
+        # the stream (--sse): its own channel, and room for the whole crowd
+        "MEYDAN_LIVE_CHANNEL": "meydan:live-bench",
+        "MEYDAN_LIVE_STREAM_MAX": str(args.readers + 1000),
     }
     import redis
 
@@ -131,7 +141,25 @@ def start_server(args):
         process.terminate()
         process.wait(timeout=20)
         raise SystemExit(f"the server did not start; see {var}/server.log")
-    return process, port, log
+    return process, port, log, env
+
+
+def start_stream(env):
+    """`meydan live` on a port of its own; returns (process, port)."""
+    port = free_port()
+    log = open(Path(env["MEYDAN_VAR_DIR"]) / "live.log", "wb")  # noqa: SIM115 - kept open
+    process = subprocess.Popen(  # noqa: S603 - our own command
+        [MEYDAN, "live", "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=log
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)  # noqa: S310
+        except urllib.error.HTTPError:
+            return process, port  # it answers (404 for /): running
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("meydan live did not start; see live.log in the var dir")
 
 
 NGINX_CONF = """\
@@ -247,15 +275,28 @@ async def live_reader(port, interval, stop_at, seen, stats):
     writer.close()
 
 
+STREAM_REQUEST = (
+    f"GET /api/v1/live/stream?site={SITE}&url={WATCHED} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    f"Origin: {ORIGIN}\r\nAccept: text/event-stream\r\n\r\n"
+).encode()
+
+
 async def sse_reader(port, base, stop_at, seen, stats):
-    """One reader of the SSE prototype (bench/sse_proto.py): one request, then events."""
+    """One reader of the stream (`meydan live`): one request, then events (each one a
+    chunk of its own: the lines between are the chunks' sizes, and are skipped)."""
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+        writer.write(STREAM_REQUEST)
+        status = int((await reader.readline()).split(b" ", 2)[1])
         while (await reader.readline()) not in (b"\r\n", b""):
             pass
-    except OSError:
+    except (OSError, ValueError, IndexError):
         stats["connect_errors"] += 1
+        return
+    if status != 200:
+        stats[status] = stats.get(status, 0) + 1
+        stats["errors"] += 1
+        writer.close()
         return
     known = base
     stats[200] = stats.get(200, 0) + 1
@@ -301,7 +342,7 @@ def readers_process(port, count, interval, stop_at, out, sse_base=None):
     out.put(asyncio.run(main()))
 
 
-async def poster(port, token, stop_at, posted, latencies, start_at=0.0, ready=None, publish=None):
+async def poster(port, token, stop_at, posted, latencies, start_at=0.0, ready=None):
     """Five comments a second: one into the watched thread, four into quiet ones. Its
     connection is opened first (`ready` is set then), so that it does not queue behind
     the crowd's, as a writer's keep-alive connection through nginx would not."""
@@ -330,8 +371,6 @@ async def poster(port, token, stop_at, posted, latencies, start_at=0.0, ready=No
             raise SystemExit(f"POST answered {status}: {answer[:200]!r}")
         if watched:
             posted.append(sent)
-            if publish is not None:  # what an after-commit receiver would do
-                await publish(len(posted))
         n += 1
         next_at += 0.2
         await asyncio.sleep(max(0.0, next_at - time.time()))
@@ -345,8 +384,8 @@ def api_get(port, path):
 
 def phase(name, port, token, readers, args, sse_port=None, read_port=None):
     """Run one phase; returns its numbers. With `sse_port`, the readers listen to the
-    SSE prototype instead of asking /api/v1/live; with `read_port`, they ask there
-    (nginx in front of Meydan)."""
+    stream server (`meydan live`) instead of asking /api/v1/live; with `read_port`,
+    they ask there (nginx in front of Meydan)."""
     base_count = api_get(port, f"/api/v1/live?site={SITE}&url={WATCHED}")["count"]
     sse_base = base_count if sse_port else None
     warmup = 8.0 if readers > 1000 else 3.0
@@ -373,18 +412,7 @@ def phase(name, port, token, readers, args, sse_port=None, read_port=None):
 
     async def posting():
         ready = asyncio.Event()
-        publish = None
-        if sse_port:
-            import redis.asyncio as aioredis
-
-            channel = aioredis.Redis.from_url(args.cache)
-
-            async def publish(n):
-                await channel.publish("meydan:live-proto", str(base_count + n))
-
-        task = asyncio.create_task(
-            poster(port, token, stop_at, posted, latencies, start_at, ready, publish)
-        )
+        task = asyncio.create_task(poster(port, token, stop_at, posted, latencies, start_at, ready))
         await ready.wait()
         for w in workers:
             w.start()
@@ -451,24 +479,26 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=1.4, help="MEYDAN_LIVE_SECONDS")
     parser.add_argument("--cache", default="redis://127.0.0.1:6379/14")
     parser.add_argument(
-        "--sse", action="store_true", help="a phase more: the crowd on the SSE prototype"
+        "--sse", action="store_true", help="a phase more: the crowd on the stream (meydan live)"
     )
     parser.add_argument(
         "--nginx", action="store_true", help="a phase more: the crowd through nginx's micro-cache"
     )
+    parser.add_argument(
+        "--no-crowd", action="store_true", help="leave out the crowd polling Meydan directly"
+    )
     args = parser.parse_args()
 
-    process, port, log = start_server(args)
+    process, port, log, env = start_server(args)
     args.server_pids = [process.pid]
     sse = None
     try:
         token = api_get(port, f"/api/v1/sites/{SITE}")["form_token"]
         # the watched thread and the quiet ones exist before the readers come
         asyncio.run(poster(port, token, time.time() + 4.5, [], []))
-        rows = [
-            phase("quiet", port, token, args.observers, args),
-            phase("crowd", port, token, args.readers, args),
-        ]
+        rows = [phase("quiet", port, token, args.observers, args)]
+        if not args.no_crowd:
+            rows.append(phase("crowd", port, token, args.readers, args))
         if args.nginx:
             nginx, nginx_port = start_nginx(port)
             args.server_pids.append(nginx.pid)
@@ -479,11 +509,7 @@ def main() -> int:
                 nginx.wait(timeout=10)
                 args.server_pids.remove(nginx.pid)
         if args.sse:
-            sse_port = free_port()
-            sse = subprocess.Popen(  # noqa: S603 - our own script
-                [sys.executable, str(BENCH / "sse_proto.py"), str(sse_port), args.cache]
-            )
-            time.sleep(1.5)
+            sse, sse_port = start_stream(env)
             args.server_pids.append(sse.pid)
             rows.append(phase("sse", port, token, args.readers, args, sse_port=sse_port))
     finally:
@@ -517,7 +543,7 @@ def main() -> int:
         )
     print()
     print("seen: share of (reader, comment) pairs seen before the phase ended; srv CPU: cores")
-    print("used by the server's processes (sse: Meydan and the prototype); all CPU: by the")
+    print("used by the server's processes (sse: meydan serve and meydan live); all CPU: by the")
     print("whole machine (generator, other work). live/s: GET /api/v1/live answered per second")
     print(
         "(sse: 0, one long request per reader; events delivered: "

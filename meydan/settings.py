@@ -158,6 +158,7 @@ INSTALLED_APPS = [
     "meydan.privacy",
     "meydan.section",
     "meydan.api",
+    "meydan.live",
     "meydan.embed",
     "meydan.newsroom",
 ]
@@ -487,6 +488,20 @@ MEYDAN_PAGE_COMMENTS = env_int("MEYDAN_PAGE_COMMENTS", 150, minimum=10)
 # seconds (each reader between 2/3 and 4/3 of it, at random: docs/scaling.md "Live
 # updates"); "off" or 0 stops them (pages already open stop at their next answer).
 MEYDAN_LIVE_SECONDS = env_live_seconds("MEYDAN_LIVE_SECONDS", 1.4)
+# The stream of live updates (meydan/live, `meydan live`; docs/scaling.md "Live updates"):
+# every change of a thread's published count is PUBLISHed on this Redis (by default the
+# cache's, when that is Redis; "" publishes nothing), on this channel (pub/sub channels
+# are shared by all of a Redis server's databases: installations that share one give
+# each their own). Where readers find the stream: a path on the API's origin (nginx
+# routes it to `meydan live`) or a URL; "" (the default): no stream, pages poll.
+MEYDAN_LIVE_REDIS_URL = os.environ.get(
+    "MEYDAN_LIVE_REDIS_URL",
+    _CACHE_URL if _CACHE_URL.startswith(("redis://", "rediss://")) else "",
+).strip()
+MEYDAN_LIVE_CHANNEL = os.environ.get("MEYDAN_LIVE_CHANNEL", "").strip() or "meydan:live"
+MEYDAN_LIVE_STREAM_URL = os.environ.get("MEYDAN_LIVE_STREAM_URL", "").strip()
+# Open streams per `meydan live` process; beyond it a reader gets a 503 and polls.
+MEYDAN_LIVE_STREAM_MAX = env_int("MEYDAN_LIVE_STREAM_MAX", 20_000, minimum=1)
 
 # Commenters' addresses are stored as a keyed hash and a copy sealed to this public
 # key (meydan.core.sealing; `meydan keys generate`). Give the private key to the mail

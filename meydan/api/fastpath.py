@@ -73,6 +73,7 @@ class _Config:
         self.proxy_ssl_header = settings.SECURE_PROXY_SSL_HEADER
         self.allowed_hosts = list(settings.ALLOWED_HOSTS)
         self.live_seconds = settings.MEYDAN_LIVE_SECONDS
+        self.live_stream = settings.MEYDAN_LIVE_STREAM_URL
         fixed = [
             ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
             ("Permissions-Policy", PERMISSIONS_POLICY),
@@ -262,13 +263,14 @@ class FastReads:
         key, _url = page_key_for(site, params["url"])
         count = caching.thread_state(site.pk, key).count
         seconds = self.config.live_seconds
-        etag = live_etag(count, seconds)
+        stream = self.config.live_stream
+        etag = live_etag(count, seconds, stream)
         headers = [("ETag", etag), ("Cache-Control", CACHE_CONTROL)]
         headers += self.headers(environ, "Accept-Language, Origin")
         if etag in environ.get("HTTP_IF_NONE_MATCH", ""):
             headers += [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "0")]
             return "304 Not Modified", headers, b""
-        body = live_body(count, seconds)
+        body = live_body(count, seconds, stream)
         headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         return "200 OK", headers, body
 

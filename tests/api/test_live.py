@@ -95,6 +95,30 @@ def test_a_new_interval_reaches_pages_at_their_next_request(api, comments, setti
     assert response.status_code == 200 and response.json()["poll"] == 10
 
 
+def test_a_running_stream_is_announced(api, comments, settings):
+    settings.MEYDAN_LIVE_SECONDS = 1.4
+    settings.MEYDAN_LIVE_STREAM_URL = "/api/v1/live/stream"
+    response = live(api)
+    assert response.json() == {"count": 2, "poll": 1.4, "stream": "/api/v1/live/stream"}
+    assert response["ETag"] == '"n2-1.4-s"'
+    settings.MEYDAN_LIVE_STREAM_URL = ""
+    response = live(api, '"n2-1.4-s"')  # the stream stopped: pages hear of it
+    assert response.status_code == 200 and "stream" not in response.json()
+
+
+def test_no_stream_is_announced_while_live_updates_are_off(api, comments, settings):
+    settings.MEYDAN_LIVE_SECONDS = 0.0
+    settings.MEYDAN_LIVE_STREAM_URL = "/api/v1/live/stream"
+    assert live(api).json() == {"count": 2, "poll": 0}
+
+
+def test_the_fast_path_announces_the_stream_as_django_does(comments, settings):
+    settings.MEYDAN_LIVE_STREAM_URL = "https://live.example.org/api/v1/live/stream"
+    django, fast, answered = both(environ_for(LIVE, f"{SITE}&url=/baku-rally/"))
+    assert answered and same(fast, django)
+    assert b'"stream": "https://live.example.org/api/v1/live/stream"' in fast[2]
+
+
 @pytest.mark.parametrize(
     ("params", "status"),
     [

@@ -26,7 +26,7 @@ def services(compose):
 
 
 def test_the_services_of_the_production_layout(services):
-    assert set(services) == {"postgres", "redis", "migrate", "meydan", "worker", "nginx"}
+    assert set(services) == {"postgres", "redis", "migrate", "meydan", "worker", "live", "nginx"}
     for name, service in services.items():
         assert service.get("image") or service.get("build"), name
     for name in MEYDAN_SERVICES:
@@ -153,6 +153,7 @@ def test_nginx_accepts_the_config(tmp_path):
     require_tool(nginx is not None, "nginx is not installed: its syntax check is skipped")
     config = (DEPLOY / "nginx" / "meydan.conf").read_text()
     config = config.replace("server meydan:8000;", "server 127.0.0.1:8000;")
+    config = config.replace("server live:8001;", "server 127.0.0.1:8001;")
     config = config.replace("/var/cache/nginx/", f"{tmp_path}/cache/")
     config = config.replace("/var/log/nginx/", f"{tmp_path}/")
     (tmp_path / "meydan.conf").write_text(config)
@@ -177,3 +178,12 @@ def test_nginx_accepts_the_config(tmp_path):
         timeout=30,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_nginx_passes_the_live_stream_on_unbuffered(services):
+    config = (DEPLOY / "nginx" / "meydan.conf").read_text()
+    block = config.split("location = /api/v1/live/stream {", 1)[1].split("}", 1)[0]
+    assert "proxy_pass http://meydan_live;" in block
+    assert "proxy_buffering off;" in block and "proxy_read_timeout 1h;" in block
+    assert "proxy_http_version 1.1;" in config  # for the whole server, the stream too
+    assert services["live"]["command"][:2] == ["meydan", "live"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 SYSTEMD = Path(__file__).resolve().parents[2] / "deploy" / "systemd"
-UNITS = ("meydan.service", "meydan-worker.service")
+UNITS = ("meydan.service", "meydan-worker.service", "meydan-live.service")
 MEYDAN = str(Path(sys.executable).with_name("meydan"))
 
 
@@ -25,7 +25,7 @@ def directives(unit: str) -> dict[str, list[str]]:
 @pytest.mark.parametrize("unit", UNITS)
 def test_the_unit_runs_meydan_as_its_own_user_hardened(unit):
     d = directives(unit)
-    command = "serve" if unit == "meydan.service" else "worker"
+    command = {"meydan.service": "serve", "meydan-live.service": "live"}.get(unit, "worker")
     assert d["ExecStart"][0].startswith(f"/opt/meydan/.venv/bin/meydan {command}")
     assert d["User"] == ["meydan"] and d["Group"] == ["meydan"]
     assert d["Restart"] == ["on-failure"]

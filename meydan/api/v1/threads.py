@@ -123,17 +123,27 @@ class LiveOut(Schema):
         description="Ask again about this many seconds later (each reader at random "
         "between 2/3 and 4/3 of it); 0: live updates are off, stop asking"
     )
+    stream: str | None = Field(
+        None,
+        description="Where the same count is streamed as Server-Sent Events "
+        '(GET /api/v1/live/stream?site=…&url=…: `data: {"count": N}` on every change), '
+        "relative to this API's URL; absent when no stream server runs. Open it with "
+        "EventSource and stop asking; if it fails, ask here again",
+    )
 
 
-def live_etag(count: int, seconds: float) -> str:
+def live_etag(count: int, seconds: float, stream: str = "") -> str:
     """The ETag of a live answer: it changes when the count does (a comment published,
-    approved or removed) and when the operator changes MEYDAN_LIVE_SECONDS, so every
-    open page hears of a new interval at its next request."""
-    return f'"n{count}-{seconds:g}"'
+    approved or removed) and when the operator changes MEYDAN_LIVE_SECONDS or starts
+    or stops announcing a stream, so every open page hears of it at its next request."""
+    return f'"n{count}-{seconds:g}{"-s" if stream else ""}"'
 
 
-def live_body(count: int, seconds: float) -> bytes:
-    return json.dumps({"count": count, "poll": seconds}).encode()
+def live_body(count: int, seconds: float, stream: str = "") -> bytes:
+    answer = {"count": count, "poll": seconds}
+    if stream and seconds:
+        answer["stream"] = stream
+    return json.dumps(answer).encode()
 
 
 @router.get(
@@ -147,17 +157,19 @@ def live_read(request, site: str, url: str):
     If-None-Match: while nothing changed the answer is a 304 without a query (the
     count is the thread state every read uses, shared by all workers through the
     cache). Ask again after `poll` seconds, with jitter; honour Retry-After on a 429
-    or 503. docs/scaling.md, "Live updates", says why this is polling and not a stream.
+    or 503. When a stream server runs (MEYDAN_LIVE_STREAM_URL), `stream` says where:
+    pages listen there instead and come back here only if it fails. docs/scaling.md,
+    "Live updates", says which to use where and why.
     """
     site_row = site_for_slug(site)
     key, _url = page_key_for(site_row, url)
     count = caching.thread_state(site_row.pk, key).count
-    seconds = settings.MEYDAN_LIVE_SECONDS
-    etag = live_etag(count, seconds)
+    seconds, stream = settings.MEYDAN_LIVE_SECONDS, settings.MEYDAN_LIVE_STREAM_URL
+    etag = live_etag(count, seconds, stream)
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if etag in request.headers.get("If-None-Match", ""):
         return _with_headers(HttpResponse(status=304), headers)
-    body = live_body(count, seconds)
+    body = live_body(count, seconds, stream)
     return _with_headers(HttpResponse(body, content_type="application/json"), headers)
 
 

@@ -342,25 +342,35 @@
 
   /* ---------- live updates (meydan/embed/js/README.md) ---------- */
 
-  let liveBtn, liveT, livePoll = 1.4, liveBad = 0, liveNow = 0;
+  let liveBtn, liveT, livePoll = 1.4, liveBad = 0, liveNow = 0, liveES, liveNoES = 0;
   const liveLater = (ms) => (clearTimeout(liveT), (liveT = setTimeout(liveAsk, ms)));
   const liveMs = () => livePoll * (667 + Math.random() * 667);
 
   function liveStart() {
     heading.after((liveBtn = button("button live", "", liveGet, { hidden: true })));
-    document.addEventListener("visibilitychange", () => document.hidden || liveT || liveLater(Math.random() * 1e3));
+    document.addEventListener("visibilitychange", () =>
+      document.hidden ? liveES && (liveES.close(), (liveES = 0)) : liveT || liveES || liveLater(Math.random() * 1e3)
+    );
     liveLater(liveMs());
   }
 
   async function liveAsk() {
     liveT = 0;
-    if (document.hidden || !livePoll) return;
-    let ms = liveMs();
+    if (document.hidden || !livePoll || liveES) return;
+    let ms = liveMs(), s;
+    const q = "?" + new URLSearchParams({ site: SITE, url: pageUrl });
     try {
-      const r = await fetch(API + "live?" + new URLSearchParams({ site: SITE, url: pageUrl }), { credentials: "omit", cache: "no-cache" });
+      const r = await fetch(API + "live" + q, { credentials: "omit", cache: "no-cache" });
       if (r.status > 428) ms += (+r.headers.get("Retry-After") || 60) * 1e3;
       else if (!r.ok) livePoll = 0;
-      else ({ count: liveNow, poll: livePoll } = await r.json()), (liveBad = 0), liveShow();
+      else ({ count: liveNow, poll: livePoll, stream: s } = await r.json()), (liveBad = 0), liveShow();
+      // A stream: listen there; if it fails, poll (5 min)
+      if (s && window.EventSource && Date.now() > liveNoES) {
+        liveES = new EventSource(new URL(s, API) + q);
+        liveES.onmessage = (e) => ((liveNow = JSON.parse(e.data).count), liveShow());
+        liveES.onerror = () => liveES.readyState > 1 && ((liveES = 0), (liveNoES = Date.now() + 3e5), liveLater(ms));
+        return;
+      }
     } catch (e) {
       ms = Math.min(ms * 2 ** ++liveBad, 3e5);
     }

@@ -9,6 +9,11 @@
  * in the tree (replies under their parents), moves focus to the first of them and says
  * so in the status region. Hidden tabs stop asking until they are visible again; a 429
  * or 503 is honoured (Retry-After), other failures back off up to five minutes.
+ * When the answer names a stream (`stream`: a server of Server-Sent Events runs, see
+ * docs/scaling.md "Live updates"), listen there instead — the same count, pushed the
+ * moment it changes, and no request at all while nothing does — and stop asking; if
+ * the stream fails (no server, 503 beyond its limit), ask as before, and try the
+ * stream again five minutes later. A hidden tab closes its stream.
  * The words come from the template, translated by the server (Intl.PluralRules picks
  * the plural form). Without JavaScript nothing here runs: the page works as before.
  */
@@ -41,6 +46,27 @@
   let failures = 0;
   let timer = null;
   let busy = false;
+  let stream = null; // the EventSource while it works
+  let noStreamUntil = 0;
+
+  function listen(where) {
+    if (stream || !window.EventSource || Date.now() < noStreamUntil) return false;
+    const base = new URL(box.dataset.liveApi, location.href);
+    stream = new EventSource(new URL(where, base) + "?" + query);
+    stream.onmessage = (event) => {
+      latest = JSON.parse(event.data).count;
+      if (latest < seen) seen = latest;
+      showButton();
+    };
+    stream.onerror = () => {
+      // While the browser reconnects by itself (the server's `retry:`), nothing to do.
+      if (stream.readyState !== EventSource.CLOSED) return;
+      stream = null;
+      noStreamUntil = Date.now() + 300000;
+      later(jitter(seconds));
+    };
+    return true;
+  }
 
   const jitter = (s) => s * 1000 * (2 / 3 + Math.random() * (2 / 3));
 
@@ -52,7 +78,7 @@
   async function ask() {
     timer = null;
     if (!seconds) return;
-    if (document.visibilityState === "hidden") return; // visibilitychange asks again
+    if (document.visibilityState === "hidden" || stream) return; // visibilitychange asks again
     let wait = jitter(seconds);
     try {
       const r = await fetch(address, { credentials: "omit", cache: "no-cache" });
@@ -68,6 +94,7 @@
         latest = answer.count;
         if (latest < seen) seen = latest; // comments were removed: count from here
         showButton();
+        if (seconds && answer.stream && listen(answer.stream)) return;
       }
     } catch (e) {
       failures = Math.min(failures + 1, 8);
@@ -83,7 +110,11 @@
   }
 
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && seconds && !timer) later(Math.random() * 1000);
+    if (document.visibilityState === "hidden" && stream) {
+      stream.close();
+      stream = null;
+    }
+    if (document.visibilityState === "visible" && seconds && !timer && !stream) later(Math.random() * 1000);
   });
 
   // Put the comments of `fresh` (this page fetched again) that this page lacks into

@@ -1,0 +1,46 @@
+"""PUBLISH a thread's published comment count on Redis, for the stream servers.
+
+A message is JSON `[site id, page key, count]` on MEYDAN_LIVE_CHANNEL: the count
+itself rather than "something changed", so a stream server forwards it without a
+lookup, and a message lost or repeated does no harm (the next one carries the truth).
+Publishing never fails a write: the change is committed already; a Redis that does
+not answer costs at most PUBLISH_TIMEOUT and a line in the log.
+"""
+
+import json
+import logging
+
+import redis
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+PUBLISH_TIMEOUT = 0.5  # seconds
+_clients: dict[str, redis.Redis] = {}
+
+
+def message(site_id: int, key: str, count: int) -> bytes:
+    return json.dumps([site_id, key, count], separators=(",", ":")).encode()
+
+
+def _client(url: str) -> redis.Redis:
+    client = _clients.get(url)
+    if client is None:
+        client = _clients[url] = redis.Redis.from_url(
+            url, socket_timeout=PUBLISH_TIMEOUT, socket_connect_timeout=PUBLISH_TIMEOUT
+        )
+    return client
+
+
+def count_publish(site_id: int, key: str, count: int) -> bool:
+    """Announce the count to every stream server; False when it could not be sent (or
+    no Redis is configured: then there is no stream, and pages poll)."""
+    url = settings.MEYDAN_LIVE_REDIS_URL
+    if not url:
+        return False
+    try:
+        _client(url).publish(settings.MEYDAN_LIVE_CHANNEL, message(site_id, key, count))
+    except (redis.RedisError, OSError) as error:
+        logger.warning("live update for site %s not published: %s", site_id, error)
+        return False
+    return True

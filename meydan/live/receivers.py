@@ -1,0 +1,54 @@
+"""Where live updates start: after a commit that may have changed a thread's published
+count (comments.events: each is sent once, after commit), read the count and publish it.
+
+One indexed query per change, and only when a stream is configured (a Redis to publish
+on). Edits, votes and thread fields leave the count alone and publish nothing.
+"""
+
+import logging
+
+from django.conf import settings
+from django.dispatch import receiver
+
+from meydan.comments.events import (
+    comment_erased,
+    comment_posted,
+    comment_status_changed,
+    comments_imported,
+)
+from meydan.comments.models import Comment, Thread
+from meydan.live.publish import count_publish
+
+logger = logging.getLogger(__name__)
+
+
+def thread_count_publish(thread_id: int) -> None:
+    if not settings.MEYDAN_LIVE_REDIS_URL:
+        return
+    row = Thread.objects.filter(pk=thread_id).values_list("site_id", "key", "comment_count")
+    found = row.first()
+    if found is not None:
+        count_publish(*found)
+
+
+@receiver(comment_posted, dispatch_uid="meydan-live-posted")
+def live_posted(sender, comment, **kwargs):
+    """A held or spam comment changes nothing readers see (its approval will)."""
+    if comment.status == Comment.Status.APPROVED:
+        thread_count_publish(comment.thread_id)
+
+
+@receiver(comment_status_changed, dispatch_uid="meydan-live-status")
+def live_status_changed(sender, comment, before, after, **kwargs):
+    if Comment.Status.APPROVED in (before, after):
+        thread_count_publish(comment.thread_id)
+
+
+@receiver(comment_erased, dispatch_uid="meydan-live-erased")
+def live_erased(sender, thread_id, **kwargs):
+    thread_count_publish(thread_id)
+
+
+@receiver(comments_imported, dispatch_uid="meydan-live-imported")
+def live_imported(sender, thread, **kwargs):
+    thread_count_publish(thread.pk)
