@@ -266,7 +266,8 @@ class FastReads:
         stream = self.config.live_stream
         etag = live_etag(count, seconds, stream)
         headers = [("ETag", etag), ("Cache-Control", CACHE_CONTROL)]
-        headers += self.headers(environ, "Accept-Language, Origin")
+        language = self.language(environ, None, site.language)  # the answer has no words
+        headers += self.headers(environ, "Accept-Language, Origin", language)
         if etag in environ.get("HTTP_IF_NONE_MATCH", ""):
             headers += [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "0")]
             return "304 Not Modified", headers, b""
