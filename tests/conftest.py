@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import socket
 from unittest import mock
 
 import pytest
@@ -25,6 +26,15 @@ def require_tool(available: bool, reason: str):
     if REQUIRE_ALL:
         pytest.fail(f"{reason} (MEYDAN_REQUIRE_ALL=1 demands it)")
     pytest.skip(reason)
+
+
+def require_redis():
+    """Redis on 127.0.0.1:6379 (the cache and live-update tests), as require_tool."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return
+    except OSError:
+        require_tool(False, "Redis is not listening on 127.0.0.1:6379")
 
 
 def chromium_path() -> str | None:

@@ -5,7 +5,6 @@ fetched from Redis by a worker that has not built them, rate limits counted acro
 workers, and a ban taking effect at once."""
 
 import io
-import socket
 from wsgiref.util import setup_testing_defaults
 
 import pytest
@@ -19,24 +18,16 @@ from meydan.comments import caching
 from meydan.core.errors import CommentRejected
 from meydan.moderation import services as moderation
 from meydan.moderation.checks import rate_limit
-from tests.conftest import require_tool
+from tests.conftest import require_redis
 
 pytestmark = pytest.mark.django_db
 
 REDIS = "redis://127.0.0.1:6379/15"
 
 
-def redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture(autouse=True)
 def redis_cache(settings):
-    require_tool(redis_reachable(), "Redis is not listening on 127.0.0.1:6379")
+    require_redis()
     settings.CACHES = {
         "default": {
             "BACKEND": "meydan.core.cache.ResilientRedisCache",

@@ -12,22 +12,14 @@ import redis
 from meydan.comments import services
 from meydan.comments.models import Comment
 from meydan.live.publish import count_publish
-from tests.conftest import require_tool
+from tests.conftest import require_redis
 
 REDIS = "redis://127.0.0.1:6379/5"
 
 
-def redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def channel(settings):
-    require_tool(redis_reachable(), "Redis is not listening on 127.0.0.1:6379")
+    require_redis()
     settings.MEYDAN_LIVE_REDIS_URL = REDIS
     settings.MEYDAN_LIVE_CHANNEL = f"meydan:live-test:{uuid.uuid4().hex}"
     pubsub = redis.Redis.from_url(REDIS).pubsub(ignore_subscribe_messages=True)

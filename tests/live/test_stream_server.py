@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_tool
-from tests.live.test_publish import REDIS, redis_reachable
+from tests.conftest import require_redis
+from tests.live.test_publish import REDIS
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    require_tool(redis_reachable(), "Redis is not listening on 127.0.0.1:6379")
+    require_redis()
     var = tmp_path_factory.mktemp("live-var")
     port = free_port()
     env = {
