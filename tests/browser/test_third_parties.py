@@ -410,7 +410,7 @@ def test_a_reader_who_only_reads_gets_no_cookie(browser, world, screenshot, sett
     page.goto(world.base + "/")
     for link in (
         page.locator(".article-list a").first,
-        page.get_by_role("link", name="More comments →").first,
+        page.get_by_role("link", name="More comments").first,
         page.get_by_role("link", name="Newest first"),
     ):
         with page.expect_navigation():
