@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import require_tool
-from tests.test_redis import redis_reachable
+from tests.conftest import require_redis
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +38,7 @@ print(due.count(purge_daily.module_path), later.count(purge_daily.module_path))
 
 
 def test_one_run_waits_on_redis_and_each_run_queues_the_next(tmp_path):
-    require_tool(redis_reachable(), "Redis is not listening on 127.0.0.1:6379")
+    require_redis()
     import redis
 
     redis.Redis.from_url(QUEUE_URL).flushdb()

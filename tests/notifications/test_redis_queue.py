@@ -8,8 +8,7 @@ import time
 
 import pytest
 
-from tests.conftest import require_tool
-from tests.test_redis import redis_reachable
+from tests.conftest import require_redis
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +22,7 @@ mail_enqueue(to="reader@example.org", subject="Through Redis", text="Hello from 
 
 
 def test_mail_goes_through_redis_and_the_rq_worker(tmp_path, smtp_server):
-    require_tool(redis_reachable(), "Redis is not listening on 127.0.0.1:6379")
+    require_redis()
     import redis
 
     queue_url = "redis://127.0.0.1:6379/14"
@@ -77,7 +76,7 @@ def test_mail_queued_while_redis_was_down_is_sent_by_the_sweep(tmp_path, smtp_se
     """The drill: Redis refuses the task (nothing listens on its port); once a worker
     runs against a Redis that answers, the sweep it schedules at start sends the
     message, once."""
-    require_tool(redis_reachable(), "Redis is not listening on 127.0.0.1:6379")
+    require_redis()
     import redis
 
     queue_url = "redis://127.0.0.1:6379/14"
