@@ -47,6 +47,7 @@ _PATHS = (THREADS_PATH, COUNTS_PATH, LIVE_PATH)
 _PAGE = re.compile(r"^[1-9][0-9]{0,5}$")
 _ORDERS = ("oldest", "newest", "top")
 _LANGUAGES_SEEN = 1000
+ERROR_LOG_SECONDS = 60
 
 
 def query_pairs(query: str) -> list[tuple[str, str]]:
@@ -126,6 +127,7 @@ class FastReads:
         self._config: _Config | None = None
         self._sites = _Memo(SITE_SECONDS)
         self._origins = _Memo(ORIGINS_SECONDS, size=1)
+        self._quiet_until = 0.0
         setting_changed.connect(self._forget_config, weak=True)
 
     def _forget_config(self, **kwargs):
@@ -143,8 +145,9 @@ class FastReads:
         if path in _PATHS and environ.get("REQUEST_METHOD") == "GET":
             try:
                 answer = self.answer(environ, path)
-            except Exception:  # any surprise: Django answers it, and reports it if it recurs
-                logger.debug("fast path declined %s", path, exc_info=True)
+            except Exception:  # any surprise: Django answers it, and it is counted and told
+                metrics.fast_path_error()
+                self.report_error(path)
                 answer = None
             if answer is not None:
                 # Counted under Django's route for the same endpoint (core.metrics).
@@ -154,6 +157,19 @@ class FastReads:
                 start_response(status, headers)
                 return [body]
         return self.application(environ, start_response)
+
+    def report_error(self, path: str) -> None:
+        """Log the failure with its traceback, at most once a minute per process: a
+        fault here repeats on every read, and the counter has the rate."""
+        now = time.monotonic()
+        if now >= self._quiet_until:
+            self._quiet_until = now + ERROR_LOG_SECONDS
+            logger.warning(
+                "The fast read path failed on %s; Django answered it instead "
+                "(meydan_fast_path_errors_total counts them; the next for a minute unlogged)",
+                path,
+                exc_info=True,
+            )
 
     # --- what Django would say around the view's answer ---------------------------
 

@@ -194,6 +194,18 @@ def read_page_built() -> None:
     READ_PAGE_BUILDS.inc()
 
 
+FAST_PATH_ERRORS = Counter(
+    "meydan_fast_path_errors",
+    "Requests the fast read path (api/fastpath.py) failed on and handed to Django, "
+    "which answered them: none is expected; each one is logged too.",
+    registry=_REGISTRY,
+)
+
+
+def fast_path_error() -> None:
+    FAST_PATH_ERRORS.inc()
+
+
 def comment_posted(status: str, channel: str) -> None:
     COMMENTS_POSTED.labels(status, str(channel)).inc()
 

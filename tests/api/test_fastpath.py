@@ -390,3 +390,26 @@ def test_the_site_default_language_is_the_last_word(comments, site):
         django, fast, answered = both(environ_for(THREAD, f"{SITE}&url=/baku-rally/", **headers))
         assert answered and same(fast, django)
         assert dict(fast[1])["Content-Language"] == expected
+
+
+def test_a_failure_of_the_fast_path_is_answered_by_django_counted_and_logged(
+    comments, monkeypatch, caplog
+):
+    from meydan.api import fastpath
+    from meydan.core import metrics
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug in the fast path")
+
+    environ = environ_for(THREAD, f"{SITE}&url=/baku-rally/")
+    django = call(django_application, environ)
+    monkeypatch.setattr(fastpath, "etag_matches", broken)  # the fast path's alone
+    fast_path = FastReads(django_application)
+    before = metrics.FAST_PATH_ERRORS._value.get()
+    with caplog.at_level("WARNING", logger="meydan.api.fastpath"):
+        first = call(fast_path, environ)
+        second = call(fast_path, environ)
+    assert first == django and second[0] == "200 OK"  # Django's view does not use it
+    assert metrics.FAST_PATH_ERRORS._value.get() - before == 2
+    logged = [r for r in caplog.records if r.name == "meydan.api.fastpath"]
+    assert len(logged) == 1 and "KeyError" in logged[0].exc_text  # once a minute
