@@ -61,6 +61,21 @@ def _no_speed_limits(settings):
     settings.MEYDAN_SHARED_CACHE = True
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_from_the_apps():
+    """`make run` collects static files into var/static, and with their manifest there
+    Django would name them by content hash. The tests serve them from the apps, as on
+    a fresh checkout, whether or not the demo was run here first."""
+    from django.test import override_settings
+
+    storages = {
+        **django_settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages, WHITENOISE_USE_FINDERS=True):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _english_after_each_test():
     """A request activates its language in the thread (as LocaleMiddleware does) and
@@ -75,9 +90,11 @@ def _clear_cache():
     from django.core.cache import cache
 
     from meydan.comments.caching import local_payloads
+    from meydan.core.compression import pieces
 
     cache.clear()
     local_payloads.clear()
+    pieces.clear()
     yield
     cache.clear()
     local_payloads.clear()
