@@ -224,7 +224,11 @@ def carries_secret(request, response) -> bool:
     """True when the page may hold something a BREACH attacker could want: a CSRF
     token, or anything rendered for a session or for this reader alone."""
     meta = request.META
-    if meta.get(_PERSONAL) or meta.get("CSRF_COOKIE_NEEDS_UPDATE") or "CSRF_COOKIE" in meta:
+    # Django's get_token() puts CSRF_COOKIE_NEEDS_UPDATE in META whenever a token goes
+    # into the page (its middleware sets it back to False once the cookie is set, so
+    # its presence is what tells). A csrftoken cookie left from an earlier visit is no
+    # secret in a page that does not show it.
+    if meta.get(_PERSONAL) or "CSRF_COOKIE_NEEDS_UPDATE" in meta:
         return True
     session = settings.SESSION_COOKIE_NAME
     return session in request.COOKIES or session in response.cookies
