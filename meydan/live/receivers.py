@@ -25,7 +25,9 @@ logger = logging.getLogger(__name__)
 def thread_count_publish(thread_id: int) -> None:
     if not settings.MEYDAN_LIVE_REDIS_URL:
         return
-    row = Thread.objects.filter(pk=thread_id).values_list("site_id", "key", "comment_count")
+    row = Thread.objects.filter(pk=thread_id).values_list(
+        "site_id", "key", "comment_count", "version"
+    )
     found = row.first()
     if found is not None:
         count_publish(*found)

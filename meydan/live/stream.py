@@ -55,15 +55,23 @@ LOOKUP_THREADS = 4
 class Group:
     """The connections watching one page, and the count they were last told."""
 
-    __slots__ = ("conns", "count", "event", "ready")
+    __slots__ = ("conns", "count", "event", "ready", "version")
 
     def __init__(self, ready):
         self.conns: set[Conn] = set()
         self.count: int | None = None
+        self.version = -1  # of the thread whose count this is: older news is ignored
         self.event = b""  # the count as an event: built once, written to every reader
         self.ready = ready  # the first count, read from the thread state
 
-    def tell(self, count: int) -> None:
+    def tell(self, count: int, version: int) -> None:
+        """Tell the readers `count`, unless it is older than what they were told (two
+        close commits' messages can arrive in either order) or no change."""
+        if 0 < version < self.version:  # (0: the thread is gone; its count is 0)
+            return
+        self.version = version
+        if count == self.count:
+            return
         self.count = count
         self.event = f'data: {{"count": {count}}}\n\n'.encode()
         for conn in self.conns:
@@ -99,10 +107,12 @@ def _page(slug: str, url: str):
         close_old_connections()
 
 
-def _count(site_id: int, key: str) -> int:
+def _count(site_id: int, key: str) -> tuple[int, int]:
+    """(count, version) of the page's thread: 0, 0 before it has one."""
     close_old_connections()
     try:
-        return caching.thread_state(site_id, key).count
+        state = caching.thread_state(site_id, key)
+        return state.count, state.version
     finally:
         close_old_connections()
 
@@ -175,21 +185,20 @@ class LiveStream:
 
     def deliver(self, data: bytes) -> None:
         try:
-            site_id, key, count = json.loads(data)
+            site_id, key, count, *version = json.loads(data)
         except (ValueError, TypeError):
             logger.warning("live stream: a message not understood: %r", data[:200])
             return
         group = self.groups.get((site_id, key))
-        if group is not None and group.count != count:
-            group.tell(count)
+        if group is not None:
+            # No version: from a publisher of an older Meydan (during an upgrade).
+            group.tell(count, version[0] if version else group.version)
 
     async def refresh(self) -> None:
         loop = asyncio.get_running_loop()
         for (site_id, key), group in list(self.groups.items()):
             with contextlib.suppress(Exception):
-                count = await loop.run_in_executor(self.pool, _count, site_id, key)
-                if group.count != count:
-                    group.tell(count)
+                group.tell(*await loop.run_in_executor(self.pool, _count, site_id, key))
 
     async def heartbeats(self) -> None:
         """Every HEARTBEAT seconds, one sweep over all open streams."""
@@ -236,7 +245,7 @@ class LiveStream:
 
             def first_count(future, group=group):
                 if group.count is None and not future.cancelled() and not future.exception():
-                    group.tell(future.result())
+                    group.tell(*future.result())
 
             ready.add_done_callback(first_count)
         return group

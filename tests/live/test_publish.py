@@ -36,10 +36,20 @@ def channel(settings):
     pubsub.close()
 
 
+def counts(messages):
+    """The counts of [site, key, count, version] messages; the versions rise."""
+    versions = [m[3] for m in messages]
+    assert versions == sorted(versions) and len(set(versions)) == len(versions)
+    return [m[:3] for m in messages]
+
+
 def test_a_published_comment_publishes_the_new_count(channel, post, thread):
     post("First.")
     post("Second.")
-    assert channel() == [[thread.site_id, thread.key, 1], [thread.site_id, thread.key, 2]]
+    messages = channel()
+    assert counts(messages) == [[thread.site_id, thread.key, 1], [thread.site_id, thread.key, 2]]
+    thread.refresh_from_db()
+    assert messages[-1][3] == thread.version
 
 
 def test_held_then_approved_then_removed(channel, post, thread, django_capture_on_commit_callbacks):
@@ -47,13 +57,13 @@ def test_held_then_approved_then_removed(channel, post, thread, django_capture_o
     channel()
     with django_capture_on_commit_callbacks(execute=True):
         services.comment_set_status(comment, Comment.Status.PENDING, channel="moderation")
-    assert channel() == [[thread.site_id, thread.key, 0]]
+    assert counts(channel()) == [[thread.site_id, thread.key, 0]]
     with django_capture_on_commit_callbacks(execute=True):
         services.comment_set_status(comment, Comment.Status.APPROVED, channel="moderation")
-    assert channel() == [[thread.site_id, thread.key, 1]]
+    assert counts(channel()) == [[thread.site_id, thread.key, 1]]
     with django_capture_on_commit_callbacks(execute=True):
         services.comment_set_status(comment, Comment.Status.TRASH, channel="moderation")
-    assert channel() == [[thread.site_id, thread.key, 0]]
+    assert counts(channel()) == [[thread.site_id, thread.key, 0]]
 
 
 def test_a_held_comment_publishes_nothing(channel, post, site):
@@ -66,7 +76,7 @@ def test_a_held_comment_publishes_nothing(channel, post, site):
 
 def test_no_redis_configured_publishes_nothing(settings, post):
     settings.MEYDAN_LIVE_REDIS_URL = ""
-    assert count_publish(1, "/x/", 3) is False
+    assert count_publish(1, "/x/", 3, 7) is False
     assert post("Stored all the same.").pk
 
 

@@ -193,3 +193,29 @@ def test_other_paths_and_methods_are_refused_plainly(server):
         body = json.loads(response.read())
         connection.close()
         assert response.status == status and body["error"]["message"]
+
+
+def test_messages_arriving_out_of_order_leave_the_newest_count():
+    """Two close commits are published by two processes; their messages can cross."""
+    from meydan.live.publish import message
+    from meydan.live.stream import Conn, Group, LiveStream
+
+    stream = LiveStream(redis_url="redis://127.0.0.1:6379/5", channel="unused")
+    group = stream.groups[(1, "/rally/")] = Group(ready=None)
+    woken = []
+
+    class Told(Conn):
+        __slots__ = ()
+
+        def wake(self):
+            woken.append(group.count)
+
+    group.conns.add(Told())
+    for count, version in [(5, 40), (7, 42), (6, 41), (7, 42)]:
+        stream.deliver(message(1, "/rally/", count, version))
+    assert (group.count, group.version) == (7, 42) and woken == [5, 7]
+    assert group.event == b'data: {"count": 7}\n\n'
+    stream.deliver(b'[1, "/rally/", 8]')  # from an older publisher: no version, taken
+    stream.deliver(b"not json")
+    stream.deliver(message(1, "/rally/", 0, 0))  # the thread is gone
+    assert group.count == 0 and woken == [5, 7, 8, 0]
