@@ -560,6 +560,20 @@ def restore_loaded(work, threads: int, touched: set[int]) -> int:
     return deleted
 
 
+def child_restore(threads: int) -> None:
+    """Undo posts a post round left behind: every thread whose sequence moved on."""
+    import django
+
+    django.setup()
+    from meydan.comments.models import Thread
+    from meydan.sites.models import Site
+
+    moved = Thread.objects.filter(pk__lte=threads).exclude(last_seq=PER_THREAD)
+    touched = set(moved.values_list("pk", flat=True))
+    deleted = restore_loaded(Workload(Site.objects.get(slug=SITE_SLUG)), threads, touched)
+    print("RESULT " + json.dumps({"deleted": deleted, "threads": len(touched)}), flush=True)
+
+
 def child_post(threads: int, posts: int, round_no: int) -> None:
     """Time `posts` comments posted through POST /api/v1/comments into random loaded
     threads, each committed as a reader's would be; then delete them and restore the
@@ -582,6 +596,7 @@ def child_post(threads: int, posts: int, round_no: int) -> None:
                          f"{threads * PER_THREAD}")  # fmt: skip
     touched: set[int] = set()
     spent: list[float] = []
+    committed: list[float] = []
 
     def timed(execute, sql, params, many, context):
         started = time.perf_counter()
@@ -595,6 +610,7 @@ def child_post(threads: int, posts: int, round_no: int) -> None:
         touched.add(thread_no)
         body, ip = post_body(work, rng, thread_no, number)
         spent.clear()
+        committed.clear()
         cpu = time.process_time()
         started = time.perf_counter()
         response = client.post(
@@ -612,7 +628,7 @@ def child_post(threads: int, posts: int, round_no: int) -> None:
                              f"{response.status_code}: {response.content[:300]!r}")  # fmt: skip
         return elapsed, cpu, len(spent)
 
-    result: dict = {"server": [], "cpu": [], "db": [], "queries": []}
+    result: dict = {"server": [], "cpu": [], "db": [], "commit": [], "queries": []}
     statuses: dict[str, int] = {}
     # The COMMIT is no statement (Django commits on the connection), so the execute
     # wrapper does not see it: timed here too, as the database's part of a post.
@@ -623,7 +639,8 @@ def child_post(threads: int, posts: int, round_no: int) -> None:
         try:
             return commit()
         finally:
-            spent.append((time.perf_counter() - started) * 1000)
+            committed.append((time.perf_counter() - started) * 1000)
+            spent.append(committed[-1])
 
     try:
         with connection.execute_wrapper(timed):
@@ -636,6 +653,7 @@ def child_post(threads: int, posts: int, round_no: int) -> None:
                 result["server"].append(elapsed)
                 result["cpu"].append(cpu)
                 result["db"].append(sum(spent))
+                result["commit"].append(sum(committed))
                 result["queries"].append(statements)
     finally:
         connection._commit = commit
@@ -703,11 +721,18 @@ def ensure_loaded(size: str, reload: bool) -> dict:
             f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{db}'"  # noqa: S608
         )
         if comment == mark:
-            counts = psql(
+            count_sql = (
                 "SELECT (SELECT count(*) FROM comments_thread) || ' ' || "
-                "(SELECT count(*) FROM comments_comment)",
-                db,
+                "(SELECT count(*) FROM comments_comment)"
             )
+            counts = psql(count_sql, db)
+            found_threads, found_comments = map(int, counts.split())
+            if found_threads == threads and found_comments > threads * PER_THREAD:
+                # A post round that did not get to undo its posts (killed): undo them
+                # now rather than load again.
+                log(f"{db}: removing {found_comments - threads * PER_THREAD} posted comments")
+                run_child(child_env(db), "_restore", str(threads))
+                counts = psql(count_sql, db)
             if counts == f"{threads} {threads * PER_THREAD}":
                 log(f"{db}: reused ({mark}; {counts.replace(' ', ' threads, ')} comments)")
                 return {"reused": True}
@@ -834,8 +859,9 @@ def main() -> None:
         posted[size].setdefault("db_size", cold[size]["db_size"])
     for data in (cold, warm, posted) if args.posts else (cold, warm):
         for size in sizes:
-            for key in ("server", "cpu", "db"):
-                data[size][key] = summary(data[size][key])
+            for key in ("server", "cpu", "db", "commit"):
+                if key in data[size]:
+                    data[size][key] = summary(data[size][key])
             data[size]["queries"] = [min(data[size]["queries"]), max(data[size]["queries"])]
     lines[1] += f" (start); {os.getloadavg()[0]:.2f} (end)"
 
@@ -883,6 +909,7 @@ def main() -> None:
             ("post, server", "server"),
             ("post, its Python CPU", "cpu"),
             ("post, database part", "db"),
+            ("post, of which COMMIT", "commit"),
         ):
             for size in sizes:
                 s = posted[size][key]
@@ -895,11 +922,12 @@ def main() -> None:
             p = posted[size]
             statuses = ", ".join(f"{k}: {v}" for k, v in sorted(p["statuses"].items()))
             out.append(
-                f"  {size}: {p['server']['n']} posts into {p['threads_touched']:,} random threads "
-                f"(responses {statuses}); each committed (the database part is its statements "
-                f"and the COMMIT; queries count both); afterwards the {p['deleted']} comments "
-                "posted (warm-ups too) were deleted and the threads' counters restored, every "
-                "table's row count checked back to the loaded one"
+                f"  {size}: {p['server']['n']} timed posts (responses {statuses}) and "
+                f"{p['deleted'] - p['server']['n']} warm-ups into {p['threads_touched']:,} random "
+                "threads, each committed (the database part is its statements and the COMMIT; "
+                f"queries count both); afterwards the {p['deleted']} comments were deleted and "
+                "the threads' counters restored, every table's row count checked back to the "
+                "loaded one"
             )
     verdicts = []
     if len(sizes) > 1:
@@ -977,6 +1005,8 @@ if __name__ == "__main__":
         child_measure(
             int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), "explain" in sys.argv[5:]
         )
+    elif len(sys.argv) > 1 and sys.argv[1] == "_restore":
+        child_restore(int(sys.argv[2]))
     elif len(sys.argv) > 1 and sys.argv[1] == "_post":
         child_post(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     else:
