@@ -102,6 +102,7 @@ def child_env(db: str, **extra: str) -> dict:
     }
     env.pop("MEYDAN_CACHE_URL", None)
     env.pop("MEYDAN_SHARED_CACHE", None)
+    env.pop("MEYDAN_TASKS_URL", None)  # tasks in the database, where the posts' are undone
     env.update(extra)
     return env
 
@@ -545,14 +546,19 @@ def table_counts() -> dict[str, int]:
 
 def restore_loaded(work, threads: int, touched: set[int]) -> int:
     """Undo the posts: delete every comment after the loaded ones (their ids run to
-    threads x PER_THREAD) and give the touched threads back their loaded counters
-    (count, version, sequence, last comment's time). Returns the comments deleted."""
+    threads x PER_THREAD), the background tasks they queued, and give the touched
+    threads back their loaded counters (count, version, sequence, last comment's
+    time). Returns the comments deleted."""
     from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
 
     from meydan.comments.models import Comment, Thread
 
     with transaction.atomic():
         deleted, _ = Comment.objects.filter(id__gt=threads * PER_THREAD).delete()
+        # A post the moderation holds (202) queues a message to the moderators; no
+        # worker runs here. The loader queues none, so every task is a post's.
+        DBTaskResult.objects.all().delete()
         fields = ("comment_count", "version", "last_seq", "last_comment_at")
         for n in sorted(touched):
             row = work.thread_row(n, PER_THREAD)
