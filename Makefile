@@ -72,7 +72,7 @@ bench: install
 
 # The thread read and the comment post with 10,000 vs 10,000,000 comments on PostgreSQL
 # at 127.0.0.1:5432 (bench/scale_pg.py; BENCH_ARGS="--sizes small,big" for 1,000,000;
-# the loaded databases are reused: the first load of 10,000,000 takes tens of minutes
+# the loaded databases are reused: the first load of 10,000,000 takes about ten minutes
 # and about 14 GB of disk).
 bench-scale: install
 	$(BIN)/python bench/scale_pg.py $(BENCH_ARGS)
