@@ -1,12 +1,17 @@
-"""Scale: the thread read on PostgreSQL with 10,000 comments and with 1,000,000.
+"""Scale: the thread read and the comment post on PostgreSQL with 10,000 comments and
+with 10,000,000.
 
     make bench-scale
-    .venv/bin/python bench/scale_pg.py [--reads 2000] [--sizes small,big] [--reload] [--no-save]
+    .venv/bin/python bench/scale_pg.py [--reads 2000] [--posts 300] [--sizes small,huge]
+                                       [--reload] [--no-save]
 
 What it does:
-1. Two databases on 127.0.0.1:5432 (user postgres, trust auth): meydan_scale_small
-   (1,000 threads x 10 comments) and meydan_scale_big (100,000 x 10). Each gets
-   `meydan migrate`, one site, and its threads and comments bulk-loaded with COPY.
+1. One database per size on 127.0.0.1:5432 (user postgres, trust auth):
+   meydan_scale_small (1,000 threads x 10 comments), meydan_scale_huge (1,000,000 x
+   10), and, when --sizes names it, meydan_scale_big (100,000 x 10). Each gets
+   `meydan migrate`, one site, and its threads and comments bulk-loaded with COPY,
+   streamed row by row as they are made (the loader stays near 110 MB resident at any
+   size; 10,000,000 comments are 14 GB on disk and took 10 minutes to load on 2 vCPUs).
    The rows are the ones comments.services.comment_post(moderate=False) writes (the
    same columns and values: seq, root_seq, materialised path, depth, avatar key, IP
    hash, rendered body_html, the thread's count, version and last_seq); the loader
@@ -24,9 +29,18 @@ What it does:
    database time of the same reads (CaptureQueriesContext), then the shipped
    default (local-memory cache, not shared) reading the sample twice, timing the
    second pass.
-3. On the big database: EXPLAIN (ANALYZE, BUFFERS) of every query one uncached
+3. After the reads, per database, in fresh processes: --posts comments posted as a
+   reader's widget posts them, POST /api/v1/comments through Django's handler, into
+   random loaded threads (top-level with p 1/3, else a reply to one of the thread's
+   comments), with rate limits, the form's minimum age and the proof of work off (as
+   bench/bench.py's post scenario), each post committed: server time, CPU, and the
+   database part (its statements and the COMMIT). Then the posted comments are
+   deleted and the threads' counters restored, and every table's row count is
+   checked to be the loaded one again, so the database stays reusable.
+4. On the largest database: EXPLAIN (ANALYZE, BUFFERS) of every query one uncached
    read runs, and a check that no plan scans a comments table sequentially.
-4. Prints the report and saves it to bench/results/<date>-scale-pg-<machine>.txt.
+5. Prints the report, with the largest/smallest ratios (mean, p50, p99), and saves
+   it to bench/results/<date>-scale-pg-<machine>.txt.
 
 Only 127.0.0.1 is ever contacted.
 """
@@ -51,7 +65,7 @@ sys.path.insert(0, str(BENCH / "isso"))
 sys.path.insert(0, str(ROOT))
 
 PG = "postgres://postgres@127.0.0.1:5432/{db}"
-SIZES = {"small": 1_000, "big": 100_000}  # threads; PER_THREAD comments each
+SIZES = {"small": 1_000, "big": 100_000, "huge": 1_000_000}  # threads; PER_THREAD comments each
 PER_THREAD = 10
 SEED = 20251126  # the shared workload's seed
 TEXT_POOL = 4096
@@ -88,6 +102,7 @@ def child_env(db: str, **extra: str) -> dict:
     }
     env.pop("MEYDAN_CACHE_URL", None)
     env.pop("MEYDAN_SHARED_CACHE", None)
+    env.pop("MEYDAN_TASKS_URL", None)  # tasks in the database, where the posts' are undone
     env.update(extra)
     return env
 
@@ -483,6 +498,182 @@ def child_measure(threads: int, reads: int, round_no: int, explain: bool) -> Non
     print("RESULT " + json.dumps(result), flush=True)
 
 
+POST_ENV = {
+    # As bench/bench.py's post scenario: what stands between a reader and a post and
+    # is not the post itself (rate limits, the form's minimum age, the proof of work a
+    # reader's browser solves) is off, so every request is a post that gets stored.
+    "MEYDAN_RATELIMIT_COMMENTS": "off",
+    "MEYDAN_MIN_FORM_SECONDS": "off",
+    "MEYDAN_POW": "off",
+}
+
+
+def post_body(work, rng: random.Random, thread_no: int, number: int) -> tuple[dict, str]:
+    """One reader's POST /api/v1/comments into /article-`thread_no` and the address it
+    comes from: an author and a text of the workload, top-level with p 1/3, else a
+    reply to one of the thread's loaded comments (their ids follow from the thread's
+    number). The text is marked, so the duplicate check never refuses it."""
+    _author, given, ip, _key, _hash = work.authors[rng.randrange(len(work.authors))]
+    text = work.texts[rng.randrange(TEXT_POOL)][0]
+    parent = None
+    if rng.random() >= 1 / 3:
+        parent = (thread_no - 1) * PER_THREAD + 1 + rng.randrange(PER_THREAD)
+    body = {
+        "site": SITE_SLUG,
+        "url": f"/article-{thread_no}",
+        "title": f"Article {thread_no}",
+        "parent": parent,
+        "name": given.name,
+        "email": given.email,
+        "website": given.url,
+        "body": f"{text}\n\n(scale post {number})",
+    }
+    return body, ip
+
+
+def table_counts() -> dict[str, int]:
+    """Exact row counts of every table of the database (the comments table included)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        names = connection.introspection.table_names(cursor)
+        counts = {}
+        for name in names:
+            cursor.execute(f'SELECT count(*) FROM "{name}"')  # noqa: S608 - our own tables
+            counts[name] = cursor.fetchone()[0]
+    return counts
+
+
+def restore_loaded(work, threads: int, touched: set[int]) -> int:
+    """Undo the posts: delete every comment after the loaded ones (their ids run to
+    threads x PER_THREAD), the background tasks they queued, and give the touched
+    threads back their loaded counters (count, version, sequence, last comment's
+    time). Returns the comments deleted."""
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from meydan.comments.models import Comment, Thread
+
+    with transaction.atomic():
+        deleted, _ = Comment.objects.filter(id__gt=threads * PER_THREAD).delete()
+        # A post the moderation holds (202) queues a message to the moderators; no
+        # worker runs here. The loader queues none, so every task is a post's.
+        DBTaskResult.objects.all().delete()
+        fields = ("comment_count", "version", "last_seq", "last_comment_at")
+        for n in sorted(touched):
+            row = work.thread_row(n, PER_THREAD)
+            Thread.objects.filter(pk=n).update(**{f: row[f] for f in fields})
+    return deleted
+
+
+def child_restore(threads: int) -> None:
+    """Undo posts a post round left behind: every thread whose sequence moved on."""
+    import django
+
+    django.setup()
+    from meydan.comments.models import Thread
+    from meydan.sites.models import Site
+
+    moved = Thread.objects.filter(pk__lte=threads).exclude(last_seq=PER_THREAD)
+    touched = set(moved.values_list("pk", flat=True))
+    deleted = restore_loaded(Workload(Site.objects.get(slug=SITE_SLUG)), threads, touched)
+    print("RESULT " + json.dumps({"deleted": deleted, "threads": len(touched)}), flush=True)
+
+
+def child_post(threads: int, posts: int, round_no: int) -> None:
+    """Time `posts` comments posted through POST /api/v1/comments into random loaded
+    threads, each committed as a reader's would be; then delete them and restore the
+    threads' counters, and check every table's row count is back. Print JSON."""
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    from meydan.sites.models import Site
+
+    site = Site.objects.get(slug=SITE_SLUG)
+    work = Workload(site)
+    client = Client()
+    rng = random.Random(SEED + 200 + round_no)
+    before = table_counts()
+    if before["comments_comment"] != threads * PER_THREAD:
+        raise SystemExit(f"{before['comments_comment']} comments before posting; expected "
+                         f"{threads * PER_THREAD}")  # fmt: skip
+    touched: set[int] = set()
+    spent: list[float] = []
+    committed: list[float] = []
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent.append((time.perf_counter() - started) * 1000)
+
+    def post(number: int) -> tuple[float, float, int]:
+        thread_no = rng.randint(1, threads)
+        touched.add(thread_no)
+        body, ip = post_body(work, rng, thread_no, number)
+        spent.clear()
+        committed.clear()
+        cpu = time.process_time()
+        started = time.perf_counter()
+        response = client.post(
+            "/api/v1/comments",
+            json.dumps(body),
+            content_type="application/json",
+            headers={"Origin": ORIGIN},
+            REMOTE_ADDR=ip,
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        cpu = (time.process_time() - cpu) * 1000
+        statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
+        if response.status_code not in (201, 202):
+            raise SystemExit(f"POST into /article-{thread_no} answered "
+                             f"{response.status_code}: {response.content[:300]!r}")  # fmt: skip
+        return elapsed, cpu, len(spent)
+
+    result: dict = {"server": [], "cpu": [], "db": [], "commit": [], "queries": []}
+    statuses: dict[str, int] = {}
+    # The COMMIT is no statement (Django commits on the connection), so the execute
+    # wrapper does not see it: timed here too, as the database's part of a post.
+    commit = connection._commit
+
+    def timed_commit():
+        started = time.perf_counter()
+        try:
+            return commit()
+        finally:
+            committed.append((time.perf_counter() - started) * 1000)
+            spent.append(committed[-1])
+
+    try:
+        with connection.execute_wrapper(timed):
+            connection._commit = timed_commit
+            for number in range(20):  # warm-up: imports, connection, code paths
+                post(-1 - number)
+            statuses.clear()
+            for number in range(posts):
+                elapsed, cpu, statements = post(number)
+                result["server"].append(elapsed)
+                result["cpu"].append(cpu)
+                result["db"].append(sum(spent))
+                result["commit"].append(sum(committed))
+                result["queries"].append(statements)
+    finally:
+        connection._commit = commit
+        result["deleted"] = restore_loaded(work, threads, touched)
+    after = table_counts()
+    changed = {k: (before.get(k), after.get(k)) for k in before.keys() | after.keys()
+               if before.get(k) != after.get(k)}  # fmt: skip
+    if changed:
+        raise SystemExit(f"row counts not restored after posting: {changed}")
+    result["statuses"] = statuses
+    result["threads_touched"] = len(touched)
+    print("RESULT " + json.dumps(result), flush=True)
+
+
 # --- Orchestration ----------------------------------------------------------------
 
 
@@ -536,11 +727,18 @@ def ensure_loaded(size: str, reload: bool) -> dict:
             f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{db}'"  # noqa: S608
         )
         if comment == mark:
-            counts = psql(
+            count_sql = (
                 "SELECT (SELECT count(*) FROM comments_thread) || ' ' || "
-                "(SELECT count(*) FROM comments_comment)",
-                db,
+                "(SELECT count(*) FROM comments_comment)"
             )
+            counts = psql(count_sql, db)
+            found_threads, found_comments = map(int, counts.split())
+            if found_threads == threads and found_comments > threads * PER_THREAD:
+                # A post round that did not get to undo its posts (killed): undo them
+                # now rather than load again.
+                log(f"{db}: removing {found_comments - threads * PER_THREAD} posted comments")
+                run_child(child_env(db), "_restore", str(threads))
+                counts = psql(count_sql, db)
             if counts == f"{threads} {threads * PER_THREAD}":
                 log(f"{db}: reused ({mark}; {counts.replace(' ', ' threads, ')} comments)")
                 return {"reused": True}
@@ -592,12 +790,17 @@ def machine() -> tuple[str, list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reads", type=int, default=2000, help="thread reads per database")
-    parser.add_argument("--rounds", type=int, default=10, help="alternations small/big")
-    parser.add_argument("--sizes", default="small,big")
+    parser.add_argument("--posts", type=int, default=300, help="comments posted per database")
+    parser.add_argument("--rounds", type=int, default=10, help="alternations of the sizes")
+    parser.add_argument("--sizes", default="small,huge", help=f"of {', '.join(SIZES)}")
     parser.add_argument("--reload", action="store_true", help="load even if already loaded")
     parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args()
-    sizes = [s for s in args.sizes.split(",") if s]
+    sizes = sorted({s for s in args.sizes.split(",") if s}, key=SIZES.__getitem__)
+    unknown = set(sizes) - set(SIZES)
+    if unknown:
+        parser.error(f"unknown sizes {', '.join(sorted(unknown))}; choose from {', '.join(SIZES)}")
+    least, largest = sizes[0], sizes[-1]
     started = time.time()
     slug, machine_lines = machine()
     now = datetime.datetime.now(datetime.UTC)
@@ -609,8 +812,8 @@ def main() -> None:
     ]
     log("\n".join(lines))
     loads = {size: ensure_loaded(size, args.reload) for size in sizes}
-    # Small and big alternate in rounds, so load from other processes on the machine
-    # falls on both alike; each round is a fresh process reading other random threads.
+    # The sizes alternate in rounds, so load from other processes on the machine falls
+    # on all alike; each round is a fresh process reading other random threads.
     cold: dict[str, dict] = {size: {} for size in sizes}
     warm: dict[str, dict] = {size: {} for size in sizes}
     per_round = max(1, args.reads // args.rounds)
@@ -626,19 +829,45 @@ def main() -> None:
                     str(threads),
                     str(per_round),
                     str(round_no),
-                    "explain" if size == "big" and round_no == 0 else "",
+                    "explain" if size == largest and round_no == 0 else "",
                 ),
             )
+    # The posts come after every read (they add rows to the threads read) and alternate
+    # the same way; each round deletes what it posted and restores the threads.
+    posted: dict[str, dict] = {size: {} for size in sizes}
+    posts_per_round = max(1, args.posts // args.rounds)
+    for round_no in range(args.rounds if args.posts else 0):
+        for size in sizes:
+            db, threads = db_name(size), SIZES[size]
+            log(f"round {round_no + 1}/{args.rounds}, {db}: {posts_per_round} posts")
+            result = run_child(
+                child_env(db, **POST_ENV),
+                "_post",
+                str(threads),
+                str(posts_per_round),
+                str(round_no),
+            )
+            statuses = result.pop("statuses")
+            sums = {key: result.pop(key) for key in ("deleted", "threads_touched")}
+            merge(posted[size], result)
+            for code, count in statuses.items():
+                posted[size].setdefault("statuses", {}).setdefault(code, 0)
+                posted[size]["statuses"][code] += count
+            for key, value in sums.items():
+                posted[size][key] = posted[size].get(key, 0) + value
     for size in sizes:
         db, threads = db_name(size), SIZES[size]
         log(f"{db}: {args.reads} reads with the shipped cache (local memory), second pass")
         merge(
             warm[size], run_child(child_env(db), "_measure", str(threads), str(args.reads), "0", "")
         )
-    for data in (cold, warm):
+    for size in sizes:  # the database's size as the reads saw it
+        posted[size].setdefault("db_size", cold[size]["db_size"])
+    for data in (cold, warm, posted) if args.posts else (cold, warm):
         for size in sizes:
-            for key in ("server", "cpu", "db"):
-                data[size][key] = summary(data[size][key])
+            for key in ("server", "cpu", "db", "commit"):
+                if key in data[size]:
+                    data[size][key] = summary(data[size][key])
             data[size]["queries"] = [min(data[size]["queries"]), max(data[size]["queries"])]
     lines[1] += f" (start); {os.getloadavg()[0]:.2f} (end)"
 
@@ -675,34 +904,72 @@ def main() -> None:
         "  (cached rows go through Django's handler, like the rest; `meydan serve` answers "
         "cached reads before it, see meydan/api/fastpath.py)"
     )
-    verdicts = []
-    if {"small", "big"} <= set(sizes):
+    if args.posts:
         out.append("")
-        for label, data, key in (
+        out.append(
+            "comment post, POST /api/v1/comments (Django handler in-process, shipped cache, "
+            "rate limits, form age and proof of work off), ms:"
+        )
+        out.append(f"  {'':30}{'mean':>8}{'p50':>8}{'p99':>8}  queries  database")
+        for label, key in (
+            ("post, server", "server"),
+            ("post, its Python CPU", "cpu"),
+            ("post, database part", "db"),
+            ("post, of which COMMIT", "commit"),
+        ):
+            for size in sizes:
+                s = posted[size][key]
+                q = posted[size]["queries"]
+                out.append(
+                    f"  {label + ' ' + size:30}{s['mean']:8.2f}{s['p50']:8.2f}{s['p99']:8.2f}"
+                    f"  {q[0]}-{q[1]:<6} {posted[size]['db_size']}"
+                )
+        for size in sizes:
+            p = posted[size]
+            statuses = ", ".join(f"{k}: {v}" for k, v in sorted(p["statuses"].items()))
+            out.append(
+                f"  {size}: {p['server']['n']} timed posts (responses {statuses}) and "
+                f"{p['deleted'] - p['server']['n']} warm-ups into {p['threads_touched']:,} random "
+                "threads, each committed (the database part is its statements and the COMMIT; "
+                f"queries count both); afterwards the {p['deleted']} comments were deleted and "
+                "the threads' counters restored, every table's row count checked back to the "
+                "loaded one"
+            )
+    verdicts = []
+    if len(sizes) > 1:
+        out.append("")
+        pairs = [
             ("uncached server", cold, "server"),
             ("uncached Python CPU", cold, "cpu"),
             ("uncached database", cold, "db"),
             ("cached server", warm, "server"),
-        ):
+        ]
+        if args.posts:
+            pairs += [
+                ("post server", posted, "server"),
+                ("post Python CPU", posted, "cpu"),
+                ("post database", posted, "db"),
+            ]
+        for label, data, key in pairs:
             ratios = {
-                m: data["big"][key][m] / data["small"][key][m] for m in ("mean", "p50", "p99")
+                m: data[largest][key][m] / data[least][key][m] for m in ("mean", "p50", "p99")
             }
             out.append(
-                f"  big/small, {label:18} mean {ratios['mean']:.2f}x, p50 {ratios['p50']:.2f}x, "
-                f"p99 {ratios['p99']:.2f}x"
+                f"  {largest}/{least}, {label:19} mean {ratios['mean']:.2f}x, "
+                f"p50 {ratios['p50']:.2f}x, p99 {ratios['p99']:.2f}x"
             )
-        ratio = cold["big"]["server"]["mean"] / cold["small"]["server"]["mean"]
+        ratio = cold[largest]["server"]["mean"] / cold[least]["server"]["mean"]
         met = "met" if ratio <= TARGET_RATIO else "MISS"
         verdicts.append(
-            f"target: uncached read, big/small mean server time {ratio:.2f}x "
+            f"target: uncached read, {largest}/{least} mean server time {ratio:.2f}x "
             f"(<= {TARGET_RATIO}x): {met}"
         )
-    if "big" in cold:
-        big = cold["big"]
+    if "plans" in cold[largest]:
+        big = cold[largest]
         out.append("")
         out.append(
             f"EXPLAIN (ANALYZE, BUFFERS) of the {len(big['plans'])} queries of one uncached read "
-            f"(/article-{big['thread']}) on {db_name('big')}, run just after that read "
+            f"(/article-{big['thread']}) on {db_name(largest)}, run just after that read "
             "(so its pages are in shared buffers):"
         )
         scans = []
@@ -722,7 +989,7 @@ def main() -> None:
         if other:
             out.append(f"sequential scans of other tables: {', '.join(other)}")
         verdicts.append(
-            "target: no sequential scan of a comments table in the big read's plans: "
+            f"target: no sequential scan of a comments table in the {largest} read's plans: "
             + ("met" if not scans else "MISS (" + "; ".join(scans) + ")")
         )
     out.append("")
@@ -744,5 +1011,9 @@ if __name__ == "__main__":
         child_measure(
             int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), "explain" in sys.argv[5:]
         )
+    elif len(sys.argv) > 1 and sys.argv[1] == "_restore":
+        child_restore(int(sys.argv[2]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "_post":
+        child_post(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     else:
         main()

@@ -62,6 +62,17 @@ def test_bulk_rows_equal_the_service_rows(
         assert posted == scale.comparable(bulk_thread, bulk_comments)
 
 
+def test_posts_answer_the_threads_loaded_comments(scale, workload):
+    rng = scale.random.Random(1)
+    bodies = [scale.post_body(workload, rng, 7, number)[0] for number in range(600)]
+    loaded = range(6 * scale.PER_THREAD + 1, 7 * scale.PER_THREAD + 1)  # thread 7's ids
+    replies = [body["parent"] for body in bodies if body["parent"] is not None]
+    assert set(replies) <= set(loaded)
+    assert 0.28 < 1 - len(replies) / len(bodies) < 0.39  # top-level with p 1/3
+    assert all(body["url"] == "/article-7" for body in bodies)
+    assert len({body["body"] for body in bodies}) == len(bodies)  # never a duplicate
+
+
 def test_bodies_are_realistic(workload):
     sizes = [len(html) for _text, _body, html in workload.texts]
     assert 400 < sum(sizes) / len(sizes) < 600
@@ -96,6 +107,10 @@ def test_copy_load_round_trips_on_postgresql(scale):
         scale.psql('DROP DATABASE IF EXISTS "meydan_scale_test" WITH (FORCE)')
     assert result.returncode == 0, result.stdout + result.stderr
     assert '"verified_threads": 3' in result.stdout, result.stdout
+    # The posts went through POST /api/v1/comments, were all stored, and were undone:
+    # the child checks every table's row count is the loaded one again.
+    assert '"statuses": {"201": 5}' in result.stdout, result.stdout
+    assert '"deleted": 25' in result.stdout, result.stdout  # 20 warm-ups and 5 timed
 
 
 _LOAD_TEST = """
@@ -106,4 +121,6 @@ spec.loader.exec_module(scale)
 scale.SIZES["test"] = 50
 import json
 print(json.dumps(scale.ensure_loaded("test", reload=True)))
+env = scale.child_env(scale.db_name("test"), **scale.POST_ENV)
+print(json.dumps(scale.run_child(env, "_post", "50", "5", "0")))
 """
