@@ -167,6 +167,9 @@ MIDDLEWARE = [
     # First, so that it sees every answer: names the matched URL pattern for the
     # request metrics (meydan.core.metrics.CountRequests, in meydan/wsgi.py).
     "meydan.core.metrics.RouteLabelMiddleware",
+    # gzip for the pages every signed-out reader gets alike, never for one that
+    # carries a CSRF token or a reader's own details (BREACH: core/compression.py).
+    "meydan.core.compression.CompressPages",
     # Django's SecurityMiddleware, aware of the onion (meydan.core.onion).
     "meydan.core.middleware.OnionAwareSecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -305,6 +308,9 @@ else:
 # Each worker keeps the thread pages (JSON) it served in its own memory, up to this
 # size, in front of the cache above (see comments/caching.py).
 MEYDAN_LOCAL_PAYLOAD_BYTES = env_int("MEYDAN_LOCAL_PAYLOAD_MB", 32, minimum=0) * 1024 * 1024
+# ...and the compressed pieces of the HTML pages it sent gzip-compressed, by digest
+# (core/compression.py).
+MEYDAN_COMPRESSED_PIECES_BYTES = env_int("MEYDAN_COMPRESSED_PIECES_MB", 8, minimum=0) * 1024 * 1024
 
 # --- Auth and sessions ----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

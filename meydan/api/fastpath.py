@@ -33,6 +33,7 @@ from meydan.api.v1.threads import (
 )
 from meydan.comments import caching
 from meydan.core import metrics
+from meydan.core.compression import chosen_coding, etag_for_coding, etag_matches
 from meydan.core.languages import choose_language
 from meydan.core.middleware import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY
 from meydan.sites.lookup import SITE_SECONDS, page_key_for, site_for_slug
@@ -238,19 +239,31 @@ class FastReads:
         view = "picks" if picks == "true" else order  # as the view names it
         thread_id, version, _count = caching.thread_state(site.pk, key)
         etag = etag_for(version, page, view)
-        headers = [("ETag", etag), ("Cache-Control", CACHE_CONTROL)]
+        coding = chosen_coding(environ.get("HTTP_ACCEPT_ENCODING"))
+        headers = [("Cache-Control", CACHE_CONTROL)]
         language = self.language(environ, params.get("lang"), site.language)
-        headers += self.headers(environ, "Accept-Language, Origin", language)
-        if etag in environ.get("HTTP_IF_NONE_MATCH", ""):
-            headers += [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "0")]
+        headers += self.headers(environ, "Accept-Encoding, Accept-Language, Origin", language)
+        if etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
+            headers += [
+                ("ETag", etag_for_coding(etag, coding)),
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Length", "0"),
+            ]
             return "304 Not Modified", headers, b""
         if not thread_id:
             return None
         cache_key = caching.payload_key(site.pk, thread_id, version, page, view)
-        body = caching.payload_get(cache_key, count_miss=False)  # Django's view counts a miss
-        if body is None:
+        payload = caching.payload_get(cache_key, count_miss=False)  # Django's view counts a miss
+        if payload is None:
             return None  # Django builds it and caches it
-        headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        body, coding = payload.body(coding)
+        headers += [
+            ("ETag", etag_for_coding(etag, coding)),
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+        ]
+        if coding is not None:
+            headers.append(("Content-Encoding", coding))
         return "200 OK", headers, body
 
     def live(self, environ, pairs):

@@ -4,8 +4,9 @@ the database).
 - thread state: (site, page key) -> (thread id, version, published count), or
   (0, 0, 0) for a page with no thread yet. Dropped after every commit that changes the thread (see
   services.threads.thread_bump), so an ETag built from it is never stale.
-- payloads (API JSON, HTML lists) are keyed by (thread id, version, …): a new
-  version makes new keys, and old ones simply expire.
+- payloads (API JSON with its gzip and Brotli forms) are keyed by (thread id,
+  version, …): a new version makes new keys, and old ones simply expire. Each is
+  built once per version however many readers ask at once (payload_build).
 """
 
 import threading
@@ -20,7 +21,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 
 from meydan.comments.models import Thread
-from meydan.core import metrics, sqlrows
+from meydan.core import compression, metrics, sqlrows
 
 STATE_SECONDS = 3600
 PAYLOAD_SECONDS = 600
@@ -153,44 +154,74 @@ def page_state_forget(site_id: int, key: str) -> None:
 # A payload's key holds the thread's version, so its bytes never change: every worker
 # may keep the ones it served in its own memory, in front of the Django cache (which
 # unpickles, or fetches from Redis, on every get). Bounded in bytes, least recently
-# used out first.
+# used out first. A payload is the page's JSON with its gzip and Brotli forms, made
+# once when the page is built (core/compression.py): a read picks the bytes.
 
 
 def payload_key(site_id: int, thread_id: int, version: int, page: int, order: str) -> str:
     return f"meydan:api-thread:{site_id}:{thread_id}:{version}:{page}:{order}"
 
 
+class Payload(NamedTuple):
+    plain: bytes
+    gzip: bytes | None = None
+    br: bytes | None = None
+
+    @classmethod
+    def of(cls, plain: bytes) -> "Payload":
+        forms = compression.compressed(plain)
+        return cls(plain, forms.get(compression.GZIP), forms.get(compression.BROTLI))
+
+    def body(self, coding: str | None) -> tuple[bytes, str | None]:
+        """(bytes, coding) for a reader who accepts `coding` ("br", "gzip" or None):
+        the plain bytes where that form was not worth making."""
+        if coding == compression.BROTLI and self.br is not None:
+            return self.br, coding
+        if coding == compression.GZIP and self.gzip is not None:
+            return self.gzip, coding
+        return self.plain, None
+
+    def size(self) -> int:
+        return len(self.plain) + len(self.gzip or b"") + len(self.br or b"")
+
+
 class _LocalPayloads:
     def __init__(self, max_bytes: int, seconds: int):
         self.max_bytes, self.seconds = max_bytes, seconds
         self.size = 0
-        self.items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self.items: OrderedDict[str, tuple[float, Payload]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str) -> Payload | None:
         with self.lock:
             item = self.items.get(key)
             if item is None:
                 return None
             if item[0] < time.monotonic():  # as long as the shared cache would keep it
                 del self.items[key]
-                self.size -= len(item[1])
+                self.size -= item[1].size()
                 return None
             self.items.move_to_end(key)
             return item[1]
 
-    def put(self, key: str, value: bytes) -> None:
-        if len(value) > self.max_bytes // 4:
+    def put(self, key: str, value: Payload) -> None:
+        size = value.size()
+        if size > self.max_bytes // 4:
             return  # one huge page must not empty the whole store
         with self.lock:
             old = self.items.pop(key, None)
             if old is not None:
-                self.size -= len(old[1])
+                self.size -= old[1].size()
             self.items[key] = (time.monotonic() + self.seconds, value)
-            self.size += len(value)
+            self.size += size
             while self.size > self.max_bytes:
                 _, (_, dropped) = self.items.popitem(last=False)
-                self.size -= len(dropped)
+                self.size -= dropped.size()
+
+    def forget(self, prefix: str) -> None:
+        with self.lock:
+            for key in [key for key in self.items if key.startswith(prefix)]:
+                self.size -= self.items.pop(key)[1].size()
 
     def clear(self) -> None:
         with self.lock:
@@ -210,8 +241,8 @@ def _local_only(backend) -> bool:
     return isinstance(backend, LocMemCache) and local_payloads.max_bytes > 0
 
 
-def payload_get(key: str, *, count_miss: bool = True) -> bytes | None:
-    """A thread page's cached bytes, or None. Counted (meydan_read_cache_lookups),
+def payload_get(key: str, *, count_miss: bool = True) -> Payload | None:
+    """A thread page's cached payload, or None. Counted (meydan_read_cache_lookups),
     a miss only with `count_miss`: the fast path's miss goes on to Django's view,
     which looks again, and a reader's request must count once."""
     backend = _backend()
@@ -222,22 +253,87 @@ def payload_get(key: str, *, count_miss: bool = True) -> bytes | None:
     value = local_payloads.get(key)
     if value is None and not _local_only(backend):
         value = backend.get(key)
-        if isinstance(value, bytes):
+        if isinstance(value, tuple) and value and isinstance(value[0], bytes):
+            value = Payload(*value)
             local_payloads.put(key, value)
         else:
-            value = None
+            value = None  # absent, or written by an older version of Meydan
     if value is not None or count_miss:
         metrics.read_cache_lookup(hit=value is not None)
     return value
 
 
-def payload_set(key: str, value: bytes) -> None:
+def payload_set(key: str, plain: bytes) -> Payload:
+    """Cache a page's JSON with its compressed forms; returns them."""
+    value = Payload.of(plain)
     backend = _backend()
     if isinstance(backend, DummyCache):
-        return
+        return value
     if not _local_only(backend):
-        backend.set(key, value, PAYLOAD_SECONDS)
+        backend.set(key, tuple(value), PAYLOAD_SECONDS)
     local_payloads.put(key, value)
+    return value
+
+
+# --- One build per version ---------------------------------------------------------
+# When a busy thread changes, every reader who asks before its new page is cached
+# misses at once. Without more, each of them would build the same page (thirty-two
+# readers: thirty-two times the queries and the compression). The first one builds;
+# the others wait for its bytes: in this process on an Event, and across processes
+# that share the cache (MEYDAN_SHARED_CACHE) on a short lock in it, polling the cache.
+
+BUILD_LOCK_SECONDS = 10  # a builder that died lets go of the lock after this
+BUILD_WAIT_SECONDS = 2.0  # then a waiter builds the page itself
+BUILD_POLL_SECONDS = 0.005
+
+_building: dict[str, threading.Event] = {}
+_building_lock = threading.Lock()
+
+
+def payload_build(key: str, build) -> Payload:
+    """The cached payload at `key`, or `build()`'s bytes cached there, built once
+    however many readers ask at the same time (counted: meydan_read_page_builds)."""
+    with _building_lock:
+        event = _building.get(key)
+        leader = event is None
+        if leader:
+            event = _building[key] = threading.Event()
+    if not leader:
+        event.wait(BUILD_WAIT_SECONDS)
+        found = payload_get(key, count_miss=False)
+        if found is not None:
+            return found
+        return _build(key, build)  # the builder failed or took too long
+    try:
+        return _build_shared(key, build)
+    finally:
+        with _building_lock:
+            _building.pop(key, None)
+        event.set()
+
+
+def _build_shared(key: str, build) -> Payload:
+    backend = _backend()
+    if not settings.MEYDAN_SHARED_CACHE or isinstance(backend, DummyCache):
+        return _build(key, build)
+    lock = f"{key}:building"
+    if backend.add(lock, 1, BUILD_LOCK_SECONDS):
+        try:
+            return _build(key, build)
+        finally:
+            backend.delete(lock)
+    deadline = time.monotonic() + BUILD_WAIT_SECONDS
+    while time.monotonic() < deadline:  # another process builds it
+        time.sleep(BUILD_POLL_SECONDS)
+        found = payload_get(key, count_miss=False)
+        if found is not None:
+            return found
+    return _build(key, build)
+
+
+def _build(key: str, build) -> Payload:
+    metrics.read_page_built()
+    return payload_set(key, build())
 
 
 def thread_payloads_forget(site_id: int, thread_id: int, *, versions: int = 50, pages: int = 20):
@@ -248,10 +344,7 @@ def thread_payloads_forget(site_id: int, thread_id: int, *, versions: int = 50, 
     processes' local stores never serve them and let them expire (PAYLOAD_SECONDS)."""
     from meydan.comments.models import Thread
 
-    prefix = f"meydan:api-thread:{site_id}:{thread_id}:"
-    with local_payloads.lock:
-        for key in [key for key in local_payloads.items if key.startswith(prefix)]:
-            local_payloads.size -= len(local_payloads.items.pop(key)[1])
+    local_payloads.forget(f"meydan:api-thread:{site_id}:{thread_id}:")
     backend = _backend()
     if isinstance(backend, DummyCache) or _local_only(backend):
         return

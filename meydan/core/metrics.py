@@ -182,6 +182,18 @@ def read_cache_lookup(hit: bool) -> None:
     (_READ_HIT if hit else _READ_MISS).inc()
 
 
+READ_PAGE_BUILDS = Counter(
+    "meydan_read_page_builds",
+    "Thread pages (API JSON) built from the database and cached with their "
+    "compressed forms: one per thread version and page, however many readers ask",
+    registry=_REGISTRY,
+)
+
+
+def read_page_built() -> None:
+    READ_PAGE_BUILDS.inc()
+
+
 def comment_posted(status: str, channel: str) -> None:
     COMMENTS_POSTED.labels(status, str(channel)).inc()
 

@@ -31,6 +31,7 @@ from meydan.accounts.providers import signin_options
 from meydan.comments import access, queries, services
 from meydan.comments.form_token import form_token_issue
 from meydan.comments.models import Comment, Thread
+from meydan.core import compression
 from meydan.core.csrf import own_origin, sent_from_this_site
 from meydan.core.errors import InvalidComment, MeydanError, RateLimited, ThreadClosed
 from meydan.core.privacy import client_ip
@@ -252,10 +253,15 @@ def _blank_form(request, site, commenter, reply_comment):
     if reply_comment is not None:
         initial["parent"] = reply_comment.pk
     if commenter is not None:
-        return CommentForm(site=site, initial=initial)
-    remembered = _remembered_guest(request)
-    initial = {**remembered, **initial, "remember": bool(remembered)}
-    return GuestCommentForm(site=site, initial=initial)
+        form = CommentForm(site=site, initial=initial)
+    else:
+        remembered = _remembered_guest(request)
+        if remembered:
+            compression.personal(request)  # their name and email address: not compressed
+        initial = {**remembered, **initial, "remember": bool(remembered)}
+        form = GuestCommentForm(site=site, initial=initial)
+    compression.volatile(request, form.initial["form_token"])
+    return form
 
 
 LIST_CACHE_SECONDS = 60  # also bounds how stale "5 minutes ago" can get

@@ -106,7 +106,7 @@ def test_the_nginx_config_is_there_and_as_docs_scaling_describes(services):
     text = path.read_text()
     assert "server meydan:8000;" in text
     assert "location = /api/v1/threads" in text and "proxy_cache meydan_api;" in text
-    assert 'proxy_cache_key "$request_uri|$http_origin";' in text
+    assert 'proxy_cache_key "$request_uri|$http_origin|$meydan_accept";' in text
     assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in text
     assert "location /static/" in text
     assert "$remote_addr" not in text  # its access log keeps no reader's address

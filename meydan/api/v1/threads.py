@@ -19,6 +19,7 @@ from meydan.api.v1.schemas import READ_ERRORS, WRITE_ERRORS, ThreadOut
 from meydan.api.v1.serialize import comment_dict, page_comments
 from meydan.comments import caching, queries
 from meydan.comments.models import Thread
+from meydan.core import compression
 from meydan.core.errors import MeydanError
 from meydan.sites.lookup import page_key_for, site_for_slug
 
@@ -66,17 +67,30 @@ def thread_read(request, query: Query[ThreadQuery]):
     thread_id, version, _count = caching.thread_state(site.pk, key)
     view = "picks" if query.picks else order  # the cache's and the ETag's "order"
     etag = etag_for(version, query.page, view)
-    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
-    if etag in request.headers.get("If-None-Match", ""):
+    coding = compression.chosen_coding(request.headers.get("Accept-Encoding"))
+    # Vary: Accept-Language and Origin are added by their middleware.
+    headers = {"Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
+    if compression.etag_matches(request.headers.get("If-None-Match", ""), etag):
+        headers["ETag"] = compression.etag_for_coding(etag, coding)
         return _with_headers(HttpResponse(status=304), headers)
-    payload_key = caching.payload_key(site.pk, thread_id, version, query.page, view)
-    body = caching.payload_get(payload_key) if thread_id else None
-    if body is None:
-        payload = _thread_payload(site, key, url, thread_id, query.page, order, query.picks)
-        body = json.dumps(payload).encode()
-        if thread_id:  # a page without a thread yet: its answer depends on the site only
-            caching.payload_set(payload_key, body)
-    return _with_headers(HttpResponse(body, content_type="application/json"), headers)
+    if thread_id:
+        payload_key = caching.payload_key(site.pk, thread_id, version, query.page, view)
+        payload = caching.payload_get(payload_key) or caching.payload_build(
+            payload_key,
+            lambda: _thread_json(site, key, url, thread_id, query.page, order, query.picks),
+        )
+    else:  # a page without a thread yet: a short answer, sent as it is
+        payload = caching.Payload(_thread_json(site, key, url, 0, 1, order, query.picks))
+    body, coding = payload.body(coding)
+    headers["ETag"] = compression.etag_for_coding(etag, coding)
+    response = _with_headers(HttpResponse(body, content_type="application/json"), headers)
+    if coding is not None:
+        response["Content-Encoding"] = coding
+    return response
+
+
+def _thread_json(*args) -> bytes:
+    return json.dumps(_thread_payload(*args)).encode()
 
 
 def _with_headers(response: HttpResponse, headers: dict) -> HttpResponse:

@@ -1,0 +1,345 @@
+"""Compressed answers: the API's thread pages (gzip and Brotli, made once per version)
+and the server-rendered pages (gzip in pieces, never with a secret in them)."""
+
+import csv
+import gzip
+import html
+import json
+import threading
+import time
+import zlib
+from pathlib import Path
+
+import brotli
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from meydan.comments import caching
+from meydan.core import compression, metrics
+from meydan.core.compression import accepts, chosen_coding, etag_for_coding, etag_matches
+
+BROWSER = "gzip, deflate, br, zstd"  # what Chromium sends
+SPAM_CORPUS = Path(__file__).parents[1] / "fixtures" / "spam" / "youtube-spam-collection"
+
+
+@pytest.mark.parametrize(
+    ("header", "chosen", "gzip_ok"),
+    [
+        (BROWSER, "br", True),
+        ("gzip, deflate", "gzip", True),
+        ("GZIP", "gzip", True),
+        ("x-gzip", "gzip", True),
+        ("br", "br", False),
+        ("br;q=0, gzip", "gzip", True),
+        ("gzip;q=0", None, False),
+        ("gzip;q=0.0, br;q=0", None, False),
+        ("gzip; q=0.5", "gzip", True),
+        ("gzip;q=nonsense", None, False),
+        ("*", "br", True),
+        ("*;q=0", None, False),
+        ("identity", None, False),
+        ("deflate, zstd", None, False),
+        ("", None, False),
+        (None, None, False),
+    ],
+)
+def test_the_coding_follows_accept_encoding(header, chosen, gzip_ok):
+    assert chosen_coding(header) == chosen
+    assert accepts(header, "gzip") is gzip_ok
+
+
+def test_each_coding_has_its_own_etag_and_any_of_them_revalidates():
+    etag = '"v7-p1-oldest"'
+    assert etag_for_coding(etag, None) == etag
+    assert etag_for_coding(etag, "gzip") == '"v7-p1-oldest-gz"'
+    assert etag_for_coding(etag, "br") == '"v7-p1-oldest-br"'
+    for sent in (etag, '"v7-p1-oldest-gz"', '"v7-p1-oldest-br"', 'W/"v7-p1-oldest"', "*"):
+        assert etag_matches(sent, etag)
+    assert etag_matches('"x", "v7-p1-oldest-br"', etag)
+    for sent in ("", '"v7-p1-oldest-zz"', '"v7-p1-oldes"', '"v17-p1-oldest"', '"v7-p1-oldest-gzx"'):
+        assert not etag_matches(sent, etag)
+
+
+PAGE = ("<html><body>" + "<p>A comment about the rally in Baku.</p>" * 300).encode()
+
+
+@pytest.mark.parametrize(
+    "tokens",
+    [
+        [],
+        [b"TOKEN-ONE"],
+        [b"TOKEN-ONE", b"TOKEN-TWO"],
+        [b"not-in-the-page"],
+    ],
+)
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+def test_a_spliced_gzip_stream_is_the_page(tokens, where):
+    compression.pieces.clear()
+    found = [token for token in tokens if token != b"not-in-the-page"]
+    if where == "start":
+        body = b"".join(found) + PAGE
+    elif where == "end":
+        body = PAGE + b"".join(found)
+    else:
+        body = PAGE[:1000] + b"".join(found) + PAGE[1000:]
+    spliced = compression.gzip_spliced(body, tokens)
+    assert gzip.decompress(spliced) == body
+    # As browsers read it: zlib with the gzip wrapper, and a check of CRC and length.
+    assert zlib.decompress(spliced, 16 + zlib.MAX_WBITS) == body
+    assert len(spliced) < len(body) / 5
+
+
+def test_only_the_tokens_are_compressed_on_later_requests():
+    compression.pieces.clear()
+    first = PAGE[:500] + b"TOKEN-1796352790070" + PAGE[500:]
+    compression.gzip_spliced(first, [b"TOKEN-1796352790070"])
+    made = compression.pieces.compressions
+    assert made == 2  # before the token and after it
+    for n in range(5):
+        token = f"TOKEN-{n:013d}".encode()
+        body = PAGE[:500] + token + PAGE[500:]
+        assert gzip.decompress(compression.gzip_spliced(body, [token])) == body
+    assert compression.pieces.compressions == made
+
+
+# --- The API's thread pages --------------------------------------------------------
+
+
+def read(client, site, **headers):
+    params = {"site": site.slug, "url": "/baku-rally/"}
+    return client.get("/api/v1/threads", params, headers=headers)
+
+
+def real_comments(n: int) -> list[tuple[str, str]]:
+    """(author, text) of the first `n` hand-labelled non-spam comments of the YouTube
+    Spam Collection (tests/fixtures/spam): real readers' words, not repeated filler
+    that would compress better than any real thread."""
+    found, seen = [], set()
+    for path in sorted(SPAM_CORPUS.glob("*.csv")):
+        with path.open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                text = html.unescape(row["CONTENT"])[:1500]
+                if row["CLASS"] == "0" and len(text) > 40 and text not in seen:
+                    seen.add(text)
+                    found.append((row["AUTHOR"][:60], text))
+                    if len(found) == n:
+                        return found
+    return found
+
+
+@pytest.fixture
+def hundred(post):
+    """A 100-comment thread, nested as the shared workload nests them (depth <= 3)."""
+    parents = []
+    for n, (author, text) in enumerate(real_comments(100)):
+        parent = parents[n % len(parents)] if parents and n % 3 else None
+        comment = post(text, name=author, parent=parent)
+        if comment.depth < 3:
+            parents.append(comment)
+    return parents
+
+
+@pytest.mark.django_db
+def test_the_thread_json_comes_in_the_coding_the_reader_accepts(site, post):
+    for n in range(12):
+        post(f"Comment number {n} on the rally, with enough words to be worth compressing.")
+    client = Client()
+    plain = read(client, site)
+    assert "Content-Encoding" not in plain and plain["ETag"].endswith('-oldest"')
+    assert "Accept-Encoding" in plain["Vary"] and "Accept-Language" in plain["Vary"]
+    as_br = read(client, site, accept_encoding=BROWSER)
+    assert as_br["Content-Encoding"] == "br" and as_br["ETag"] == plain["ETag"][:-1] + '-br"'
+    assert brotli.decompress(as_br.content) == plain.content
+    assert int(as_br["Content-Length"]) == len(as_br.content) < len(plain.content) / 3
+    as_gzip = read(client, site, accept_encoding="gzip, deflate")
+    assert as_gzip["Content-Encoding"] == "gzip" and as_gzip["ETag"].endswith('-gz"')
+    assert gzip.decompress(as_gzip.content) == plain.content
+    assert "Accept-Encoding" in as_gzip["Vary"]
+    # Revalidating with the Brotli ETag, from a client that now asks for plain bytes.
+    again = read(client, site, if_none_match=as_br["ETag"])
+    assert again.status_code == 304 and again["ETag"] == plain["ETag"]
+    again = read(client, site, if_none_match=plain["ETag"], accept_encoding="gzip")
+    assert again.status_code == 304 and again["ETag"] == as_gzip["ETag"]
+
+
+@pytest.mark.django_db
+def test_a_hundred_comment_thread_goes_in_a_fifth_of_its_bytes(site, hundred):
+    client = Client()
+    plain = read(client, site)
+    assert plain.json()["count"] == 100 and len(plain.content) > 40_000
+    for coding in ("br", "gzip"):
+        sent = read(client, site, accept_encoding=coding)
+        assert sent["Content-Encoding"] == coding
+        assert len(sent.content) <= 0.20 * len(plain.content), coding
+
+
+@pytest.mark.django_db
+def test_a_short_answer_goes_plain(site):
+    params = {"site": site.slug, "url": "/nothing-here-yet/"}
+    empty = Client().get("/api/v1/threads", params, headers={"accept-encoding": BROWSER})
+    assert empty.status_code == 200 and "Content-Encoding" not in empty
+    assert empty.json()["comments"] == []
+
+
+@pytest.mark.django_db
+def test_compression_happens_when_a_page_is_built_not_when_it_is_read(site, post, monkeypatch):
+    post("A comment worth reading, and long enough to be worth compressing, twice over.")
+    client = Client()
+    first = read(client, site, accept_encoding=BROWSER)
+    assert first["Content-Encoding"] == "br"
+    calls = []
+    monkeypatch.setattr(compression, "compressed", lambda body: calls.append(body) or {})
+    monkeypatch.setattr(brotli, "compress", lambda *a, **k: calls.append(a) or b"")
+    for _ in range(3):
+        again = read(client, site, accept_encoding=BROWSER)
+        assert again.content == first.content
+    assert calls == []
+
+
+# --- One build per version ---------------------------------------------------------
+
+
+def _builds() -> float:
+    return metrics.READ_PAGE_BUILDS._value.get()
+
+
+@pytest.mark.django_db
+def test_many_readers_at_once_build_a_page_once():
+    key = "meydan:api-thread:1:1:1:1:oldest"
+    calls = []
+
+    def slow_build():
+        calls.append(1)
+        time.sleep(0.2)
+        return json.dumps({"comments": ["x" * 1000]}).encode()
+
+    before = _builds()
+    results = []
+    readers = [
+        threading.Thread(target=lambda: results.append(caching.payload_build(key, slow_build)))
+        for _ in range(16)
+    ]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert len(calls) == 1 and _builds() - before == 1
+    assert len(results) == 16 and len({r.br for r in results}) == 1
+    assert caching.payload_get(key) == results[0]
+
+
+@pytest.mark.django_db
+def test_a_failed_build_lets_the_next_reader_try(settings):
+    key = "meydan:api-thread:1:1:2:1:oldest"
+
+    def broken():
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        caching.payload_build(key, broken)
+    built = caching.payload_build(key, lambda: b"[]" * 200)
+    assert built.plain == b"[]" * 200
+
+
+@pytest.fixture
+def shared_redis(settings):
+    from tests.conftest import require_redis
+
+    require_redis()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/13",
+            "KEY_PREFIX": "compression-test",
+        }
+    }
+    settings.MEYDAN_SHARED_CACHE = True
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    caching.local_payloads.clear()
+    yield caches["default"]
+    caches["default"].clear()
+
+
+@pytest.mark.django_db
+def test_another_process_building_the_page_is_waited_for(shared_redis):
+    key = "meydan:api-thread:1:1:3:1:oldest"
+    assert shared_redis.add(f"{key}:building", 1, 10)  # as another worker process would
+
+    def other_process_finishes():
+        time.sleep(0.1)
+        shared_redis.set(key, tuple(caching.Payload.of(b'{"from": "the other one"}' * 20)))
+        shared_redis.delete(f"{key}:building")
+
+    finisher = threading.Thread(target=other_process_finishes)
+    finisher.start()
+    built = caching.payload_build(key, lambda: pytest.fail("built twice"))
+    finisher.join()
+    assert built.plain == b'{"from": "the other one"}' * 20
+    assert gzip.decompress(built.gzip) == built.plain
+
+
+@pytest.mark.django_db
+def test_a_lock_left_by_a_dead_process_costs_a_wait_not_the_page(shared_redis, monkeypatch):
+    key = "meydan:api-thread:1:1:4:1:oldest"
+    shared_redis.add(f"{key}:building", 1, 10)
+    monkeypatch.setattr(caching, "BUILD_WAIT_SECONDS", 0.1)
+    built = caching.payload_build(key, lambda: b"[1]" * 100)
+    assert built.plain == b"[1]" * 100 and caching.payload_get(key) == built
+
+
+# --- Server-rendered pages ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_signed_out_readers_page_is_sent_gzip(site, article, post):
+    post("A comment on the article, shown to everyone alike.")
+    compression.pieces.clear()
+    client = Client()
+    page = client.get(article.get_absolute_url(), headers={"accept-encoding": BROWSER})
+    assert page.status_code == 200 and page["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in page["Vary"]
+    assert int(page["Content-Length"]) == len(page.content)
+    html = gzip.decompress(page.content).decode()
+    assert "A comment on the article" in html and html.rstrip().endswith("</html>")
+    assert 'name="form_token"' in html and "csrfmiddlewaretoken" not in html
+    assert not page.cookies
+    made = compression.pieces.compressions
+    again = client.get(article.get_absolute_url(), headers={"accept-encoding": BROWSER})
+    html_again = gzip.decompress(again.content).decode()
+    assert html_again != html  # its own form token...
+    assert compression.pieces.compressions == made  # ...and nothing else compressed anew
+    plain = client.get(article.get_absolute_url())
+    assert "Content-Encoding" not in plain and "Accept-Encoding" in plain["Vary"]
+
+
+@pytest.mark.django_db
+def test_a_page_with_a_secret_in_it_is_never_compressed(site, article, guest_form):
+    user = get_user_model().objects.create_user("tural", "tural@example.org", "pw-long-enough-1")
+    signed_in = Client()
+    signed_in.force_login(user)
+    page = signed_in.get(article.get_absolute_url(), headers={"accept-encoding": BROWSER})
+    assert page.status_code == 200 and "csrfmiddlewaretoken" in page.content.decode()
+    assert "Content-Encoding" not in page
+
+    # A guest whose name and email the form remembers.
+    guest = Client()
+    sent = guest.post(
+        article.get_absolute_url(),
+        guest_form(remember="on"),
+        headers={"origin": "http://testserver"},
+    )
+    assert sent.status_code == 302 and sent.cookies
+    page = guest.get(article.get_absolute_url(), headers={"accept-encoding": BROWSER})
+    assert "tural@example.org" in page.content.decode() and "Content-Encoding" not in page
+    remembered_only = Client()  # no session: the remembered details alone
+    remembered_only.cookies["meydan_guest"] = guest.cookies["meydan_guest"].value
+    page = remembered_only.get(article.get_absolute_url(), headers={"accept-encoding": BROWSER})
+    assert "tural@example.org" in page.content.decode() and "Content-Encoding" not in page
+
+    # A signed-out page that carries a CSRF token (Django's own sign-in form).
+    signin = Client().get("/accounts/login/", headers={"accept-encoding": BROWSER})
+    assert signin.status_code == 200 and "csrfmiddlewaretoken" in signin.content.decode()
+    assert "Content-Encoding" not in signin
