@@ -1,14 +1,18 @@
-"""Side by side, in one run: Meydan, Isso 0.14.0, nginx serving Meydan's own response
-bytes as static files (the physical limit for a read), and Meydan behind the nginx
-micro-cache of docs/scaling.md, with the shared workload (shared/bench/WORKLOAD.md:
-200 threads x 100 comments nested to depth 3, plus /big with 5,000) and the same wrk
-scenarios (wrk -t2 -c32 --latency).
+"""Side by side, in one run: Meydan in two layouts (SQLite + local-memory cache as shipped,
+and the production layout: PostgreSQL + Redis), Isso 0.14.0, nginx serving Meydan's own
+response bytes as static files, plain and gzip (the physical limit for a read), and
+Meydan behind the nginx micro-cache of docs/scaling.md, with the shared workload
+(shared/bench/WORKLOAD.md: 200 threads x 100 comments nested to depth 3, plus /big with
+5,000) and the same wrk scenarios (wrk -t2 -c32 --latency).
 
-    make bench            # full: all 201 threads, 15 s per scenario   (< 10 min once cached)
-    make bench QUICK=1    # 20 threads + /big, 3 s per scenario         (< 3 min once cached)
+    make bench            # full: all 201 threads, 15 s per scenario, post and hot 60 s
+                          #   (about 25 min once seeded)
+    make bench QUICK=1    # 20 threads + /big, 3 s per scenario, post 3 s, hot 10 s
+                          #   (about 8 min once seeded)
 
-    .venv/bin/python bench/bench.py [--quick] [--servers meydan,isso,nginx,cached]
-        [--scenarios thread,thread1,bigpage,bigp10,bigp30,counts,etag,post] [--seconds N]
+    .venv/bin/python bench/bench.py [--quick] [--servers meydan,meydan-pg,isso,nginx,cached]
+        [--scenarios thread,thread1,thread-gz,bigpage,bigp10,bigp30,counts,etag,post,hot]
+        [--seconds N] [--post-seconds N] [--hot-seconds N] [--visibility S]
         [--meydan-workers N] [--meydan-threads N] [--meydan-by-hand] [--meydan-env K=V]
         [--label TEXT] [--no-save]
 
@@ -17,22 +21,44 @@ What it does:
    once into Meydan through comments.services.comment_post(moderate=False) and into
    Isso through its HTTP API (seed.py's post_thread; 2.5-5.5 min for the full set); the
    seeded databases are cached in bench/data/ keyed by the dataset hash and the mode.
+   For meydan-pg the same script loads the same rows in the same order (the same ids
+   and keys, so the same URLs as nginx's files) into the PostgreSQL template database
+   meydan_bench_seed_<mode>, marked with the dataset hash, the mode and a hash of the
+   migrations (reloaded when one changes).
 2. Each server gets a fresh copy of its seeded database per run and is restarted for
    every scenario (a slow scenario's backlog cannot leak into the next one):
-   - meydan: as the README tells operators, `meydan serve --workers 2` (gunicorn, its
-     default worker class and threads, DEBUG off, cache as shipped). The post scenario runs with
-     MEYDAN_RATELIMIT_COMMENTS=off, MEYDAN_MIN_FORM_SECONDS=off and MEYDAN_POW=off, and the per-site
-     limit raised out of reach (1000000/m: the check still runs, like Isso's guard with
-     its limits raised in the shared config); every other check is on.
+   - meydan: as the README tells operators, `meydan serve --workers 2` (its default
+     server and threads, DEBUG off, cache as shipped: local memory, one per worker).
+     The post and hot scenarios run with MEYDAN_RATELIMIT_COMMENTS=off,
+     MEYDAN_MIN_FORM_SECONDS=off and MEYDAN_POW=off, and the per-site limit raised out
+     of reach (1000000/m: the check still runs, like Isso's guard with its limits
+     raised in the shared config); every other check is on.
+   - meydan-pg: the same command and settings with DATABASE_URL on its own database
+     meydan_bench (CREATE DATABASE ... TEMPLATE meydan_bench_seed_<mode> per run) and
+     MEYDAN_CACHE_URL=redis://127.0.0.1:6379/9 as the shared cache, flushed at every
+     server start. PostgreSQL and Redis at 127.0.0.1 (postgres user, trust auth).
    - isso: as in shared/bench/isso/bench.sh, gunicorn -w 2 -k sync --preload isso.run.
    - nginx: its own config and prefix under bench/run/, not a daemon, a free port,
-     serving Meydan's exact response bodies, saved from Meydan before the scenarios run.
+     serving Meydan's exact response bodies, saved from Meydan before the scenarios
+     run, and with gzip_static the gzip bytes Meydan sends for them (thread-gz).
    - cached: the same `meydan serve` behind nginx with proxy_cache (docs/scaling.md).
 3. Per scenario and server: one probe request, a short warm-up, then wrk while
-   procstat.py samples CPU and RSS of the server's process tree from /proc. Before the
-   post scenario, one comment is posted and its thread read for 10 s (is it visible?).
-4. Prints one table with ratios and a summary line, and saves it to
-   bench/results/<date>-<machine>.txt.
+   procstat.py samples CPU and RSS of the server's process tree from /proc. Scenarios
+   run in the order above whatever the command line says (post and hot write).
+   - thread-gz: the random read with Accept-Encoding: gzip (the probe must come back
+     gzip); the report adds the wire bytes of a 100-comment thread plain, gzip and br.
+   - etag on meydan-pg: pg_stat_database's transactions in meydan_bench over the
+     server's life against the requests: a 304 that ran a query would show >= 1 each.
+   - post: one comment is first posted and its thread read for 10 s (is it visible?);
+     then 60 s of wrk (full run); afterwards every id a 201/202 gave back must be in
+     the database, and the rows added are counted against the answers.
+   - hot: /article-1, newest first, read by wrk -c32 for --seconds (read-only), then
+     again for --hot-seconds while a poster posts 20 comments/s into it through the API
+     and a watcher polls it every 50 ms (If-None-Match) for each new comment's id:
+     reads/s against read-only, p99, time from the 201 to the id in a read, and page
+     builds (meydan_read_page_builds_total on /metrics, before/after) per new version.
+4. Prints one table with ratios, both Meydan layouts side by side, the targets and a
+   summary line, and saves it to bench/results/<date>-<machine>.txt.
 
 Only 127.0.0.1 is ever contacted.
 """
@@ -157,7 +183,9 @@ def fetch(base: str, path: str, method="GET", body=None, headers=None, timeout=1
 
 
 def wait_ready(base: str, path: str, process: subprocess.Popen, what: str, logfile: Path) -> None:
-    for _ in range(600):
+    # 3 minutes: Meydan's first start runs its checks and collectstatic, which now
+    # compresses the static files too (a minute on a busy two-core machine)
+    for _ in range(1800):
         try:
             if fetch(base, path, timeout=2)[0] == 200:
                 return
@@ -166,7 +194,7 @@ def wait_ready(base: str, path: str, process: subprocess.Popen, what: str, logfi
         if process.poll() is not None:
             raise SystemExit(f"{what} exited during startup; see {logfile}")
         time.sleep(0.1)
-    raise SystemExit(f"{what} did not start in 60 s; see {logfile}")
+    raise SystemExit(f"{what} did not start in 180 s; see {logfile}")
 
 
 def descendants(pid: int) -> list[int]:
