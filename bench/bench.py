@@ -1456,6 +1456,12 @@ def report(results: list[dict], ctx: dict, args, header: list[str]) -> str:
         f"!: other processes on the machine (not the server, not wrk) used more than "
         f"{NOISY_CPU_S:.0f} CPU s during that row's window: a noisy neighbour, compare with care.",
     ]
+    if any(r["server"] == "meydan-pg" for r in results):
+        lines.append(
+            "meydan-pg: CPU ms/req and RSS are the `meydan serve` processes' only; the work of "
+            "PostgreSQL's and Redis's own processes (same cores) counts as 'others' and can set "
+            "the ! flag."
+        )
     lopsided = []
     for r in results:
         cpus = sorted((p["cpu_s"] for p in r["procs"].values()), reverse=True)
@@ -1679,8 +1685,8 @@ def report(results: list[dict], ctx: dict, args, header: list[str]) -> str:
     if wire and wire.get("identity"):
         for coding in ("gzip", "br"):
             size = wire.get(coding)
-            checks.append((f"wire bytes of a 100-comment thread, {coding} <= 20 % of plain "
-                           + ("" if size else "(NOT compressed by the server)"),
+            checks.append((f"wire bytes of a 100-comment thread, {coding} <= 20 % of plain"
+                           + ("" if size else " (NOT compressed by the server)"),
                            100 * size / wire["identity"] if size else 100, 20, "le"))  # fmt: skip
     mc = get("thread", "cached")
     if mc and n:
