@@ -457,7 +457,6 @@ class Meydan:
 
     name = "meydan"
     ready = "/api/v1/me"
-    layout = "SQLite + local-memory cache"
 
     def __init__(self, run: Path, seeded, workers: int, threads: int, by_hand=False, env=None):
         self.var = run / f"{self.name}-var"
@@ -530,7 +529,6 @@ class MeydanPg(Meydan):
     database number, flushed at every start: each scenario starts cold, as on SQLite)."""
 
     name = "meydan-pg"
-    layout = "PostgreSQL + Redis (shared cache)"
 
     def prepare(self, seeded: str) -> None:
         psql(f'DROP DATABASE IF EXISTS "{PG_RUN_DB}" WITH (FORCE)')
