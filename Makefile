@@ -66,7 +66,9 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/meydan makemigrations --check --dry-run
 
-# Meydan vs Isso 0.14.0 vs nginx, side by side (bench/bench.py; QUICK=1: a subset, 5 s runs).
+# Meydan on SQLite and on PostgreSQL + Redis (127.0.0.1:5432 and :6379) vs Isso 0.14.0 vs
+# nginx (plain and gzip_static), side by side, with the hot thread (bench/bench.py; about
+# 25 min; QUICK=1: 20 threads, 3 s runs, about 8 min).
 bench: install
 	$(BIN)/python bench/bench.py $(if $(QUICK),--quick) $(BENCH_ARGS)
 

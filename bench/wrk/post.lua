@@ -11,7 +11,9 @@
 -- duplicate (Meydan does; Isso does not) then sees no artificial duplicates.
 --
 -- Also counts the responses by status ($WRK_STATUS_JSON), e.g. 201 published /
--- 202 held for moderation.
+-- 202 held for moderation, and with $WRK_IDS writes the id of every comment a 201 or
+-- 202 acknowledged (its first "id" field), one a line: bench.py then checks that each
+-- of them is in the database.
 dofile(os.getenv("WRK_DIR") .. "/common.lua")
 local origin = os.getenv("ORIGIN") or "http://127.0.0.1:8081"
 local mark = os.getenv("POST_MARK") or ""  -- e.g. "w" for the warm-up run
@@ -42,6 +44,8 @@ function init(args)
   pos = math.random(1, #paths)
   pass = 1
   statuses = {}
+  ids = {}
+  want_ids = os.getenv("WRK_IDS") ~= nil
 end
 
 function request()
@@ -60,6 +64,10 @@ end
 function response(status, hdrs, body)
   local key = tostring(status)
   statuses[key] = (statuses[key] or 0) + 1
+  if want_ids and (status == 201 or status == 202) then
+    local found = body:match('"id":%s*(%d+)')
+    if found then ids[#ids + 1] = found end
+  end
 end
 
 local common_done = done
@@ -76,5 +84,12 @@ function done(summary, latency, requests)
   for k, v in pairs(total) do parts[#parts + 1] = string.format('"%s": %d', k, v) end
   local f = io.open(path, "w")
   f:write("{" .. table.concat(parts, ", ") .. "}\n")
+  f:close()
+  local ids_path = os.getenv("WRK_IDS")
+  if not ids_path then return end
+  f = io.open(ids_path, "w")
+  for _, thread in ipairs(threads) do
+    for _, found in ipairs(thread:get("ids") or {}) do f:write(found, "\n") end
+  end
   f:close()
 end
