@@ -676,6 +676,12 @@ http {{
     scgi_temp_path {prefix}/tmp/scgi;
     proxy_cache_path {prefix}/cache levels=1:2 keys_zone=meydan_api:10m max_size=1g
                      inactive=10m use_temp_path=off;
+    # One spelling per coding Meydan answers in (docs/scaling.md, "Compression").
+    map $http_accept_encoding $meydan_accept {{
+        default      "";
+        "~*\\bbr\\b"   "br, gzip";
+        "~*\\bgzip\\b" gzip;
+    }}
     upstream meydan {{
         server 127.0.0.1:{upstream};
         keepalive 16;
@@ -686,11 +692,12 @@ http {{
         proxy_set_header Connection "";
         proxy_set_header Host $host;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header Accept-Encoding $meydan_accept;
         location = /api/v1/threads {{
             proxy_pass http://meydan;
             proxy_cache meydan_api;
-            # CORS answers differ per Origin (Meydan sends Vary: Origin)
-            proxy_cache_key "$request_uri|$http_origin";
+            # CORS answers differ per Origin (Meydan sends Vary: Origin), and per coding
+            proxy_cache_key "$request_uri|$http_origin|$meydan_accept";
             # validity from Meydan's own Cache-Control: s-maxage=1
             proxy_cache_revalidate on;
             proxy_cache_use_stale updating error timeout http_500 http_502 http_503;
