@@ -331,10 +331,8 @@ def meydan_env(var: Path, extra: dict | None = None) -> dict:
     }
 
 
-def seed_meydan(path: Path, subset: list[str], data: Path, idmap_path: Path) -> None:
-    log(f"meydan: loading {len(subset)} threads through comment_post (once; cached)")
-    var = Path(tempfile.mkdtemp(prefix="meydan-bench-load-"))
-    env = meydan_env(var)
+def load_meydan(env: dict, subset: list[str], data: Path, idmap_path: Path) -> None:
+    """Migrate the database `env` names, add the bench site, load the dataset into it."""
     manage(env, "migrate", "-v0")
     out = manage(env, "site", "add", "--name", "Bench", "--origin", ORIGIN)
     if f"'{SITE}'" not in out:
@@ -345,6 +343,13 @@ def seed_meydan(path: Path, subset: list[str], data: Path, idmap_path: Path) -> 
         cwd=ROOT,
         check=True,
     )
+
+
+def seed_meydan(path: Path, subset: list[str], data: Path, idmap_path: Path) -> None:
+    log(f"meydan: loading {len(subset)} threads through comment_post (once; cached)")
+    var = Path(tempfile.mkdtemp(prefix="meydan-bench-load-"))
+    env = meydan_env(var)
+    load_meydan(env, subset, data, idmap_path)
     with sqlite3.connect(var / "meydan.sqlite3") as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copyfile(var / "meydan.sqlite3", path)
@@ -389,16 +394,7 @@ def seed_meydan_pg(seed_db: str, mark: str, subset: list[str], data: Path, idmap
     psql(f'CREATE DATABASE "{loading}"')
     var = Path(tempfile.mkdtemp(prefix="meydan-bench-load-"))
     env = meydan_env(var, {"DATABASE_URL": PG_URL.format(db=loading)})
-    manage(env, "migrate", "-v0")
-    out = manage(env, "site", "add", "--name", "Bench", "--origin", ORIGIN)
-    if f"'{SITE}'" not in out:
-        raise SystemExit(f"meydan site add did not register '{SITE}': {out}")
-    subprocess.run(  # noqa: S603 - our own script
-        [sys.executable, str(BENCH / "meydan_load.py"), SITE, str(data), str(idmap_path), *subset],
-        env=env,
-        cwd=ROOT,
-        check=True,
-    )
+    load_meydan(env, subset, data, idmap_path)
     shutil.rmtree(var, ignore_errors=True)
     psql(f'DROP DATABASE IF EXISTS "{seed_db}" WITH (FORCE)')
     psql(f'ALTER DATABASE "{loading}" RENAME TO "{seed_db}"')

@@ -81,6 +81,19 @@ SCAN_FORBIDDEN = re.compile(r"Seq Scan on (comments_\w+)")
 INDEX_SCAN = re.compile(r"((?:Index Only Scan|Index Scan)(?: Backward)? using \w+ on \w+)")
 
 
+def timing_into(spent: list[float]):
+    """A connection.execute_wrapper that appends each statement's time (ms) to `spent`."""
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent.append((time.perf_counter() - started) * 1000)
+
+    return timed
+
+
 def log(message: str) -> None:
     print(message, flush=True)
 
@@ -464,12 +477,7 @@ def child_measure(threads: int, reads: int, round_no: int, explain: bool) -> Non
     # The database's part: the same reads, timing each query where it is executed.
     spent: list[float] = []
 
-    def timed(execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            spent.append((time.perf_counter() - started) * 1000)
+    timed = timing_into(spent)
 
     result["db"], result["queries"] = [], []
     with connection.execute_wrapper(timed):
@@ -604,12 +612,7 @@ def child_post(threads: int, posts: int, round_no: int) -> None:
     spent: list[float] = []
     committed: list[float] = []
 
-    def timed(execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            spent.append((time.perf_counter() - started) * 1000)
+    timed = timing_into(spent)
 
     def post(number: int) -> tuple[float, float, int]:
         thread_no = rng.randint(1, threads)
