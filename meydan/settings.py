@@ -460,7 +460,7 @@ _HAVE_MANIFEST = (STATIC_ROOT / "staticfiles.json").exists()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "meydan.core.staticstorage.StaticFilesStorage"
         if _HAVE_MANIFEST or env_bool("MEYDAN_COLLECTING_STATIC")
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

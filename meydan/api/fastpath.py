@@ -20,6 +20,7 @@ from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db import DatabaseError
 from django.http.request import split_domain_port, validate_host
 
 from meydan.api.cors import ORIGINS_SECONDS, known_origins
@@ -145,6 +146,8 @@ class FastReads:
         if path in _PATHS and environ.get("REQUEST_METHOD") == "GET":
             try:
                 answer = self.answer(environ, path)
+            except DatabaseError:  # an outage: Django answers it (503) and says so itself
+                answer = None
             except Exception:  # any surprise: Django answers it, and it is counted and told
                 metrics.fast_path_error()
                 self.report_error(path)
