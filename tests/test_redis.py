@@ -108,6 +108,25 @@ def test_a_304_costs_no_query_and_a_write_is_seen_at_once(post, redis_cache):
     assert status == "200 OK" and fresh["ETag"] != headers["ETag"] and b"second" in body
 
 
+def test_thread_states_are_short_strings_in_redis_dropped_after_a_write(post, redis_cache):
+    from meydan.comments.models import Thread
+
+    post("first")
+    thread = Thread.objects.get()
+    raw_key = redis_cache.raw_key(caching.thread_state_key(thread.site_id, thread.key))
+    assert caching.thread_state(thread.site_id, thread.key) == (thread.pk, thread.version, 1)
+    assert redis_cache.raw_get_many([raw_key]) == [b"%d:%d:1" % (thread.pk, thread.version)]
+    with CaptureQueriesContext(connection) as queries:
+        assert caching.thread_states(thread.site_id, [thread.key, "/no-thread-here/"]) == {
+            thread.key: (thread.pk, thread.version, 1),
+            "/no-thread-here/": caching.NO_THREAD,
+        }
+    assert len(queries) == 1  # the page without a thread; then it is cached too
+    post("second")
+    assert redis_cache.raw_get_many([raw_key]) == [None]  # forgotten after the commit
+    assert caching.thread_state(thread.site_id, thread.key).count == 2
+
+
 def test_rate_limits_are_counted_in_redis_for_every_worker(redis_cache):
     assert [rate_limit.hit("ip", "abc", limit=3, period=60, now=1000.0) for _ in range(3)] == [
         0, 0, 0,

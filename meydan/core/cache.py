@@ -25,6 +25,7 @@ dependency fewer, the same client) and add the few lines here.
 """
 
 import logging
+import os
 import threading
 import time
 
@@ -43,6 +44,8 @@ MAX_MISSED = 20_000
 # Writes whose key must not keep an older value once Redis is back (incr: rate-limit
 # counters, which may as well keep counting).
 _WRITES = {"set", "add", "touch", "set_many", "delete", "delete_many"}
+_RAW_WRITES = {"raw_set", "raw_delete"}
+RAW = "raw"  # in place of a cache version: a raw_key()
 
 
 class SharedClients(RedisCacheClient):
@@ -79,6 +82,7 @@ class ResilientRedisCache(RedisCache):
         self._lock = threading.Lock()
         self._missed: set = set()
         self._missed_overflow = False
+        self._raw_local = threading.local()
 
     def ping(self) -> None:
         """Raises when Redis does not answer (for /readyz); ignores the pause."""
@@ -88,6 +92,13 @@ class ResilientRedisCache(RedisCache):
             self._cache.get_client(write=True).ping()
 
     def _call(self, fallback, method, *args, **kwargs):
+        return self._guarded(
+            fallback, lambda: getattr(super(ResilientRedisCache, self), method)(*args, **kwargs),
+            method, args,
+        )  # fmt: skip
+
+    def _guarded(self, fallback, call, method, args):
+        """call(), or `fallback` while Redis is away (remembering a write's keys)."""
         if self._down_until:
             if time.monotonic() < self._down_until:
                 self._remember(method, args)
@@ -101,7 +112,7 @@ class ResilientRedisCache(RedisCache):
                 self._remember(method, args)
                 return fallback
         try:
-            return getattr(super(), method)(*args, **kwargs)
+            return call()
         except OUTAGE as error:
             if self._pause():
                 logger.warning("cache unavailable (%s): serving without it", type(error).__name__)
@@ -116,11 +127,14 @@ class ResilientRedisCache(RedisCache):
         return first
 
     def _remember(self, method: str, args) -> None:
-        if method not in _WRITES:
+        if method in _RAW_WRITES:
+            keys, version = list(args[0]), RAW
+        elif method in _WRITES:
+            keys = args[0]
+            keys = list(keys) if method in ("set_many", "delete_many") else [keys]
+            version = args[-1] if method != "set_many" else args[2]
+        else:
             return
-        keys = args[0]
-        keys = list(keys) if method in ("set_many", "delete_many") else [keys]
-        version = args[-1] if method != "set_many" else args[2]
         with self._lock:
             if len(self._missed) + len(keys) > MAX_MISSED:
                 self._missed_overflow = True
@@ -137,7 +151,10 @@ class ResilientRedisCache(RedisCache):
             by_version.setdefault(version, []).append(key)
         if by_version:
             for version, keys in by_version.items():
-                super().delete_many(keys, version)
+                if version is RAW:
+                    self._raw(("DEL", *keys))
+                else:
+                    super().delete_many(keys, version)
         else:
             self._cache.get_client(write=True).ping()
         with self._lock:
@@ -188,6 +205,48 @@ class ResilientRedisCache(RedisCache):
 
     def clear(self):
         return self._call(None, "clear")
+
+    # --- Short strings, for the keys read on every request -------------------------
+    # A thread's state ("id:version:count") is asked for on every read, and twenty at
+    # a time for the counts. Through the cache API above, one cost 50-80 µs of CPU and
+    # twenty 170-230 µs: Django builds and checks each key (memcached's rules, about
+    # 4 µs a key), pickles, and takes a connection out of redis-py's pool and back per
+    # command. These send the commands on one connection per thread and store bytes
+    # as given: about 20 µs and 50 µs (bench/redis_states.py, with hiredis). Their keys
+    # are their own (raw_key), never read through the API above; an outage answers as
+    # for the rest of the cache: misses, and written keys deleted on recovery.
+
+    def raw_key(self, key: str) -> str:
+        return f"{self.key_prefix}:raw:{key}"
+
+    def raw_get_many(self, keys: list[str]) -> list:
+        """The values at these raw_key()s, bytes or None, in order."""
+        return self._guarded([None] * len(keys), lambda: self._raw(("MGET", *keys)), "mget", ())
+
+    def raw_set_many(self, values: dict[str, bytes], seconds: int) -> None:
+        commands = [("SET", key, value, "EX", seconds) for key, value in values.items()]
+        self._guarded(None, lambda: self._raw(*commands), "raw_set", (values,))
+
+    def raw_delete_many(self, keys: list[str]) -> None:
+        if keys:
+            self._guarded(None, lambda: self._raw(("DEL", *keys)), "raw_delete", (keys,))
+
+    def _raw(self, *commands):
+        """Send these commands in one write and read their answers (the first's when
+        there is one command) on this thread's own connection to the primary."""
+        local = self._raw_local
+        connection = getattr(local, "connection", None)
+        if connection is None or local.pid != os.getpid():  # never a parent's socket
+            pool = self._cache._get_connection_pool(True)
+            connection = local.connection = pool.connection_class(**pool.connection_kwargs)
+            local.pid = os.getpid()
+        try:
+            connection.send_packed_command(connection.pack_commands(commands))
+            answers = [connection.read_response() for _ in commands]
+        except BaseException:
+            connection.disconnect()  # an answer may be left unread: start clean
+            raise
+        return answers[0] if len(commands) == 1 else answers
 
 
 def when_shared(key: str, seconds: int, compute):

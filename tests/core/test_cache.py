@@ -192,3 +192,73 @@ def test_one_redis_client_serves_every_command(monkeypatch):
     assert errors == [] and len(made) == 1
     assert cache._cache.get_client() is cache._cache.get_client(write=True)
     cache.clear()
+
+
+def test_raw_strings_go_on_one_connection_per_thread_and_survive_an_outage(
+    redis_port, monkeypatch, caplog
+):
+    """The thread states' short strings (raw_*): stored as given with their expiry, a
+    miss while Redis is away, and the connection made again once it is back."""
+    import threading
+
+    port, state = redis_port
+    monkeypatch.setattr(resilient, "RETRY_SECONDS", 0.3)
+    cache = ResilientRedisCache(f"redis://127.0.0.1:{port}/0", {})
+    one, two = cache.raw_key("ts:1:/a"), cache.raw_key("ts:1:/b")
+    cache.raw_set_many({one: b"7:3:2", two: b"8:1:0"}, 60)
+    assert cache.raw_get_many([one, two, cache.raw_key("ts:1:/none")]) == [b"7:3:2", b"8:1:0", None]
+    assert cache.get("ts:1:/a") is None  # its own keys: not the cache API's
+    redis = cache._cache.get_client()
+    assert 0 < redis.ttl(one) <= 60
+    connections = set()
+
+    def work():
+        for _ in range(20):
+            assert cache.raw_get_many([one]) == [b"7:3:2"]
+        connections.add(id(cache._raw_local.connection))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(connections) == 4  # each thread its own, kept between calls
+
+    state["process"].kill()
+    state["process"].wait()
+    caplog.set_level(logging.WARNING, logger="meydan.core.cache")
+    started = time.monotonic()
+    assert cache.raw_get_many([one, two]) == [None, None]
+    cache.raw_set_many({one: b"7:4:3"}, 60)
+    cache.raw_delete_many([two])
+    assert time.monotonic() - started < 2
+    assert len([r for r in caplog.records if "unavailable" in r.getMessage()]) == 1
+
+    state["process"] = start_redis(port)
+    time.sleep(0.35)
+    cache.raw_set_many({one: b"7:5:3"}, 60)  # on a new connection
+    assert cache.raw_get_many([one, two]) == [b"7:5:3", None]
+
+
+def test_raw_strings_written_during_an_outage_are_dropped_when_redis_is_back(
+    redis_port, monkeypatch, caplog
+):
+    port, _state = redis_port
+    monkeypatch.setattr(resilient, "RETRY_SECONDS", 0.0)
+    cache = ResilientRedisCache(f"redis://127.0.0.1:{port}/0", {})
+    keys = [cache.raw_key(f"ts:1:/{name}") for name in ("set", "deleted", "kept")]
+    cache.raw_set_many(dict.fromkeys(keys, b"1:1:1"), 60)
+    talk = cache._raw
+
+    def unreachable(*commands):
+        raise RedisConnectionError("Connection refused")
+
+    monkeypatch.setattr(cache, "_raw", unreachable)
+    caplog.set_level(logging.WARNING, logger="meydan.core.cache")
+    cache.raw_set_many({keys[0]: b"1:2:2"}, 60)  # Redis may keep its older value
+    cache.raw_delete_many([keys[1]])
+    assert cache.raw_get_many(keys) == [None, None, None]  # reads are not remembered
+
+    monkeypatch.setattr(cache, "_raw", talk)
+    assert cache.raw_get_many(keys) == [None, None, b"1:1:1"]
+    assert "cache available again (2 entries changed during the outage dropped)" in caplog.text
