@@ -30,6 +30,7 @@ from meydan.accounts.tokens import (
     widget_token_issue,
 )
 from meydan.comments import queries
+from meydan.core import languages
 from meydan.core.csrf import csrf_protect_signed_in
 from meydan.core.errors import MeydanError
 from meydan.core.views import error_page
@@ -167,6 +168,9 @@ def signin(request):
         "site": site.pk,
         "origin": origin,
         "challenge": challenge if CHALLENGE.match(challenge) else "",
+        # The widget's language (its page's, or the reader's choice in it): the popup's
+        # later pages are asked without it and must not fall back to the browser's.
+        "lang": languages.supported(request.GET.get("lang")) or "",
     }
     drafts.draft_save(request, {}, DONE)
     provider_id = request.GET.get("provider", "")
@@ -174,7 +178,8 @@ def signin(request):
     if provider_id in PASSKEY_STARTS:  # a passkey account's pages, in this popup
         if not passkeys_enabled():
             raise Http404("Passkey accounts are turned off on this server.")
-        response = HttpResponseRedirect(f"{reverse(PASSKEY_STARTS[provider_id])}?next={DONE}")
+        lang = f"&lang={pending['lang']}" if pending["lang"] else ""
+        response = HttpResponseRedirect(f"{reverse(PASSKEY_STARTS[provider_id])}?next={DONE}{lang}")
     elif provider_id:
         if provider_id not in {option.id for option in options}:
             raise Http404("This sign-in provider is not configured.")
@@ -227,9 +232,20 @@ def _pending(request) -> dict | None:
 def choose(request):
     """GET /embed/signin/choose/ — "Use another account" from the consent step: the
     list of providers, for the sign-in already under way (none: refused)."""
-    if _pending(request) is None:
+    pending = _pending(request)
+    if pending is None:
         return _refused(request)
+    _in_widget_language(request, pending)
     return _choose_page(request)
+
+
+def _in_widget_language(request, pending: dict) -> None:
+    """Answer in the language of the widget that opened the popup, unless the reader
+    chose one on Meydan's own pages (meydan.core.languages' order)."""
+    if pending.get("lang"):
+        languages.activate_for_request(
+            request, languages.request_language(request, page=pending["lang"])
+        )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -246,6 +262,8 @@ def done(request):
     (POST /api/v1/signin/claim, accounts/tokens.py). A cancelled sign-in tells the
     widget so."""
     pending = _pending(request)
+    if pending is not None:
+        _in_widget_language(request, pending)
     commenter = commenter_for_request(request) if pending else None
     if pending is None or commenter is None:
         return _finish(request, pending, None)

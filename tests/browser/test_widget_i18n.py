@@ -135,6 +135,15 @@ def test_russian_page_gets_russian_words_and_plurals(new_page, host, live_server
         )
         assert got == [plural(n) for n in range(0, 250)], lang
 
+    # The sign-in popup opens in the widget's language, not the browser's (English).
+    with page.expect_popup() as popup_info:
+        widget.locator(".meydan-respond__passkeys button").first.click()
+    popup = popup_info.value
+    popup.wait_for_load_state()
+    assert parse_qs(urlparse(popup.url).query).get("lang") == ["ru"]
+    assert popup.locator("html").get_attribute("lang") == "ru"
+    popup.close()
+
 
 def test_persian_page_is_right_to_left(new_page, host, screenshot):
     url = host(html_lang="fa", title="تجمع در باکو")

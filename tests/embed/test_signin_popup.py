@@ -50,15 +50,16 @@ def sign_in(client, user, provider="google"):
     session.save()
 
 
-def open_popup(client, site, *, origin=ORIGIN, referer=f"{ORIGIN}/2015/06/baku-rally/", **extra):
+def open_popup(
+    client, site, *, origin=ORIGIN, referer=f"{ORIGIN}/2015/06/baku-rally/", lang=None, **extra
+):
     headers = {**BROWSER, **extra}
     if referer is not None:
         headers["Referer"] = referer
-    return client.get(
-        "/embed/signin/",
-        {"site": site.slug, "origin": origin, "challenge": CHALLENGE},
-        headers=headers,
-    )
+    query = {"site": site.slug, "origin": origin, "challenge": CHALLENGE}
+    if lang is not None:
+        query["lang"] = lang
+    return client.get("/embed/signin/", query, headers=headers)
 
 
 def claim(verifier=VERIFIER, site="caspian-ledger", origin=ORIGIN, client=None):
@@ -372,3 +373,31 @@ def test_a_token_works_only_from_the_page_it_was_handed_to(client, site, reader)
     assert other.status_code == 401 and other.json()["error"]["code"] == "token_invalid"
     # Outside a browser there may be no Origin at all: the token is the secret.
     assert api.get("/api/v1/me", headers=bearer).json()["signed_in"] is True
+
+
+# --- The popup speaks the widget's language ---------------------------------------
+
+
+def test_the_popup_keeps_the_widgets_language_to_the_question(client, site, reader, settings):
+    """The widget on an Azerbaijani page opens the popup with lang=az; the provider
+    list and the question after sign-in are in Azerbaijani, although the browser asks
+    for English and those later pages are asked without `lang`."""
+    english = {"Accept-Language": "en-GB,en;q=0.9"}
+    first = open_popup(client, site, lang="az", **english)
+    assert first.status_code == 200 and first["Content-Language"] == "az"
+    sign_in(client, reader)
+    question = client.get("/embed/done/", headers=english)
+    assert question["Content-Language"] == "az"
+    assert "Sign in to comment on" not in question.content.decode()
+    chooser = client.get("/embed/signin/choose/", headers=english)
+    assert chooser["Content-Language"] == "az"
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"  # chosen on Meydan's own pages
+    assert client.get("/embed/done/", headers=english)["Content-Language"] == "ru"
+
+
+def test_a_language_the_server_does_not_ship_is_ignored(client, site, reader):
+    sign_in(client, reader)
+    turkish = {"Accept-Language": "tr"}
+    assert open_popup(client, site, lang="xx'><script>", **turkish).status_code == 200
+    assert client.get("/embed/done/", headers=turkish)["Content-Language"] == "tr"

@@ -1097,7 +1097,7 @@
     const challenge = next ? "&challenge=" + next.c : "";
     prepare();
     popup = window.open(
-      start + "&origin=" + encodeURIComponent(location.origin) + challenge,
+      start + "&origin=" + encodeURIComponent(location.origin) + challenge + "&lang=" + lang,
       "meydan-signin",
       "popup,width=" + w + ",height=" + ht + ",left=" + left + ",top=" + top
     );
