@@ -264,7 +264,7 @@ class FastReads:
         headers += self.headers(environ, "Accept-Encoding, Accept-Language, Origin", language)
         if etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
             headers += [
-                ("ETag", etag_for_coding(etag, coding)),
+                ("ETag", etag_for_coding(etag, coding if thread_id else None)),  # as Django
                 ("Content-Type", "text/html; charset=utf-8"),
                 ("Content-Length", "0"),
             ]

@@ -174,6 +174,17 @@ def test_a_304_is_the_same_and_costs_no_query(comments, first, then):
     assert len(queries) == 0  # the test settings share the cache (as with Redis)
 
 
+def test_a_page_without_a_thread_revalidates_with_the_etag_it_was_sent(comments):
+    query = f"{SITE}&url=/not-commented-yet/"
+    sent = call(django_application, environ_for(THREAD, query, ACCEPT_ENCODING="gzip, br"))
+    etag = dict(sent[1])["ETag"]
+    assert "Content-Encoding" not in dict(sent[1])  # too short to compress
+    environ = environ_for(THREAD, query, IF_NONE_MATCH=etag, ACCEPT_ENCODING="gzip, br")
+    django, fast, answered = both(environ)
+    assert django[0] == "304 Not Modified" and same(fast, django) and answered
+    assert dict(fast[1])["ETag"] == etag
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -180,6 +180,12 @@ def test_a_short_answer_goes_plain(site):
     empty = Client().get("/api/v1/threads", params, headers={"accept-encoding": BROWSER})
     assert empty.status_code == 200 and "Content-Encoding" not in empty
     assert empty.json()["comments"] == []
+    again = Client().get(  # its 304 carries the ETag the 200 came with
+        "/api/v1/threads",
+        params,
+        headers={"accept-encoding": BROWSER, "if-none-match": empty["ETag"]},
+    )
+    assert again.status_code == 304 and again["ETag"] == empty["ETag"]
 
 
 @pytest.mark.django_db

@@ -71,7 +71,8 @@ def thread_read(request, query: Query[ThreadQuery]):
     # Vary: Accept-Language and Origin are added by their middleware.
     headers = {"Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
     if compression.etag_matches(request.headers.get("If-None-Match", ""), etag):
-        headers["ETag"] = compression.etag_for_coding(etag, coding)
+        # The 200's ETag: the coding's, but a page without a thread goes plain.
+        headers["ETag"] = compression.etag_for_coding(etag, coding if thread_id else None)
         return _with_headers(HttpResponse(status=304), headers)
     if thread_id:
         payload_key = caching.payload_key(site.pk, thread_id, version, query.page, view)
