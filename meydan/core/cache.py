@@ -227,6 +227,12 @@ class ResilientRedisCache(RedisCache):
         commands = [("SET", key, value, "EX", seconds) for key, value in values.items()]
         self._guarded(None, lambda: self._raw(*commands), "raw_set", (values,))
 
+    def raw_incr(self, key: str, seconds: int) -> int:
+        """Add one to the counter at `key` (made at 0, to expire in `seconds`); its new
+        value. While Redis is away, 1: a rate limit counts nothing (as incr above)."""
+        made = ("SET", key, 0, "EX", seconds, "NX")  # EXPIRE's NX needs Redis 7
+        return self._guarded(1, lambda: self._raw(made, ("INCR", key))[1], "incr", ())
+
     def raw_delete_many(self, keys: list[str]) -> None:
         if keys:
             self._guarded(None, lambda: self._raw(("DEL", *keys)), "raw_delete", (keys,))

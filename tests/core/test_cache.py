@@ -262,3 +262,17 @@ def test_raw_strings_written_during_an_outage_are_dropped_when_redis_is_back(
     monkeypatch.setattr(cache, "_raw", talk)
     assert cache.raw_get_many(keys) == [None, None, b"1:1:1"]
     assert "cache available again (2 entries changed during the outage dropped)" in caplog.text
+
+
+def test_a_raw_counter_starts_at_zero_expires_and_counts_nothing_while_redis_is_away(
+    redis_port, monkeypatch
+):
+    port, state = redis_port
+    monkeypatch.setattr(resilient, "RETRY_SECONDS", 60)
+    cache = ResilientRedisCache(f"redis://127.0.0.1:{port}/0", {})
+    key = cache.raw_key("meydan:rl:site:1:7")
+    assert [cache.raw_incr(key, 125) for _ in range(3)] == [1, 2, 3]
+    assert 120 < cache._cache.get_client().ttl(key) <= 125  # set once, when made
+    state["process"].kill()
+    state["process"].wait()
+    assert [cache.raw_incr(key, 125) for _ in range(3)] == [1, 1, 1]
