@@ -48,18 +48,24 @@ _RAW_WRITES = {"raw_set", "raw_delete"}
 RAW = "raw"  # in place of a cache version: a raw_key()
 
 
-class SharedClients(RedisCacheClient):
-    """Django's client with one redis.Redis per connection pool, made once.
+class DirectClient(RedisCacheClient):
+    """Django's Redis cache client, sending its commands on one connection per thread.
 
-    Django's own makes a new redis.Redis for every command, and redis-py builds its
-    table of response callbacks (a few hundred entries) in each: on PostgreSQL +
-    Redis that was about a fifth of a cached thread read's time (`make bench`,
-    meydan-pg, profiled). A redis.Redis holds no connection of its own (it takes one
-    from the pool per command), so one may serve every thread of a process."""
+    Django's own client makes a new redis.Redis per command (redis-py builds a table
+    of a few hundred response callbacks in each: 75 µs), and redis-py checks a
+    connection out of its pool and back around every command, with its bookkeeping:
+    on PostgreSQL + Redis, the cache's commands cost a posted comment more CPU than
+    its SQL did (bench/post_profile.py, profiled). These methods send the same
+    commands, with the same values (Django's serializer) and the same answers, on a
+    connection this thread keeps (to the primary for writes, to a replica for reads
+    when LOCATION names replicas). get_client() still gives a redis.Redis, one per
+    pool, kept (for ping and anything else that needs one).
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients: dict = {}
+        self._local = threading.local()
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
@@ -67,6 +73,89 @@ class SharedClients(RedisCacheClient):
         if client is None:
             client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
+
+    def send(self, *commands, write=True):
+        """Send these commands in one write and read their answers (the first's when
+        there is one command) on this thread's own connection."""
+        index = self._get_connection_pool_index(write)
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():  # never a parent's sockets
+            local.pid, local.connections = os.getpid(), {}
+        connection = local.connections.get(index)
+        if connection is None:
+            pool = self._get_connection_pool(write)
+            connection = pool.connection_class(**pool.connection_kwargs)
+            local.connections[index] = connection
+        try:
+            connection.send_packed_command(connection.pack_commands(commands))
+            answers = [connection.read_response() for _ in commands]
+        except BaseException:
+            connection.disconnect()  # an answer may be left unread: start clean
+            raise
+        return answers[0] if len(commands) == 1 else answers
+
+    # Django's RedisCacheClient, command for command (timeouts: None keeps the key,
+    # 0 deletes it, as RedisCache.get_backend_timeout says).
+
+    def add(self, key, value, timeout):
+        value = self._serializer.dumps(value)
+        if timeout == 0:
+            added = self.send(("SET", key, value, "NX")) is not None
+            if added:
+                self.send(("DEL", key))
+            return added
+        return self.send(("SET", key, value, *_ex(timeout), "NX")) is not None
+
+    def get(self, key, default):
+        value = self.send(("GET", key), write=False)
+        return default if value is None else self._serializer.loads(value)
+
+    def set(self, key, value, timeout):
+        if timeout == 0:
+            self.send(("DEL", key))
+        else:
+            self.send(("SET", key, self._serializer.dumps(value), *_ex(timeout)))
+
+    def touch(self, key, timeout):
+        if timeout is None:
+            return bool(self.send(("PERSIST", key)))
+        return bool(self.send(("EXPIRE", key, timeout)))
+
+    def delete(self, key):
+        return bool(self.send(("DEL", key)))
+
+    def get_many(self, keys):
+        keys = list(keys)
+        if not keys:
+            return {}
+        values = self.send(("MGET", *keys), write=False)
+        loads = self._serializer.loads
+        return {k: loads(v) for k, v in zip(keys, values, strict=True) if v is not None}
+
+    def has_key(self, key):
+        return bool(self.send(("EXISTS", key), write=False))
+
+    def incr(self, key, delta):
+        if not self.send(("EXISTS", key)):
+            raise ValueError(f"Key '{key}' not found.")
+        return self.send(("INCRBY", key, delta))
+
+    def set_many(self, data, timeout):
+        dumps = self._serializer.dumps
+        commands = [("MSET", *[part for k, v in data.items() for part in (k, dumps(v))])]
+        if timeout is not None:
+            commands += [("EXPIRE", key, timeout) for key in data]
+        self.send(*commands)
+
+    def delete_many(self, keys):
+        self.send(("DEL", *keys))
+
+    def clear(self):
+        return self.send(("FLUSHDB",)) == b"OK"
+
+
+def _ex(timeout) -> tuple:
+    return () if timeout is None else ("EX", timeout)
 
 
 class ResilientRedisCache(RedisCache):
@@ -77,12 +166,17 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_connect_timeout", 1.0)
         options.setdefault("socket_timeout", 1.0)
         super().__init__(server, params)
-        self._class = SharedClients
+        self._class = DirectClient
         self._down_until = 0.0
         self._lock = threading.Lock()
         self._missed: set = set()
         self._missed_overflow = False
-        self._raw_local = threading.local()
+
+    def make_and_validate_key(self, key, version=None):
+        # Django checks every key against memcached's rules (250 characters, no
+        # spaces or control characters) and warns: about 4 µs a key, twenty keys per
+        # counts request, for a warning Redis never needs (it takes any bytes).
+        return self.make_key(key, version=version)
 
     def ping(self) -> None:
         """Raises when Redis does not answer (for /readyz); ignores the pause."""
@@ -238,21 +332,7 @@ class ResilientRedisCache(RedisCache):
             self._guarded(None, lambda: self._raw(("DEL", *keys)), "raw_delete", (keys,))
 
     def _raw(self, *commands):
-        """Send these commands in one write and read their answers (the first's when
-        there is one command) on this thread's own connection to the primary."""
-        local = self._raw_local
-        connection = getattr(local, "connection", None)
-        if connection is None or local.pid != os.getpid():  # never a parent's socket
-            pool = self._cache._get_connection_pool(True)
-            connection = local.connection = pool.connection_class(**pool.connection_kwargs)
-            local.pid = os.getpid()
-        try:
-            connection.send_packed_command(connection.pack_commands(commands))
-            answers = [connection.read_response() for _ in commands]
-        except BaseException:
-            connection.disconnect()  # an answer may be left unread: start clean
-            raise
-        return answers[0] if len(commands) == 1 else answers
+        return self._cache.send(*commands)
 
 
 def when_shared(key: str, seconds: int, compute):

@@ -9,6 +9,7 @@ import subprocess
 import time
 
 import pytest
+from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from meydan.core import cache as resilient
@@ -102,20 +103,20 @@ def test_what_changed_during_the_outage_is_dropped_when_redis_is_back(
     monkeypatch.setattr(resilient, "RETRY_SECONDS", 0.0)
     cache = ResilientRedisCache(f"redis://127.0.0.1:{port}/0", {})
     cache.set_many({"thread:1": "v1", "thread:2": "v1", "thread:3": "v1", "kept": "v1"}, 60)
-    client_of = cache._cache.get_client
+    send = cache._cache.send
     away = RedisConnectionError("Connection refused")
 
     def unreachable(*args, **kwargs):
         raise away
 
-    monkeypatch.setattr(cache._cache, "get_client", unreachable)
+    monkeypatch.setattr(cache._cache, "send", unreachable)
     caplog.set_level(logging.WARNING, logger="meydan.core.cache")
     cache.delete("thread:1")  # a new comment: the thread's state is forgotten
     cache.delete_many(["thread:2"])
     cache.set("thread:3", "v2", 60)
     assert cache.get("kept") is None  # reads are not remembered
 
-    monkeypatch.setattr(cache._cache, "get_client", client_of)
+    monkeypatch.setattr(cache._cache, "send", send)
     assert cache.get("kept") == "v1"
     assert cache.get_many(["thread:1", "thread:2", "thread:3"]) == {}
     assert "cache available again (3 entries changed during the outage dropped)" in caplog.text
@@ -155,9 +156,10 @@ def test_reading_and_posting_go_on_without_redis(settings, thread, article):
     assert client.get(url).status_code == 200
 
 
-def test_one_redis_client_serves_every_command(monkeypatch):
+def test_every_command_goes_on_the_threads_own_connection(monkeypatch):
     """Django's client builds a redis.Redis per command (75 µs each, most of a cached
-    read's budget); ours builds one per connection pool and keeps it, thread-safe."""
+    read's budget) and redis-py takes a pooled connection per command; ours sends on
+    one connection per thread, kept, with Django's values and answers."""
     import threading
 
     import redis
@@ -173,14 +175,16 @@ def test_one_redis_client_serves_every_command(monkeypatch):
         original(self, *args, **kwargs)
 
     monkeypatch.setattr(redis.Redis, "__init__", counting)
-    cache = ResilientRedisCache("redis://127.0.0.1:6379/11", {"KEY_PREFIX": "shared-client"})
-    errors = []
+    cache = ResilientRedisCache("redis://127.0.0.1:6379/11", {"KEY_PREFIX": "direct-client"})
+    cache.clear()
+    errors, connections = [], set()
 
     def work(n):
         try:
             for i in range(50):
-                cache.set(f"k{n}-{i}", i)
-                assert cache.get(f"k{n}-{i}") == i
+                cache.set(f"k{n}-{i}", {"n": n, "i": i})
+                assert cache.get(f"k{n}-{i}") == {"n": n, "i": i}
+            connections.add(id(cache._cache._local.connections[0]))
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
@@ -189,9 +193,34 @@ def test_one_redis_client_serves_every_command(monkeypatch):
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == [] and len(made) == 1
-    assert cache._cache.get_client() is cache._cache.get_client(write=True)
-    cache.clear()
+    assert errors == [] and made == [] and len(connections) == 8
+
+    # Django's answers, command for command (its own client reads the same keys).
+    django = RedisCache("redis://127.0.0.1:6379/11", {"KEY_PREFIX": "direct-client"})
+    assert cache.add("a", 1, 60) is True and cache.add("a", 2, 60) is False
+    assert cache.add("gone", 1, 0) is True and cache.get("gone") is None
+    assert cache.incr("a", 5) == 6 and django.get("a") == 6
+    with pytest.raises(ValueError):
+        cache.incr("missing")
+    cache.set("kept", [1, "two"], None)
+    assert django.get("kept") == [1, "two"] and django._cache.get_client().ttl(
+        django.make_key("kept")
+    ) == -1  # fmt: skip
+    cache.set("kept", "x", 0)
+    assert cache.get("kept", "default") == "default"
+    cache.set_many({"m1": 1, "m2": "two"}, 30)
+    assert (
+        cache.get_many(["m1", "m2", "m3"])
+        == {"m1": 1, "m2": "two"}
+        == django.get_many(["m1", "m2", "m3"])
+    )
+    assert 0 < django._cache.get_client().ttl(django.make_key("m2")) <= 30
+    assert cache.touch("m1", None) is True and cache.touch("nope", 10) is False
+    assert cache.has_key("m1") and not cache.has_key("nope")
+    assert cache.delete("m1") is True and cache.delete("m1") is False
+    cache.delete_many(["m2", "a"])
+    assert cache.get_many(["m2", "a"]) == {} and cache.get_many([]) == {}
+    assert cache.clear() is True
 
 
 def test_raw_strings_go_on_one_connection_per_thread_and_survive_an_outage(
@@ -215,7 +244,7 @@ def test_raw_strings_go_on_one_connection_per_thread_and_survive_an_outage(
     def work():
         for _ in range(20):
             assert cache.raw_get_many([one]) == [b"7:3:2"]
-        connections.add(id(cache._raw_local.connection))
+        connections.add(id(cache._cache._local.connections[0]))
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for thread in threads:
