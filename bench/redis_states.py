@@ -1,7 +1,7 @@
-"""CPU per thread-state lookup on Redis: through Django's cache API (pickled tuples,
-Django's keys, a pooled connection per command) against Meydan's raw strings on one
-connection per thread (meydan/core/cache.py, ResilientRedisCache.raw_*), for one page
-(a thread read) and for twenty (a counts request).
+"""CPU per thread-state lookup on Redis: through Django's cache API (pickled tuples
+under Django's keys) against Meydan's raw strings (meydan/core/cache.py,
+ResilientRedisCache.raw_*), both on the cache's own connection per thread, for one
+page (a thread read) and for twenty (a counts request).
 
     .venv/bin/python bench/redis_states.py [--n 5000] [--redis redis://127.0.0.1:6379/9]
 

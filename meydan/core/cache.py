@@ -302,13 +302,12 @@ class ResilientRedisCache(RedisCache):
 
     # --- Short strings, for the keys read on every request -------------------------
     # A thread's state ("id:version:count") is asked for on every read, and twenty at
-    # a time for the counts. Through the cache API above, one cost 50-80 µs of CPU and
-    # twenty 170-230 µs: Django builds and checks each key (memcached's rules, about
-    # 4 µs a key), pickles, and takes a connection out of redis-py's pool and back per
-    # command. These send the commands on one connection per thread and store bytes
-    # as given: about 20 µs and 50 µs (bench/redis_states.py, with hiredis). Their keys
-    # are their own (raw_key), never read through the API above; an outage answers as
-    # for the rest of the cache: misses, and written keys deleted on recovery.
+    # a time for the counts; rate-limit counters on every post. Through the cache API
+    # above they would each be a Django key (a version prefix, made per call) and a
+    # pickle; these store the bytes as given under their own keys (raw_key), never
+    # read through the API above, on the same connection (bench/redis_states.py
+    # compares both). An outage answers as for the rest of the cache: misses, and
+    # the written keys deleted on recovery.
 
     def raw_key(self, key: str) -> str:
         return f"{self.key_prefix}:raw:{key}"
