@@ -248,7 +248,8 @@ def _blank_form(request, site, commenter, reply_comment):
     remembered guest details."""
     initial: dict = {}
     draft = drafts.draft_pop(request)
-    if draft is not None and draft.get("return_path", "").split("?")[0] == request.path:
+    returning = draft is not None and draft.get("return_path", "").split("?")[0] == request.path
+    if returning:
         initial = {k: v for k, v in draft.items() if k in drafts.FIELDS and v}
     if reply_comment is not None:
         initial["parent"] = reply_comment.pk
@@ -260,6 +261,12 @@ def _blank_form(request, site, commenter, reply_comment):
             compression.personal(request)  # their name and email address: not compressed
         initial = {**remembered, **initial, "remember": bool(remembered)}
         form = GuestCommentForm(site=site, initial=initial)
+    if returning:
+        # Back from a sign-in begun in this form: the reader goes on where they were,
+        # in the comment, not at the top of the page (a keyboard or screen-reader
+        # user would otherwise pass the whole article again to get back to it).
+        form.fields["body"].widget.attrs["autofocus"] = True
+        request.meydan_form_focused = True  # base.html: the messages do not take it
     compression.volatile(request, form.initial["form_token"])
     return form
 

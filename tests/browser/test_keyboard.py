@@ -168,3 +168,39 @@ def test_load_more_in_the_widget(page, newsroom, blog):
     # Tab goes on from there, into that comment's own controls.
     page.keyboard.press("Tab")
     assert active(page, "el.closest('li') && el.closest('li').id") == first_new.get_attribute("id")
+
+
+def test_a_reader_signs_in_with_an_account_by_keyboard(
+    page, newsroom, live_server, oidc_provider_factory, settings
+):
+    """From the comment box to the provider's sign-in and back, keys only: the comment
+    typed before survives, and the focus is back in it, ready to post."""
+    provider = oidc_provider_factory([f"{live_server.url}/accounts/oidc/oidc/login/callback/"])
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {"APPS": [provider.allauth_app(name="Newsroom ID")]}
+    }
+    page.goto(newsroom)
+    tab_to(page, page.locator("#id_body"))
+    page.keyboard.type("Typed before signing in.")
+    tab_to(page, page.get_by_role("button", name="Log in with Newsroom ID"), key="Shift+Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{provider.issuer}/**")
+    tab_to(page, page.locator('input[name="login"]'))
+    page.keyboard.type("leyla")
+    page.keyboard.press("Tab")
+    page.keyboard.type("any password")
+    page.keyboard.press("Enter")
+    consent = page.get_by_role("button", name="Continue")
+    consent.wait_for()
+    tab_to(page, consent)
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(newsroom + "**")
+    page.locator(".respond__using").wait_for()
+    assert active(page) == "id_body", "back in the comment box"
+    assert active(page, "el.value") == "Typed before signing in."
+    tab_to(page, page.locator("#respond button.button"))
+    page.keyboard.press("Enter")
+    page.wait_for_url("**#comment-*")
+    posted = Comment.objects.get(body="Typed before signing in.")
+    assert posted.user is not None and active(page) == f"comment-{posted.pk}"
