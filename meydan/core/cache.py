@@ -22,6 +22,11 @@ rebuilt from the database.
 
 django-redis has IGNORE_EXCEPTIONS for this; we keep Django's own Redis backend (one
 dependency fewer, the same client) and add the few lines here.
+
+Only settings name this module (when MEYDAN_CACHE_URL is redis://), and Django imports
+it with the cache on first use: nothing else may import it, so that a process on the
+local-memory cache never loads redis-py (about 8 MB of each worker's memory). What
+other modules share about the cache lives in core/shared_cache.py.
 """
 
 import logging
@@ -29,8 +34,6 @@ import os
 import threading
 import time
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -332,18 +335,3 @@ class ResilientRedisCache(RedisCache):
 
     def _raw(self, *commands):
         return self._cache.send(*commands)
-
-
-def when_shared(key: str, seconds: int, compute):
-    """compute(), kept under `key` for `seconds` when every worker shares the cache
-    (MEYDAN_SHARED_CACHE: then a write can forget it for all of them); asked each time
-    otherwise. Stored with add(), so that a read racing a change cannot put the old
-    value back over the writer's. For per-site facts asked on every post ("any bans?",
-    "anyone subscribed?", "which webhook events?"); `compute` must not return None."""
-    if not settings.MEYDAN_SHARED_CACHE:
-        return compute()
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.add(key, value, seconds)
-    return value

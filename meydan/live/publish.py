@@ -10,11 +10,16 @@ Publishing never fails a write: the change is committed already; a Redis that do
 not answer costs at most PUBLISH_TIMEOUT and a line in the log.
 """
 
+from __future__ import annotations
+
 import json
 import logging
+from typing import TYPE_CHECKING
 
-import redis
 from django.conf import settings
+
+if TYPE_CHECKING:
+    import redis
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +34,8 @@ def message(site_id: int, key: str, count: int, version: int) -> bytes:
 def _client(url: str) -> redis.Redis:
     client = _clients.get(url)
     if client is None:
+        import redis
+
         client = _clients[url] = redis.Redis.from_url(
             url, socket_timeout=PUBLISH_TIMEOUT, socket_connect_timeout=PUBLISH_TIMEOUT
         )
@@ -41,6 +48,10 @@ def count_publish(site_id: int, key: str, count: int, version: int) -> bool:
     url = settings.MEYDAN_LIVE_REDIS_URL
     if not url:
         return False
+    # Here, not at the top: this module is imported by every process (live/receivers),
+    # and redis-py costs each one about 8 MB; only those with a stream need it.
+    import redis
+
     try:
         _client(url).publish(settings.MEYDAN_LIVE_CHANNEL, message(site_id, key, count, version))
     except (redis.RedisError, OSError) as error:

@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from meydan.core import sealing, sqlrows
-from meydan.core.cache import when_shared
+from meydan.core.shared_cache import when_shared
 
 FLAG_SECONDS = 3600
 

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from meydan.accounts.models import Profile
 from meydan.core import sealing, sqlrows
-from meydan.core.cache import when_shared
 from meydan.core.ratelimit import hit
+from meydan.core.shared_cache import when_shared
 from meydan.notifications.mail import clean_address, clean_header_text, mail_enqueue
 from meydan.notifications.models import Subscription
 

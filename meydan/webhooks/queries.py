@@ -4,7 +4,7 @@ so it is cheap: a flag in the shared cache, else one indexed query)."""
 import json
 
 from meydan.core import sqlrows
-from meydan.core.cache import when_shared
+from meydan.core.shared_cache import when_shared
 from meydan.webhooks.models import PING, Webhook
 
 # A change to a site's webhooks forgets the entry, and writes the new one after its
