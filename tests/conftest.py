@@ -89,15 +89,17 @@ def _clear_cache():
     """Each test starts with an empty cache (ids and versions repeat across tests)."""
     from django.core.cache import cache
 
-    from meydan.comments.caching import local_payloads
+    from meydan.comments import caching
     from meydan.core.compression import pieces
 
     cache.clear()
-    local_payloads.clear()
+    caching.local_payloads.clear()
+    caching.pages_forget()
     pieces.clear()
     yield
     cache.clear()
-    local_payloads.clear()
+    caching.local_payloads.clear()
+    caching.pages_forget()
 
 
 @pytest.fixture

@@ -321,29 +321,34 @@ _building: dict[str, threading.Event] = {}
 _building_lock = threading.Lock()
 
 
-def payload_build(key: str, build) -> Payload:
+def payload_build(key: str, build, before=None) -> Payload:
     """The cached payload at `key`, or `build()`'s bytes cached there, built once
-    however many readers ask at the same time (counted: meydan_read_page_builds)."""
+    however many readers ask at the same time (counted: meydan_read_page_builds).
+
+    `before()`, when given, may answer a reader who would wait for another's build
+    (see page_payload); None from it, and the reader waits."""
     with _building_lock:
         event = _building.get(key)
         leader = event is None
         if leader:
             event = _building[key] = threading.Event()
     if not leader:
+        if before is not None and (older := before()) is not None:
+            return older
         event.wait(BUILD_WAIT_SECONDS)
         found = payload_get(key, count_miss=False)
         if found is not None:
             return found
         return _build(key, build)  # the builder failed or took too long
     try:
-        return _build_shared(key, build)
+        return _build_shared(key, build, before)
     finally:
         with _building_lock:
             _building.pop(key, None)
         event.set()
 
 
-def _build_shared(key: str, build) -> Payload:
+def _build_shared(key: str, build, before) -> Payload:
     backend = _backend()
     if not settings.MEYDAN_SHARED_CACHE or isinstance(backend, DummyCache):
         return _build(key, build)
@@ -353,6 +358,8 @@ def _build_shared(key: str, build) -> Payload:
             return _build(key, build)
         finally:
             backend.delete(lock)
+    if before is not None and (older := before()) is not None:
+        return older  # another process builds it
     deadline = time.monotonic() + BUILD_WAIT_SECONDS
     while time.monotonic() < deadline:  # another process builds it
         time.sleep(BUILD_POLL_SECONDS)
@@ -365,6 +372,80 @@ def _build_shared(key: str, build) -> Payload:
 def _build(key: str, build) -> Payload:
     metrics.read_page_built()
     return payload_set(key, build())
+
+
+# --- The page before, while the new one is built ----------------------------------
+# On a thread that changes many times a second (a breaking story), each new version
+# would make every reader who asks before its page is built wait for that build: on
+# PostgreSQL tens of milliseconds, twenty times a second. Instead one reader builds
+# it and the others are answered at once with the newest older version of the same
+# page this process holds, as what it is (its own ETag, not kept by proxies), for at
+# most BEFORE_SECONDS after the new version was first asked for here: no longer than
+# nginx's micro-cache may keep a page (docs/scaling.md), so an erased comment is gone
+# as soon as before. A reader who needs the new page (no older one here, or waited
+# long enough) waits for the build as before.
+
+BEFORE_SECONDS = 1.0
+
+
+class Page(NamedTuple):
+    """A page of a thread, whatever its version."""
+
+    site_id: int
+    thread_id: int
+    number: int
+    view: str
+
+
+# Per page: (the newest version held here, the newest asked for, when first asked).
+_pages: dict[Page, tuple[int, int, float]] = {}
+_PAGES_KEPT = 20_000
+
+
+def page_payload(page: Page, version: int, build) -> tuple[Payload, int]:
+    """(payload, its version): `version`'s page, found or built once (payload_build);
+    or, while another reader builds it, the newest older version held here."""
+    key = payload_key(page.site_id, page.thread_id, version, page.number, page.view)
+    payload = payload_get(key)
+    known = _pages.get(page)
+    if known is not None and version < known[0]:
+        known = None  # an older version asked for (or a reused id): start afresh
+    if payload is None:
+        now = time.monotonic()
+        if known is None or known[1] < version:
+            known = (known[0] if known else -1, version, now)
+            _remember(page, known)
+        held, _asked, asked_at = known
+        answered: list[int] = []
+
+        def before() -> Payload | None:
+            if held < 0 or held >= version or time.monotonic() - asked_at > BEFORE_SECONDS:
+                return None
+            found = local_payloads.get(
+                payload_key(page.site_id, page.thread_id, held, page.number, page.view)
+            )
+            if found is not None:
+                metrics.read_page_before()
+                answered.append(held)
+            return found
+
+        payload = payload_build(key, build, before)
+        if answered:
+            return payload, answered[0]
+        known = _pages.get(page)
+    if known is None or known[0] < version:
+        _remember(page, (version, max(version, known[1] if known else 0), 0.0))
+    return payload, version
+
+
+def pages_forget() -> None:
+    _pages.clear()
+
+
+def _remember(page: Page, state: tuple[int, int, float]) -> None:
+    if len(_pages) >= _PAGES_KEPT and page not in _pages:
+        _pages.clear()
+    _pages[page] = state
 
 
 def thread_payloads_forget(site_id: int, thread_id: int, *, versions: int = 50, pages: int = 20):

@@ -194,6 +194,18 @@ def read_page_built() -> None:
     READ_PAGE_BUILDS.inc()
 
 
+READ_PAGES_BEFORE = Counter(
+    "meydan_read_pages_before",
+    "Thread pages answered with the version before while another reader built the "
+    "new one (comments/caching.py: a busy thread's readers do not wait for it)",
+    registry=_REGISTRY,
+)
+
+
+def read_page_before() -> None:
+    READ_PAGES_BEFORE.inc()
+
+
 FAST_PATH_ERRORS = Counter(
     "meydan_fast_path_errors",
     "Requests the fast read path (api/fastpath.py) failed on and handed to Django, "

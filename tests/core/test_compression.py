@@ -248,6 +248,95 @@ def test_a_failed_build_lets_the_next_reader_try(settings):
     assert built.plain == b"[]" * 200
 
 
+def _pages_before() -> float:
+    return metrics.READ_PAGES_BEFORE._value.get()
+
+
+def _page_json(version: int) -> bytes:
+    return json.dumps({"version": version, "comments": ["x" * 500]}).encode()
+
+
+@pytest.mark.django_db
+def test_while_one_reader_builds_a_new_version_the_others_get_the_one_before():
+    page = caching.Page(1, 7, 1, "newest")
+    first, served = caching.page_payload(page, 5, lambda: _page_json(5))
+    assert served == 5 and json.loads(first.plain)["version"] == 5
+    building, release = threading.Event(), threading.Event()
+
+    def slow_build():
+        building.set()
+        release.wait(5)
+        return _page_json(6)
+
+    answers = []
+    builder = threading.Thread(
+        target=lambda: answers.append(caching.page_payload(page, 6, slow_build))
+    )
+    builder.start()
+    assert building.wait(5)
+    counted = _pages_before()
+    started = time.monotonic()
+    payload, served = caching.page_payload(page, 6, lambda: pytest.fail("built twice"))
+    assert time.monotonic() - started < 0.5, "answered at once, not after the build"
+    assert served == 5 and payload.plain == first.plain
+    assert _pages_before() - counted == 1
+    release.set()
+    builder.join()
+    assert answers[0][1] == 6 and json.loads(answers[0][0].plain)["version"] == 6
+    payload, served = caching.page_payload(page, 6, lambda: pytest.fail("built twice"))
+    assert served == 6 and payload == answers[0][0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("why", ["too long", "erased", "nothing older"])
+def test_the_page_before_is_not_given_when_it_must_not_be(why, monkeypatch):
+    page = caching.Page(1, 8, 1, "oldest")
+    if why != "nothing older":
+        caching.page_payload(page, 3, lambda: _page_json(3))
+    if why == "too long":
+        monkeypatch.setattr(caching, "BEFORE_SECONDS", 0.0)
+    if why == "erased":  # its text must not be served again from here
+        caching.thread_payloads_forget(1, 8)
+    building, release = threading.Event(), threading.Event()
+
+    def slow_build():
+        building.set()
+        release.wait(5)
+        return _page_json(4)
+
+    builder = threading.Thread(target=lambda: caching.page_payload(page, 4, slow_build))
+    builder.start()
+    assert building.wait(5)
+    threading.Timer(0.2, release.set).start()
+    payload, served = caching.page_payload(page, 4, lambda: pytest.fail("built twice"))
+    builder.join()
+    assert served == 4 and json.loads(payload.plain)["version"] == 4  # it waited
+
+
+class _AnotherReaderBuildsEverything(dict):
+    """caching._building as it is while another reader builds every page asked for."""
+
+    def get(self, key, default=None):
+        return threading.Event()
+
+
+@pytest.mark.django_db
+def test_the_page_before_goes_with_its_own_etag_and_no_proxy_keeps_it(site, post, monkeypatch):
+    post("The first word.")
+    client = Client()
+    first = read(client, site)
+    post("The second word.")
+    with monkeypatch.context() as busy:
+        busy.setattr(caching, "_building", _AnotherReaderBuildsEverything())
+        meanwhile = read(client, site)
+    assert meanwhile.status_code == 200 and meanwhile["ETag"] == first["ETag"]
+    assert meanwhile["Cache-Control"] == "no-store" and meanwhile.content == first.content
+    now = read(client, site, if_none_match=first["ETag"])
+    assert now.status_code == 200 and now["ETag"] != first["ETag"]
+    assert b"The second word." in now.content
+    assert now["Cache-Control"] == "public, max-age=0, s-maxage=1"
+
+
 @pytest.fixture
 def shared_redis(settings):
     from tests.conftest import require_redis

@@ -75,11 +75,14 @@ def thread_read(request, query: Query[ThreadQuery]):
         headers["ETag"] = compression.etag_for_coding(etag, coding if thread_id else None)
         return _with_headers(HttpResponse(status=304), headers)
     if thread_id:
-        payload_key = caching.payload_key(site.pk, thread_id, version, query.page, view)
-        payload = caching.payload_get(payload_key) or caching.payload_build(
-            payload_key,
+        payload, served = caching.page_payload(
+            caching.Page(site.pk, thread_id, query.page, view),
+            version,
             lambda: _thread_json(site, key, url, thread_id, query.page, order, query.picks),
         )
+        if served != version:  # the page before, while another reader builds this one
+            etag = etag_for(served, query.page, view)
+            headers["Cache-Control"] = "no-store"
     else:  # a page without a thread yet: a short answer, sent as it is
         payload = caching.Payload(_thread_json(site, key, url, 0, 1, order, query.picks))
     body, coding = payload.body(coding)
