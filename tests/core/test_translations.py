@@ -86,6 +86,20 @@ def test_headers_and_plural_forms(language):
         assert chosen == samples, f"{path}: the plural expression chooses {chosen}"
 
 
+def test_a_languages_catalogues_agree_with_each_other_and_with_django(language):
+    """One Plural-Forms per language, in django.po and djangojs.po alike, and Django's
+    own where it has as many forms (Russian: Django's catalogue has a fourth, for
+    fractions, which gettext's three-form rule leaves out)."""
+    import django
+
+    headers = {polib.pofile(str(path)).metadata["Plural-Forms"] for path in catalogues(language)}
+    assert len(headers) == 1, f"{language}: the catalogues disagree: {headers}"
+    django_po = Path(django.__file__).parent / f"conf/locale/{language}/LC_MESSAGES/django.po"
+    theirs = polib.pofile(str(django_po)).metadata["Plural-Forms"]
+    if int(re.search(r"nplurals=(\d+)", theirs)[1]) == PLURALS[language][0]:
+        assert headers == {theirs}, f"{language}: Django says {theirs!r}"
+
+
 def test_every_entry_is_translated(language):
     problems = []
     for path in catalogues(language):
