@@ -220,7 +220,11 @@ class _Importer:
             key = (site_path(address) or "").split("?")[0].split("#")[0]
             url = key
         if not key:
-            raise ImportFileError(f"A thread's address cannot be read: {record.url!r}")
+            raise ImportFileError(
+                f"A thread's address cannot be read: {record.url!r}",
+                code="bad_address",
+                params={"value": repr(record.url)},
+            )
         return _Thread(
             ref=record.ref, key=key[:500], url=url[:2000], title=record.title,
             is_open=record.is_open, pinned_ref=record.pinned_ref,

@@ -30,7 +30,12 @@ class ImportBatch(models.Model):
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(null=True, blank=True)
     report = models.JSONField(default=dict, blank=True)
+    # Why it failed: `error` in English (the command line's words, for the operator and
+    # the logs); `error_code` (interchange.wording.ERRORS) and `error_params` are what
+    # the workspace words in the moderator's language when it shows the batch.
     error = models.TextField(blank=True)
+    error_code = models.CharField(max_length=30, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )

@@ -12,14 +12,34 @@ from datetime import datetime
 
 class ImportFileError(Exception):
     """The file cannot be imported as it is: malformed, truncated, hostile, or not the
-    format it claims. `line` and `column` say where, when known."""
+    format it claims. `line` and `column` say where, when known.
 
-    def __init__(self, message: str, *, line: int | None = None, column: int | None = None):
+    The message is English, for the command line and the logs. `code` (one of
+    interchange.wording.ERRORS) and `params` are what the moderation workspace keeps
+    on the batch and words in the moderator's language when it shows it; a parser's
+    own message (lxml's, ijson's, SQLite's) travels as the `detail` parameter, in the
+    parser's words."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        params: dict | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ):
         self.line, self.column = line, column
+        self.code, self.params = code, dict(params or {})
         where = ""
         if line is not None:
             where = f" (line {line}, column {column})" if column is not None else f" (line {line})"
         super().__init__(f"{message}{where}")
+        self.message = message
+
+    def located(self, line: int | None) -> "ImportFileError":
+        """The same error, at `line`."""
+        return ImportFileError(self.message, code=self.code, params=self.params, line=line)
 
 
 @dataclass(slots=True)

@@ -63,7 +63,9 @@ def import_file(
         if batch is not None:
             _update(batch, state=B.FAILED, finished=timezone.now(),
                     error=f"Stopped after {batch.done:,} comments: {error!r}. The chunks "
-                    "written are whole; import the same file again to go on.")  # fmt: skip
+                    "written are whole; import the same file again to go on.",
+                    error_code="stopped",
+                    error_params={"done": batch.done, "detail": repr(error)})  # fmt: skip
         raise
     if batch is not None:
         _update(batch, state=B.DONE, done=report.read, report=report.as_dict(),
@@ -132,12 +134,19 @@ def run_batch(batch_id: int) -> str:
             _update(batch, state=B.DONE, report=report.as_dict(), done=report.read,
                     finished=timezone.now())  # fmt: skip
         return "done"
-    except (ImportFileError, MapError) as error:
-        _update(batch, state=B.FAILED, error=str(error), finished=timezone.now())
+    except ImportFileError as error:
+        _update(batch, state=B.FAILED, error=str(error), error_code=error.code,
+                error_params=error.params | {"line": error.line, "column": error.column},
+                finished=timezone.now())  # fmt: skip
+        return "failed"
+    except MapError as error:
+        _update(batch, state=B.FAILED, error=str(error), error_code=error.code,
+                error_params=error.params, finished=timezone.now())  # fmt: skip
         return "failed"
     except Exception as error:
         log.exception("import %s failed", batch_id)
         _update(batch, state=B.FAILED, error=f"The import stopped: {error}",
+                error_code="crashed", error_params={"detail": str(error)},
                 finished=timezone.now())  # fmt: skip
         raise
     finally:

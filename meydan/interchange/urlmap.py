@@ -19,7 +19,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 
 class MapError(ValueError):
-    pass
+    """A rule that cannot be used. The message is English (the command line's);
+    `code` and `params` are what the workspace words (interchange.wording)."""
+
+    def __init__(self, message: str, *, code: str = "bad_map", params: dict | None = None):
+        super().__init__(message)
+        self.code = code
+        self.params = dict(params or {}) if params is not None else {"detail": message}
 
 
 @dataclass
@@ -34,7 +40,11 @@ class UrlMap:
             if kind in ("host", "prefix"):
                 old, sep, new = arg.partition("=")
                 if not sep or not old or not new:
-                    raise MapError(f"--map {spec!r}: write {kind}:OLD=NEW")
+                    raise MapError(
+                        f"--map {spec!r}: write {kind}:OLD=NEW",
+                        code="map_incomplete",
+                        params={"rule": spec, "kind": kind},
+                    )
                 rules.append((kind, (old.lower() if kind == "host" else old, new)))
             elif spec == "https":
                 rules.append(("https", None))
@@ -45,7 +55,9 @@ class UrlMap:
             else:
                 raise MapError(
                     f"--map {spec!r} is not a rule: use host:OLD=NEW, prefix:OLD=NEW, https, "
-                    "slash:add, slash:strip or csv:FILE"
+                    "slash:add, slash:strip or csv:FILE",
+                    code="map_unknown",
+                    params={"rule": spec},
                 )
         return cls(rules)
 

@@ -34,6 +34,7 @@ def _check_prolog(path) -> None:
             "The file declares a document type (<!DOCTYPE …>), which exports never do; "
             "it is refused because entity declarations there can expand without limit "
             "or read other files",
+            code="xml_doctype",
             line=line,
             column=found.start() - prolog.rfind(b"\n", 0, found.start()),
         )
@@ -64,14 +65,16 @@ def iterparse(path, *, tags: tuple[str, ...]) -> Iterator[etree._Element]:
                 if element[1] == XINCLUDE:
                     raise ImportFileError(
                         "The file uses XInclude, which an export never does; it is refused "
-                        "because an include can read other files"
+                        "because an include can read other files",
+                        code="xml_xinclude",
                     )
                 continue
             yield element
     except etree.XMLSyntaxError as error:
         line, column = error.position if error.position else (None, None)
         message = error.msg.split(", line ")[0]
-        raise ImportFileError(f"The file is not well-formed XML: {message}", line=line,
+        raise ImportFileError(f"The file is not well-formed XML: {message}", code="bad_xml",
+                              params={"detail": message}, line=line,
                               column=column) from None  # fmt: skip
 
 

@@ -76,7 +76,10 @@ def wait_text(seconds: float | None) -> str:
         return ngettext("%(n)d min", "%(n)d min", minutes) % {"n": minutes}
     if seconds < 48 * 3600:
         return _("%(n)s h") % {"n": formats.number_format(seconds / 3600, 1)}
-    return _("%(n)s days") % {"n": formats.number_format(seconds / 86400, 1)}
+    # Whole days, so that the plural form fits the number (Russian words 2,5 and 5
+    # apart, which a count cannot say for a fraction).
+    days = round(seconds / 86400)
+    return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
 
 
 def _rows(board) -> list[dict]:

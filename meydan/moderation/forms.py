@@ -113,6 +113,7 @@ class ImportForm(forms.Form):
 
     def clean_maps(self):
         from meydan.interchange.urlmap import MapError, UrlMap
+        from meydan.interchange.wording import import_error_display
 
         rules = [line.strip() for line in self.cleaned_data["maps"].splitlines() if line.strip()]
         for rule in rules:
@@ -123,5 +124,7 @@ class ImportForm(forms.Form):
         try:
             UrlMap.parse(rules)
         except MapError as error:
-            raise forms.ValidationError(str(error)) from None
+            raise forms.ValidationError(
+                import_error_display(error.code, error.params, str(error))
+            ) from None
         return rules

@@ -175,7 +175,7 @@ def comments_moderate_bulk(
             comment,
             action,
             actor=actor,
-            note="bulk",
+            note="bulk",  # notes are a format: moderation.wording words them
             channel=channel,
             removal_reason=removal_reason,
             removal_note=removal_note,

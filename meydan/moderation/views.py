@@ -357,6 +357,7 @@ def imports(request):
     from meydan.interchange import services as imports_service
     from meydan.interchange.readers import FORMATS
     from meydan.interchange.urlmap import MapError
+    from meydan.interchange.wording import import_error_display
     from meydan.moderation.forms import ImportForm
 
     sites = access.sites_moderated_by(request.user)
@@ -374,7 +375,7 @@ def imports(request):
                 actor=request.user,
             )
         except MapError as error:
-            form.add_error("maps", str(error))
+            form.add_error("maps", import_error_display(error.code, error.params, str(error)))
         else:
             services.audit_record(
                 actor=request.user,
@@ -398,6 +399,7 @@ def import_detail(request, batch_id: int):
     import runs) and report; POST undo=1 takes the whole import back out."""
     from meydan.interchange import services as imports_service
     from meydan.interchange.models import ImportBatch
+    from meydan.interchange.wording import import_error_display
 
     batch = _imports_of(request.user).filter(pk=batch_id).first()
     if batch is None:
@@ -417,9 +419,15 @@ def import_detail(request, batch_id: int):
                 note=f"batch {batch.pk}: {result['deleted']} comments removed, "
                 f"{result['kept']} kept",
             )
+            deleted = result["deleted"]
             messages.success(
                 request,
-                _("Import undone: %(n)d comments removed.") % {"n": result["deleted"]},
+                ngettext(
+                    "Import undone: %(n)d comment removed.",
+                    "Import undone: %(n)d comments removed.",
+                    deleted,
+                )
+                % {"n": deleted},
             )
         return HttpResponseRedirect(reverse("moderation:import", args=[batch.pk]))
     running = batch.state in (
@@ -428,8 +436,15 @@ def import_detail(request, batch_id: int):
         ImportBatch.State.RUNNING,
     )
     percent = int(100 * batch.done / batch.total) if batch.total else 0
+    error = batch.error and import_error_display(batch.error_code, batch.error_params, batch.error)
     return render(
         request,
         "moderation/import.html",
-        {"batch": batch, "running": running, "percent": percent, "report": batch.report},
+        {
+            "batch": batch,
+            "running": running,
+            "percent": percent,
+            "report": batch.report,
+            "error": error,
+        },
     )

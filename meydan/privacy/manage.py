@@ -85,12 +85,17 @@ def manage_request(request):
             form.add_error("email", error)
         else:
             if wait:
+                minutes = max(1, round(wait / 60))
                 response = error_page(
                     request,
                     429,
                     _("Too many requests"),
-                    _("Please try again in %(minutes)d minutes.")
-                    % {"minutes": max(1, round(wait / 60))},
+                    ngettext(
+                        "Please try again in %(minutes)d minute.",
+                        "Please try again in %(minutes)d minutes.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
                 )
                 response["Retry-After"] = str(wait)
                 return response

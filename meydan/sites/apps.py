@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SitesConfig(AppConfig):
     name = "meydan.sites"
     label = "meydan_sites"
-    verbose_name = "Sites"
+    verbose_name = _("Sites")

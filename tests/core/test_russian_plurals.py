@@ -14,8 +14,10 @@ from pathlib import Path
 import polib
 import pytest
 from django.utils import translation
+from django.utils.translation import ngettext
 
 from meydan.comments import services
+from meydan.moderation.dashboard_views import wait_text
 from meydan.newsroom.models import Article
 
 PO = Path(__file__).resolve().parents[2] / "meydan/locale/ru/LC_MESSAGES/django.po"
@@ -62,3 +64,48 @@ def test_ngettext_in_python_takes_the_russian_forms():
                 "%(n)d new comment on %(title)s", "%(n)d new comments on %(title)s", n
             )
             assert shown == forms[rule(n)] != "", (n, shown)
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (
+            lambda n: (
+                ngettext(
+                    "Import undone: %(n)d comment removed.",
+                    "Import undone: %(n)d comments removed.",
+                    n,
+                )
+                % {"n": n}
+            ),
+            {
+                1: "Импорт отменён: удалён 1 комментарий.",
+                2: "Импорт отменён: удалено 2 комментария.",
+                5: "Импорт отменён: удалено 5 комментариев.",
+            },
+        ),
+        (
+            lambda n: (
+                ngettext(
+                    "Please try again in %(minutes)d minute.",
+                    "Please try again in %(minutes)d minutes.",
+                    n,
+                )
+                % {"minutes": n}
+            ),
+            {
+                1: "Попробуйте, пожалуйста, ещё раз через 1 минуту.",
+                2: "Попробуйте, пожалуйста, ещё раз через 2 минуты.",
+                5: "Попробуйте, пожалуйста, ещё раз через 5 минут.",
+            },
+        ),
+        (
+            # The dashboard's median wait, from two days up (under that it says hours).
+            lambda n: wait_text(n * 86400),
+            {2: "2 дня", 5: "5 дней", 21: "21 день"},
+        ),
+    ],
+)
+def test_counted_messages_take_the_russian_forms(words, expected):
+    with translation.override("ru"):
+        assert {n: words(n) for n in expected} == expected

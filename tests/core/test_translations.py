@@ -86,6 +86,18 @@ def test_headers_and_plural_forms(language):
         assert chosen == samples, f"{path}: the plural expression chooses {chosen}"
 
 
+def test_a_languages_catalogues_agree_on_plural_forms(language):
+    """One Plural-Forms per language, in django.po and djangojs.po alike.
+
+    The widget picks its forms with Intl.PluralRules (CLDR), under which Turkish and
+    Azerbaijani take the plural for 0 as gettext's `n != 1` does
+    (tests/embed/test_widget_words.py pins djangojs.po to it). Django's own Turkish
+    catalogue says `n > 1` instead: it only decides Django's own words, as Django keeps
+    a catalogue with other Plural-Forms apart, and Turkish words 0 and 2 alike."""
+    headers = {polib.pofile(str(path)).metadata["Plural-Forms"] for path in catalogues(language)}
+    assert len(headers) == 1, f"{language}: the catalogues disagree: {headers}"
+
+
 def test_every_entry_is_translated(language):
     problems = []
     for path in catalogues(language):

@@ -5,6 +5,7 @@ the report, and the import can be undone from there."""
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
@@ -118,3 +119,53 @@ def test_only_the_sites_one_moderates(client, make_user, site, mod_client):
     someone = make_user("other-editor", staff=True, moderates=[other])
     client.force_login(someone)
     assert client.get(reverse("moderation:import", args=[batch.pk])).status_code == 404
+
+
+def test_why_an_import_failed_is_shown_in_the_moderators_language(mod_client, site, work):
+    broken = (SAMPLES / "disqus.xml").read_bytes()[:3000]
+    post(
+        mod_client,
+        reverse("moderation:imports"),
+        {"site": site.pk, "file": SimpleUploadedFile("disqus.xml", broken)},
+    )
+    work()
+    batch = ImportBatch.objects.get()
+    # The English stays (what `meydan import` says); the code and parameters beside it.
+    assert batch.error.startswith("The file is not well-formed XML: ")
+    assert batch.error_code == "bad_xml"
+    line, column = batch.error_params["line"], batch.error_params["column"]
+    mod_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    page = mod_client.get(reverse("moderation:import", args=[batch.pk])).content.decode()
+    assert "Файл не является корректным XML: " in page
+    assert f"(строка {line}, столбец {column})" in page
+    assert "Из этого файла ничего не импортировано." in page
+    assert "not well-formed" not in page
+
+
+def test_a_batch_that_failed_before_codes_shows_its_english(mod_client, site):
+    batch = ImportBatch.objects.create(
+        site=site, format="disqus", filename="a.xml", state="failed", error="Old words."
+    )
+    mod_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    page = mod_client.get(reverse("moderation:import", args=[batch.pk])).content.decode()
+    assert "<p>Old words.</p>" in page
+
+
+def test_the_undo_is_counted_in_the_moderators_language(mod_client, site, work):
+    upload(mod_client, site)
+    work()
+    batch = ImportBatch.objects.get()
+    mod_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    url = reverse("moderation:import", args=[batch.pk])
+    page = mod_client.post(url, {"undo": "1"}, follow=True).content.decode()
+    assert "Импорт отменён: удалён 151 комментарий." in page
+
+
+def test_a_bad_rule_is_refused_in_the_moderators_language(mod_client, site):
+    mod_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    response = upload(mod_client, site, maps="host:nothing\nsideways")
+    assert response.status_code == 200
+    assert "«host:nothing»: напишите так: host:OLD=NEW." in response.content.decode()
+    response = upload(mod_client, site, maps="sideways")
+    assert "«sideways» — не правило: используйте host:OLD=NEW" in response.content.decode()
+    assert not ImportBatch.objects.exists()

@@ -11,7 +11,11 @@ FORMATS = ("wordpress", "disqus", "meydan", "commento", "remark42", "isso")
 
 def reader_for(name: str):
     if name not in FORMATS:
-        raise ImportFileError(f"Unknown format {name!r}: use one of {', '.join(FORMATS)}")
+        raise ImportFileError(
+            f"Unknown format {name!r}: use one of {', '.join(FORMATS)}",
+            code="unknown_format",
+            params={"name": name, "formats": ", ".join(FORMATS)},
+        )
     return import_module(f"meydan.interchange.readers.{name}")
 
 
@@ -22,10 +26,15 @@ def detect(path) -> str:
             if reader_for(name).sniff(path):
                 return name
     except OSError as error:
-        raise ImportFileError(f"The file cannot be read: {error.strerror}") from None
+        raise ImportFileError(
+            f"The file cannot be read: {error.strerror}",
+            code="unreadable",
+            params={"detail": str(error.strerror)},
+        ) from None
     raise ImportFileError(
         "The file's format is not one Meydan imports (WordPress WXR, Disqus XML, an Isso "
-        "database, a Commento or Remark42 export, Meydan JSON); give --format if it is one"
+        "database, a Commento or Remark42 export, Meydan JSON); give --format if it is one",
+        code="unrecognised",
     )
 
 

@@ -104,9 +104,16 @@ def _where(path) -> tuple[int | None, int | None]:
 
 def _json_error(path, error: Exception) -> ImportFileError:
     if isinstance(error, EOFError | gzip.BadGzipFile | zlib.error):
-        return ImportFileError(f"The gzip compression is damaged or cut short: {error}")
+        return ImportFileError(
+            f"The gzip compression is damaged or cut short: {error}",
+            code="bad_gzip",
+            params={"detail": str(error)},
+        )
     if isinstance(error, OSError):
-        return ImportFileError(f"The file cannot be read: {error.strerror or error}")
+        detail = str(error.strerror or error)
+        return ImportFileError(
+            f"The file cannot be read: {detail}", code="unreadable", params={"detail": detail}
+        )
     message = str(error)
     if message[:2] in ("b'", 'b"'):
         message = message[2:]
@@ -115,9 +122,15 @@ def _json_error(path, error: Exception) -> ImportFileError:
     if "premature EOF" in message or "Incomplete JSON" in message:
         return ImportFileError(
             "The file ends in the middle of the JSON (cut short in downloading?)",
-            line=line, column=column,
+            code="truncated", line=line, column=column,
         )  # fmt: skip
-    return ImportFileError(f"The file is not valid JSON ({message})", line=line, column=column)
+    return ImportFileError(
+        f"The file is not valid JSON ({message})",
+        code="bad_json",
+        params={"detail": message},
+        line=line,
+        column=column,
+    )
 
 
 _READ_ERRORS = (ijson.JSONError, OSError, EOFError, zlib.error)
@@ -142,7 +155,7 @@ def _survey(path) -> _Shape:
     keys: list = []  # where the parser is: a map's current key, "item" in a list
     with open_maybe_gzip(path) as f:
         if not f.read(1):
-            raise ImportFileError("The file is empty")
+            raise ImportFileError("The file is empty", code="empty")
         f.seek(0)
         for event, value in ijson.basic_parse(f):
             if event == "map_key":
@@ -163,17 +176,27 @@ def _survey(path) -> _Shape:
                     kind = "a list" if event == "start_array" else f"a single {event}"
                     raise ImportFileError(
                         f"The file's JSON is {kind}; a Commento export is an object with "
-                        '"version", "comments" and "commenters"'
+                        '"version", "comments" and "commenters"',
+                        code="wrong_format",
+                        params={"format": "Commento"},
                     )
             elif keys == ["version"]:
                 shape.version = value
             elif keys in (["comments"], ["commenters"]) and not closing:
                 if event != "start_array":
-                    raise ImportFileError(f'"{keys[0]}" is not a list in this file')
+                    raise ImportFileError(
+                        f'"{keys[0]}" is not a list in this file',
+                        code="bad_value",
+                        params={"field": keys[0]},
+                    )
                 shape.has_comments = shape.has_comments or keys == ["comments"]
             elif keys == ["commenters", "item"] and not closing:
                 if event != "start_map":
-                    raise ImportFileError('An entry of "commenters" is not an object')
+                    raise ImportFileError(
+                        'An entry of "commenters" is not an object',
+                        code="bad_value",
+                        params={"field": "commenters"},
+                    )
                 builder = ijson.ObjectBuilder()
                 builder.event(event, value)
             elif keys == ["comments", "item", "domain"] and event == "string":
@@ -184,15 +207,20 @@ def _survey(path) -> _Shape:
                 keys.append("item")
             if len(keys) > MAX_DEPTH:
                 raise ImportFileError(
-                    f"The JSON nests deeper than {MAX_DEPTH} levels; a Commento export has 3"
+                    f"The JSON nests deeper than {MAX_DEPTH} levels; a Commento export has 3",
+                    code="too_deep",
                 )
     if shape.version is None or not shape.has_comments:
         raise ImportFileError(
-            'This JSON is not a Commento export: it has no "version" and "comments" list'
+            'This JSON is not a Commento export: it has no "version" and "comments" list',
+            code="wrong_format",
+            params={"format": "Commento"},
         )
     if shape.version != 1:
         raise ImportFileError(
-            f"This is version {shape.version!r} of Commento's export; version 1 is read"
+            f"This is version {shape.version!r} of Commento's export; version 1 is read",
+            code="version",
+            params={"format": "Commento", "version": repr(shape.version)},
         )
     return shape
 
@@ -202,7 +230,11 @@ def _text(obj: dict, key: str, where: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ImportFileError(f'"{key}" of {where} is not a string: {value!r:.60}')
+        raise ImportFileError(
+            f'"{key}" of {where} is not a string: {value!r:.60}',
+            code="bad_value",
+            params={"field": key, "value": f"{value!r:.60}"},
+        )
     return "" if value == _UNDEFINED else value
 
 
@@ -224,7 +256,11 @@ def _date(value: str, ref: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ImportFileError(f"Comment {ref} has an unreadable date: {value!r:.40}") from None
+        raise ImportFileError(
+            f"Comment {ref} has an unreadable date: {value!r:.40}",
+            code="bad_date",
+            params={"value": f"{value!r:.40}"},
+        ) from None
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -246,14 +282,20 @@ def _comments(items, shape: _Shape) -> Iterator:
     for number, item in enumerate(items, start=1):
         where = f"comment number {number}"
         if not isinstance(item, dict):
-            raise ImportFileError(f"The {where} is not an object")
+            raise ImportFileError(
+                f"The {where} is not an object",
+                code="bad_value",
+                params={"field": "comments", "value": f"{item!r:.40}"},
+            )
 
         def text(key, item=item, where=where):
             return _text(item, key, where)
 
         ref = text("commentHex")
         if not ref:
-            raise ImportFileError(f"The {where} has no commentHex")
+            raise ImportFileError(
+                f"The {where} has no commentHex", code="missing", params={"field": "commentHex"}
+            )
         commenter, markdown = text("commenterHex"), text("markdown")
         if item.get("deleted") is True or (markdown == "[deleted]" and commenter == "anonymous"):
             yield Skipped("deleted in Commento")

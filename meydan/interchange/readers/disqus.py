@@ -40,7 +40,12 @@ def _date(value: str, line) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ImportFileError(f"A date is not readable: {value!r}", line=line) from None
+        raise ImportFileError(
+            f"A date is not readable: {value!r}",
+            code="bad_date",
+            params={"value": repr(value)},
+            line=line,
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -63,7 +68,12 @@ def read(path) -> Iterator:
         if element.tag == NS + "thread":
             ref = element.get(DSQ_ID)
             if not ref:
-                raise ImportFileError("A <thread> has no dsq:id", line=line)
+                raise ImportFileError(
+                    "A <thread> has no dsq:id",
+                    code="missing",
+                    params={"field": "dsq:id"},
+                    line=line,
+                )
             threads.add(ref)
             yield ThreadRecord(
                 ref=ref,
@@ -75,7 +85,12 @@ def read(path) -> Iterator:
             ref = element.get(DSQ_ID)
             thread_ref = _ref(element, "thread")
             if not ref or not thread_ref:
-                raise ImportFileError("A <post> has no dsq:id or no <thread>", line=line)
+                raise ImportFileError(
+                    "A <post> has no dsq:id or no <thread>",
+                    code="missing",
+                    params={"field": "dsq:id, <thread>"},
+                    line=line,
+                )
             if thread_ref not in threads:
                 yield Skipped("its thread is not in the file")
             else:

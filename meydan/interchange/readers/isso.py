@@ -97,7 +97,11 @@ def _time(value, comment_id, what: str) -> datetime:
             return datetime.fromtimestamp(value, UTC)
         except (OverflowError, OSError, ValueError):
             pass
-    raise ImportFileError(f"Comment {comment_id} has no readable {what} time ({value!r})")
+    raise ImportFileError(
+        f"Comment {comment_id} has no readable {what} time ({value!r})",
+        code="bad_date",
+        params={"value": repr(value)},
+    )
 
 
 def _source(connection, tables) -> Source:
@@ -122,14 +126,18 @@ def _check_schema(connection) -> dict[str, str]:
     if missing:
         raise ImportFileError(
             "This SQLite database is not an Isso comments database: it has no "
-            + " and no ".join(f"{name!r} table" for name in missing)
+            + " and no ".join(f"{name!r} table" for name in missing),
+            code="wrong_format",
+            params={"format": "Isso"},
         )
     for table, needed in _COLUMNS.items():
         columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
         absent = sorted(needed - columns)
         if absent:
             raise ImportFileError(
-                f"The {table!r} table is not Isso's: it has no column {', '.join(absent)}"
+                f"The {table!r} table is not Isso's: it has no column {', '.join(absent)}",
+                code="wrong_format",
+                params={"format": "Isso"},
             )
     return tables
 
@@ -139,17 +147,30 @@ def read(path) -> Iterator:
         if not _has_magic(path):
             raise ImportFileError(
                 "This is not an SQLite database, so not an Isso comments database "
-                "(Isso's backup is its comments.db file)"
+                "(Isso's backup is its comments.db file)",
+                code="wrong_format",
+                params={"format": "Isso"},
             )
         connection = _connect(path)
     except OSError as error:
-        raise ImportFileError(f"The file cannot be read: {error.strerror or error}") from None
+        detail = str(error.strerror or error)
+        raise ImportFileError(
+            f"The file cannot be read: {detail}", code="unreadable", params={"detail": detail}
+        ) from None
     except sqlite3.Error as error:
-        raise ImportFileError(f"The SQLite database cannot be opened: {error}") from None
+        raise ImportFileError(
+            f"The SQLite database cannot be opened: {error}",
+            code="bad_sqlite",
+            params={"detail": str(error)},
+        ) from None
     try:
         yield from _read(connection)
     except sqlite3.Error as error:
-        raise ImportFileError(f"The SQLite database is damaged or unreadable: {error}") from None
+        raise ImportFileError(
+            f"The SQLite database is damaged or unreadable: {error}",
+            code="bad_sqlite",
+            params={"detail": str(error)},
+        ) from None
     finally:
         connection.close()
 

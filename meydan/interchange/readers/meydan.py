@@ -48,9 +48,17 @@ def _date(value, where: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise ImportFileError(f"{where}: the date {value!r} is not ISO 8601") from None
+        raise ImportFileError(
+            f"{where}: the date {value!r} is not ISO 8601",
+            code="bad_date",
+            params={"value": repr(value)},
+        ) from None
     if parsed.tzinfo is None:
-        raise ImportFileError(f"{where}: the date {value!r} has no time zone")
+        raise ImportFileError(
+            f"{where}: the date {value!r} has no time zone",
+            code="bad_date",
+            params={"value": repr(value)},
+        )
     return parsed
 
 
@@ -63,11 +71,23 @@ def _shown(value) -> str:
 
 def _votes(value, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ImportFileError(f'{where}: "votes" must be a whole number, not {_shown(value)}')
+        raise ImportFileError(
+            f'{where}: "votes" must be a whole number, not {_shown(value)}',
+            code="bad_value",
+            params={"field": "votes", "value": _shown(value)},
+        )
     if value < 0:
-        raise ImportFileError(f'{where}: "votes" cannot be negative ({value})')
+        raise ImportFileError(
+            f'{where}: "votes" cannot be negative ({value})',
+            code="bad_value",
+            params={"field": "votes", "value": str(value)},
+        )
     if value > MAX_VOTES:
-        raise ImportFileError(f'{where}: "votes" is too large ({value})')
+        raise ImportFileError(
+            f'{where}: "votes" is too large ({value})',
+            code="bad_value",
+            params={"field": "votes", "value": str(value)},
+        )
     return value
 
 
@@ -76,11 +96,18 @@ def _pick(value, where: str) -> datetime | None:
         return None
     if not isinstance(value, dict):
         raise ImportFileError(
-            f'{where}: "pick" must be null or an object such as {EXAMPLE_PICK}, not {_shown(value)}'
+            f'{where}: "pick" must be null or an object such as {EXAMPLE_PICK}, '
+            f"not {_shown(value)}",
+            code="bad_value",
+            params={"field": "pick", "value": _shown(value)},
         )
     at = value.get("at")
     if not isinstance(at, str):
-        raise ImportFileError(f'{where}: "pick" needs "at", the date it was picked')
+        raise ImportFileError(
+            f'{where}: "pick" needs "at", the date it was picked',
+            code="missing",
+            params={"field": "pick.at"},
+        )
     return _date(at, f'{where}: "pick"')
 
 
@@ -110,25 +137,43 @@ def _line_of(path, member: str, value: str) -> int | None:
 def _located(error: ImportFileError, path, member: str, value) -> ImportFileError:
     if error.line is not None or not isinstance(value, str):
         return error
-    return ImportFileError(str(error), line=_line_of(path, member, value))
+    return error.located(_line_of(path, member, value))
 
 
 def _comment(data, thread_ref: str) -> CommentRecord:
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
-        raise ImportFileError(f"A comment of thread {thread_ref!r} has no string id")
+        raise ImportFileError(
+            f"A comment of thread {thread_ref!r} has no string id",
+            code="missing",
+            params={"field": "id"},
+        )
     where = f"Comment {data['id']!r}"
     status = data.get("status", "approved")
     if status not in STATUSES:
-        raise ImportFileError(f"{where}: unknown status {status!r}")
+        raise ImportFileError(
+            f"{where}: unknown status {status!r}",
+            code="bad_value",
+            params={"field": "status", "value": _shown(status)},
+        )
     body = data.get("body")
     if not isinstance(body, str):
-        raise ImportFileError(f"{where}: the body must be a string")
+        raise ImportFileError(
+            f"{where}: the body must be a string",
+            code="bad_value",
+            params={"field": "body", "value": _shown(body)},
+        )
     author = data.get("author") or {}
     if not isinstance(author, dict):
-        raise ImportFileError(f"{where}: author must be an object")
+        raise ImportFileError(
+            f"{where}: author must be an object",
+            code="bad_value",
+            params={"field": "author", "value": _shown(author)},
+        )
     created = _date(data.get("created"), where)
     if created is None:
-        raise ImportFileError(f"{where}: no creation date")
+        raise ImportFileError(
+            f"{where}: no creation date", code="missing", params={"field": "created"}
+        )
     return CommentRecord(
         ref=data["id"],
         thread_ref=thread_ref,
@@ -158,7 +203,9 @@ def read(path) -> Iterator:
         try:
             for prefix, event, value in events:
                 if len(prefix) > MAX_PREFIX:
-                    raise ImportFileError("The file nests deeper than a Meydan export does")
+                    raise ImportFileError(
+                        "The file nests deeper than a Meydan export does", code="too_deep"
+                    )
                 if builder is not None:
                     if prefix == "threads.item.comments.item" and event == "end_map":
                         try:
@@ -174,9 +221,17 @@ def read(path) -> Iterator:
                         builder.event(event, value)
                     continue
                 if prefix == "format" and value != FORMAT_TAG:
-                    raise ImportFileError(f"This is not a Meydan export (format {value!r})")
+                    raise ImportFileError(
+                        f"This is not a Meydan export (format {value!r})",
+                        code="wrong_format",
+                        params={"format": "Meydan"},
+                    )
                 if prefix == "version" and value != VERSION:
-                    raise ImportFileError(f"Version {value} of the format is not one this reads")
+                    raise ImportFileError(
+                        f"Version {value} of the format is not one this reads",
+                        code="version",
+                        params={"format": "Meydan", "version": str(value)},
+                    )
                 if prefix == "source" and event == "string":
                     yield Source(value)
                     announced = True
@@ -190,9 +245,17 @@ def read(path) -> Iterator:
                         thread[prefix.rsplit(".", 1)[1]] = value
                     elif prefix == "threads.item.comments" and event == "start_array":
                         if not announced:
-                            raise ImportFileError("The export names no source before its threads")
+                            raise ImportFileError(
+                                "The export names no source before its threads",
+                                code="missing",
+                                params={"field": "source"},
+                            )
                         if not isinstance(thread.get("key"), str):
-                            raise ImportFileError("A thread has no key before its comments")
+                            raise ImportFileError(
+                                "A thread has no key before its comments",
+                                code="missing",
+                                params={"field": "key"},
+                            )
                         in_comments = True
                         yield ThreadRecord(
                             ref=thread["key"],
@@ -205,9 +268,15 @@ def read(path) -> Iterator:
                     builder = ObjectBuilder()
                     builder.event(event, value)
         except ijson.JSONError as error:
-            raise ImportFileError(f"The file is not valid JSON: {error}") from None
+            raise ImportFileError(
+                f"The file is not valid JSON: {error}",
+                code="bad_json",
+                params={"detail": str(error)},
+            ) from None
         except ijson.IncompleteJSONError as error:  # pragma: no cover - a JSONError
-            raise ImportFileError(f"The file ends too soon: {error}") from None
+            raise ImportFileError(
+                f"The file ends too soon: {error}", code="truncated", params={"detail": str(error)}
+            ) from None
 
 
 def _check_pinned(thread: dict, event: str, value, in_comments: bool, path) -> None:
@@ -216,10 +285,14 @@ def _check_pinned(thread: dict, event: str, value, in_comments: bool, path) -> N
     where = f"Thread {key!r}" if isinstance(key, str) else "A thread"
     if in_comments:
         problem = '"pinned" must come before the thread\'s comments'
+        code, params = "misplaced", {"field": "pinned"}
     elif event == "string" or event == "null":
         thread["pinned"] = value
         return
     else:
         shown = {"start_map": "an object", "start_array": "a list"}.get(event, _shown(value))
         problem = f'"pinned" must be a comment\'s id (a string) or null, not {shown}'
-    raise _located(ImportFileError(f"{where}: {problem}"), path, "key", key)
+        code, params = "bad_value", {"field": "pinned", "value": shown}
+    raise _located(
+        ImportFileError(f"{where}: {problem}", code=code, params=params), path, "key", key
+    )

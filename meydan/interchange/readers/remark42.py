@@ -66,7 +66,10 @@ def _lines(f) -> Iterator[tuple[int, object]]:
             raw = f.readline(MAX_LINE + 1)
         except (EOFError, gzip.BadGzipFile, zlib.error) as error:
             raise ImportFileError(
-                f"The gzip compression is damaged or cut short: {error}", line=number + 1
+                f"The gzip compression is damaged or cut short: {error}",
+                code="bad_gzip",
+                params={"detail": str(error)},
+                line=number + 1,
             ) from None
         if not raw:
             return
@@ -75,6 +78,8 @@ def _lines(f) -> Iterator[tuple[int, object]]:
             raise ImportFileError(
                 f"A line is longer than {MAX_LINE // (1024 * 1024)} MiB; a Remark42 "
                 "backup has one comment a line",
+                code="line_too_long",
+                params={"mib": MAX_LINE // (1024 * 1024)},
                 line=number,
             )
         if not raw.strip():
@@ -82,26 +87,39 @@ def _lines(f) -> Iterator[tuple[int, object]]:
         try:
             yield number, json.loads(raw)
         except UnicodeDecodeError:
-            raise ImportFileError("A line is not UTF-8 text", line=number) from None
-        except json.JSONDecodeError as error:
-            hint = "" if raw.endswith(b"\n") else " (the file may be cut short)"
             raise ImportFileError(
-                f"A line is not valid JSON: {error.msg.removesuffix(' at').lower()}{hint}",
+                "A line is not UTF-8 text", code="not_utf8", line=number
+            ) from None
+        except json.JSONDecodeError as error:
+            cut = not raw.endswith(b"\n")
+            hint = " (the file may be cut short)" if cut else ""
+            detail = error.msg.removesuffix(" at").lower()
+            raise ImportFileError(
+                f"A line is not valid JSON: {detail}{hint}",
+                code="truncated" if cut else "bad_json",
+                params={"detail": detail},
                 line=number,
                 column=error.colno,
             ) from None
         except RecursionError:
-            raise ImportFileError("A line nests too deeply", line=number) from None
+            raise ImportFileError("A line nests too deeply", code="too_deep", line=number) from None
 
 
 def _str(obj, key: str, number: int, *, required: bool = False) -> str:
     value = obj.get(key) if isinstance(obj, dict) else None
     if value is None:
         if required:
-            raise ImportFileError(f'A comment has no "{key}"', line=number)
+            raise ImportFileError(
+                f'A comment has no "{key}"', code="missing", params={"field": key}, line=number
+            )
         return ""
     if not isinstance(value, str):
-        raise ImportFileError(f'A comment\'s "{key}" is not a string', line=number)
+        raise ImportFileError(
+            f'A comment\'s "{key}" is not a string',
+            code="bad_value",
+            params={"field": key, "value": f"{value!r:.40}"},
+            line=number,
+        )
     return value
 
 
@@ -110,7 +128,10 @@ def _date(value: str, number: int, what: str) -> datetime:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise ImportFileError(
-            f"A comment's {what} is not a readable date: {value!r:.40}", line=number
+            f"A comment's {what} is not a readable date: {value!r:.40}",
+            code="bad_date",
+            params={"value": f"{value!r:.40}"},
+            line=number,
         ) from None
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -122,16 +143,25 @@ def _meta(number: int, value) -> tuple[dict[str, str], set[str], set[str]]:
         raise ImportFileError(
             "This is not a Remark42 backup: its first line is not the meta record "
             '({"version":…,"users":…,"posts":…})',
+            code="wrong_format",
+            params={"format": "Remark42"},
             line=number,
         )
     if value["version"] not in (0, 1):
         raise ImportFileError(
             f"This is version {value['version']!r} of Remark42's backup; 0 and 1 are read",
+            code="version",
+            params={"format": "Remark42", "version": repr(value["version"])},
             line=number,
         )
     users, posts = value.get("users") or [], value.get("posts") or []
     if not isinstance(users, list) or not isinstance(posts, list):
-        raise ImportFileError('The meta record\'s "users" or "posts" is not a list', line=number)
+        raise ImportFileError(
+            'The meta record\'s "users" or "posts" is not a list',
+            code="bad_value",
+            params={"field": "users, posts"},
+            line=number,
+        )
     emails: dict[str, str] = {}
     blocked: set[str] = set()
     for user in users:
@@ -165,22 +195,35 @@ def read(path) -> Iterator:
     try:
         f = open_maybe_gzip(path)
     except OSError as error:
-        raise ImportFileError(f"The file cannot be read: {error.strerror or error}") from None
+        detail = str(error.strerror or error)
+        raise ImportFileError(
+            f"The file cannot be read: {detail}", code="unreadable", params={"detail": detail}
+        ) from None
     with f:
         lines = _lines(f)
         first = next(lines, None)
         if first is None:
-            raise ImportFileError("The file is empty")
+            raise ImportFileError("The file is empty", code="empty")
         emails, blocked, closed = _meta(*first)
         announced = False
         threads: set[str] = set()
         for number, value in lines:
             if not isinstance(value, dict):
-                raise ImportFileError("A line is not a comment (a JSON object)", line=number)
+                raise ImportFileError(
+                    "A line is not a comment (a JSON object)",
+                    code="bad_value",
+                    params={"field": "comment", "value": f"{value!r:.40}"},
+                    line=number,
+                )
             locator = value.get("locator")
             user = value.get("user")
             if not isinstance(locator, dict) or not isinstance(user, dict):
-                raise ImportFileError('A comment has no "locator" or "user"', line=number)
+                raise ImportFileError(
+                    'A comment has no "locator" or "user"',
+                    code="missing",
+                    params={"field": "locator, user"},
+                    line=number,
+                )
             if not announced:
                 yield Source(_str(locator, "site", number) or "remark42")
                 announced = True

@@ -48,7 +48,12 @@ def _date(gmt: str, local: str, line) -> datetime:
                 return datetime.fromisoformat(value).replace(tzinfo=UTC)
             except ValueError:
                 break
-    raise ImportFileError(f"A comment has no readable date ({gmt or local!r})", line=line)
+    raise ImportFileError(
+        f"A comment has no readable date ({gmt or local!r})",
+        code="bad_date",
+        params={"value": repr(gmt or local)},
+        line=line,
+    )
 
 
 def read(path) -> Iterator:
@@ -107,7 +112,9 @@ def read(path) -> Iterator:
             )
         xmlsafe.done(element)
     if wp is None and not announced:
-        raise ImportFileError("This WordPress export has no posts with comments")
+        raise ImportFileError(
+            "This WordPress export has no posts with comments", code="no_comments"
+        )
 
 
 def _namespace(item) -> str | None:
