@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from lxml import etree
 
 from meydan.comments.models import Comment, Thread
+from meydan.comments.reasons import Reason
 from meydan.comments.services import Author, comment_erase, comment_post
 from meydan.interchange import services
 from meydan.interchange.models import ImportBatch, ImportedComment
@@ -64,7 +65,7 @@ def populated(site):
         moderate=False,
     )
     # A withdrawn comment with a reply keeps its place as a placeholder.
-    comment_erase(reply, reason="deleted by its author", channel="api")
+    comment_erase(reply, reason=Reason.of("erased", how="deleted by its author"), channel="api")
 
 
 @pytest.fixture

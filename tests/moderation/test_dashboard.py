@@ -8,6 +8,7 @@ import pytest
 from freezegun import freeze_time
 
 from meydan.comments.models import Comment
+from meydan.comments.reasons import Reason
 from meydan.moderation import services
 from meydan.moderation.dashboard import RANGES, bucket_starts, dashboard_numbers
 from meydan.sites.models import Site
@@ -199,6 +200,7 @@ def test_imported_comments_are_not_counted_as_posted(site, thread):
             moderate=False,
             channel="import",
         ).comment
-    Comment.objects.filter(pk=comment.pk).update(moderation_reason="imported from wxr")
+    comment.set_reason(Reason.of("imported", source="wxr"))
+    comment.save(update_fields=["moderation_reason", "reason_code", "reason_params"])
     board = dashboard_numbers(Site.objects.filter(pk=site.pk), "14d", now=NOW)
     assert board.total("published") == 0

@@ -251,10 +251,10 @@ def test_reasons_in_english(stored, shown):
 def test_reason_parts_give_the_parameters():
     from meydan.comments.reasons import reason_parts
 
-    assert reason_parts("held: 3 links") == ("links", {"n": "3"})
+    assert reason_parts("held: 3 links") == ("links", {"n": 3})
     assert reason_parts("approve by ana") == ("moderator", {"action": "approve", "who": "ana"})
-    assert reason_parts("refused: rate limit (30 s)") == ("rate_limit", {"seconds": "30"})
-    assert reason_parts("who knows") == ("other", {})
+    assert reason_parts("refused: rate limit (30 s)") == ("rate_limit", {"seconds": 30})
+    assert reason_parts("who knows") == ("other", {"text": "who knows"})
 
 
 def test_the_queue_and_the_audit_log_word_what_they_show(client, post, site, moderator):
