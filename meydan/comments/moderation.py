@@ -30,7 +30,10 @@ configured check to it):
 - only reads (the draft, the site's policy, its own tables and counters); it never
   changes a comment, and it must not raise for any well-formed draft (a guest
   without an e-mail address, a signed-in reader, staff);
-- gives a REJECT a `message` its author can act on.
+- gives a REJECT a `message` its author can act on;
+- gives its reason as `why=Reason(code, params)` with a code of comments.reasons
+  (the English `reason` is then made from it), or as plain `reason` text, which is
+  stored and shown as written (code "other").
 The start-up system check (comments/system_checks.py) refuses a list whose entries
 do not import or are not checks.
 """
