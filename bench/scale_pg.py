@@ -238,6 +238,8 @@ class Workload:
                     "body_html": self.texts[text_no][2],
                     "status": "approved",
                     "moderation_reason": "",
+                    "reason_code": "",
+                    "reason_params": {},  # jsonb: written as JSON text by the COPY
                     "shadow": False,
                     "spam_score": None,
                     "flag_count": 0,
@@ -365,7 +367,12 @@ def child_load(threads: int) -> None:
                 for n, plan in enumerate(plans(threads), start=1):
                     for row in work.comment_rows(n, plan):
                         html_bytes += len(row["body_html"])
-                        copy.write_row([row[c] for c in c_cols])
+                        copy.write_row(
+                            [
+                                json.dumps(v) if isinstance(v, dict) else v
+                                for v in map(row.get, c_cols)
+                            ]
+                        )
                     if n % 20_000 == 0:
                         log(f"  {n:,} threads copied ({time.perf_counter() - started:.0f} s)")
             for table in (t_table, c_table):

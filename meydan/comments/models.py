@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from meydan.comments.reasons import Reason
 from meydan.core import sealing
 from meydan.core.weburl import site_path, web_url
 from meydan.sites.models import Site
@@ -136,7 +137,12 @@ class Comment(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.APPROVED
     )
+    # Why it has its status (comments.reasons): a stable code with parameters, worded
+    # in the reader's language when shown, and the English record made from them
+    # (kept in audit snapshots and exports). Written together by `set_reason`.
     moderation_reason = models.CharField(_("moderation reason"), max_length=200, blank=True)
+    reason_code = models.CharField(max_length=20, blank=True, editable=False)
+    reason_params = models.JSONField(default=dict, blank=True, editable=False)
     # Shadow-banned: kept as spam, but its author still sees it as published.
     shadow = models.BooleanField(_("shadow-banned"), default=False)
     spam_score = models.FloatField(_("spam score"), null=True, blank=True)
@@ -193,6 +199,17 @@ class Comment(models.Model):
     @property
     def anchor(self) -> str:
         return f"comment-{self.pk}"
+
+    @property
+    def reason(self) -> Reason:
+        return Reason(self.reason_code, self.reason_params or {})
+
+    def set_reason(self, reason: Reason) -> list[str]:
+        """Store a reason (its code, parameters and English record); returns the
+        fields set, for save(update_fields=…)."""
+        self.reason_code, self.reason_params = reason.code, reason.params
+        self.moderation_reason = reason.text[:200]
+        return ["moderation_reason", "reason_code", "reason_params"]
 
     def set_author_email(self, address: str) -> None:
         stored = sealing.Stored.of(address)

@@ -14,7 +14,8 @@ duplicates, moderation words, links, first comment, hold everything), then the
 learned spam filter. Each takes the draft and returns a Verdict or None ("no
 opinion"); the strictest verdict wins (reject > spam > hold > approve) and a reject
 stops the run. The winning reason is stored with the comment so a moderator sees
-why ("held: 3 links").
+why: a code with parameters (comments.reasons.Reason: "links", {"n": 3}) and the
+English record made from them ("held: 3 links").
 
 What the author experiences: approve — the comment appears. Hold — it is saved as
 pending; its author sees it marked "awaiting moderation", nobody else sees it until
@@ -29,7 +30,10 @@ configured check to it):
 - only reads (the draft, the site's policy, its own tables and counters); it never
   changes a comment, and it must not raise for any well-formed draft (a guest
   without an e-mail address, a signed-in reader, staff);
-- gives a REJECT a `message` its author can act on.
+- gives a REJECT a `message` its author can act on;
+- gives its reason as `why=Reason(code, params)` with a code of comments.reasons
+  (the English `reason` is then made from it), or as plain `reason` text, which is
+  stored and shown as written (code "other").
 The start-up system check (comments/system_checks.py) refuses a list whose entries
 do not import or are not checks.
 """
@@ -41,6 +45,8 @@ from typing import Protocol, runtime_checkable
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from meydan.comments.reasons import Reason
 
 
 class Decision(enum.IntEnum):
@@ -54,6 +60,10 @@ class Decision(enum.IntEnum):
 
 @dataclass(frozen=True)
 class Verdict:
+    """A check's opinion. A check gives its reason as `why`, a Reason (code and
+    parameters), and `reason` is then the English record made from it; a check that
+    gives only `reason` text (an operator's own) has it stored as code "other"."""
+
     decision: Decision
     reason: str = ""
     # For a refusal a person should hear about (too fast, form expired): the
@@ -64,6 +74,16 @@ class Verdict:
     shadow: bool = False
     # The learned spam filter's score, when it ran; kept whatever the decision.
     spam_score: float | None = None
+    why: Reason | None = None
+
+    def __post_init__(self):
+        # One source for both: the text is made from the code, or the code is "other".
+        if self.why is not None:
+            object.__setattr__(self, "reason", self.why.text)
+        elif self.reason:
+            object.__setattr__(self, "why", Reason.other(self.reason))
+        else:
+            object.__setattr__(self, "why", Reason())
 
     @classmethod
     def approve(cls) -> "Verdict":

@@ -1,25 +1,27 @@
-"""Stable codes for the moderation reasons stored with comments, and their wording
-in the reader's or moderator's language.
+"""Moderation reasons as stored records — a stable code with parameters — and their
+wording in the reader's or moderator's language.
 
-A comment keeps one reason (`Comment.moderation_reason`): the check that held it or
-sent it to spam ("held: 3 links", "spam filter: 0.99"), a reader's reports, a
-moderator's action ("approve by ana"), an import. The stored text is a record in a
-fixed English grammar, never translated when stored: it is written by the moderation
-checks, copied into the audit log's snapshots ("before": {"reason": …}), exported and
-imported. `reason_parts` reads it back as (code, parameters) and `reason_display`
-words it in the active language, at the time it is shown (queue, API, dashboard,
-emails). Anything that counts by check (the dashboard) reads `reason_code`.
+A comment keeps one reason: the check that held it or sent it to spam ("links",
+{"n": 3}), a reader's reports, a moderator's action ("moderator", {"action":
+"approve", "who": "ana"}), an import. `Comment.reason_code` and `reason_params` hold
+it; `reason_shown` words it in the active language at the time it is shown (queue,
+dashboard, emails), and anything that counts by check (the dashboard) reads the code.
 
-Why a parser and not new columns: the same text lives in rows already stored, in
-audit-log snapshots and in exports, which a schema change would not reach; one
-table here reads them all the same way. A check's wording is therefore a format:
-tests/moderation/test_reasons.py runs every check for real and holds each reason it
-stores to a pattern here (and to a translated display). A check of an operator's
-own, or a wording added without a line here, has code "other" and is shown as
-stored.
+`Comment.moderation_reason` keeps the same reason as English text in a fixed grammar
+("held: 3 links"): the record copied into the audit log's snapshots ("before":
+{"reason": …}), exported and imported. That text is made from the code and
+parameters by `reason_text`, one function, so the two never disagree. A writer that
+has only free text (an operator's own check, a reason an admin typed) stores it as
+code "other" with {"text": …}, and it is shown as written.
+
+Text stored before the codes existed (older rows, audit snapshots, exports from
+older versions) is read back by `Reason.parse`, through the patterns below:
+tests/moderation/test_reasons.py runs every check for real and holds what it stores
+to them, so that text made from a code always parses back to that code.
 """
 
 import re
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
@@ -101,22 +103,125 @@ CHECKS = frozenset(
 )
 
 
-def reason_parts(reason: str | None) -> tuple[str, dict[str, str]]:
-    """(code, parameters) of a stored reason: ("", {}) for none, ("other", {}) when
-    unknown."""
-    reason = (reason or "").strip()
-    if not reason:
-        return "", {}
-    for code, pattern in _PATTERNS:
-        found = pattern.match(reason)
-        if found:
-            return code, {k: v for k, v in found.groupdict().items() if v is not None}
-    return "other", {}
+@dataclass(frozen=True)
+class Reason:
+    """A stored reason: its code (a key of LABELS) and the parameters its wording
+    needs, JSON values only. Counts are ints; a spam score or a form's age are
+    strings, as the check rounded them for showing ("0.99", "0.5")."""
+
+    code: str = ""
+    params: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, code: str, **params) -> "Reason":
+        """Reason.of("links", n=3); parameters given as None are left out."""
+        return cls(code, {k: v for k, v in params.items() if v is not None})
+
+    @classmethod
+    def other(cls, text: str) -> "Reason":
+        """Free text (an operator's own check, a reason an admin typed): shown as written."""
+        text = (text or "").strip()
+        return cls("other", {"text": text}) if text else cls()
+
+    @classmethod
+    def parse(cls, text: str | None) -> "Reason":
+        """The reason of a stored English text (older rows, audit snapshots, exports):
+        Reason() for none, code "other" with the text when no pattern knows it."""
+        text = (text or "").strip()
+        if not text:
+            return cls()
+        for code, pattern in _PATTERNS:
+            found = pattern.match(text)
+            if found:
+                groups = {k: v for k, v in found.groupdict().items() if v is not None}
+                return cls(code, _PARAMS_OF_GROUPS.get(code, dict)(groups))
+        return cls.other(text)
+
+    @property
+    def text(self) -> str:
+        return reason_text(self.code, self.params)
+
+    def shown(self) -> str:
+        return reason_shown(self.code, self.params)
+
+
+_FORM_PROBLEMS = {"honeypot filled": "honeypot", "form token ": "form_token"}
+
+# From a pattern's named groups to the parameters a writer stores.
+_PARAMS_OF_GROUPS = {
+    "links": lambda g: {"n": int(g["n"])},
+    "reports": lambda g: {"n": int(g["n"])},
+    "spam_filter": lambda g: {"held": g["held"].startswith("held"), "score": g["score"]},
+    "akismet": lambda g: {"blatant": bool(g.get("blatant"))},
+    "bans": lambda g: (
+        {"shadow": True} if g.get("shadow") else {"kind": g["kind"]} if "kind" in g else {}
+    ),
+    "rate_limit": lambda g: {"seconds": int(g["seconds"])} if "seconds" in g else {},
+    "form_guard": lambda g: (
+        {"problem": _FORM_PROBLEMS.get(g["problem"], "too_fast")}
+        | ({"seconds": g["seconds"]} if "seconds" in g else {})
+    ),
+}
+
+
+def reason_text(code: str, p: dict) -> str:
+    """The English record of a reason, as `moderation_reason` and the audit log keep
+    it (never translated): the grammar `Reason.parse` reads back."""
+    if code == "":
+        return ""
+    if code == "links":
+        return f"held: {p['n']} link{'s' if p['n'] != 1 else ''}"
+    if code == "reports":
+        return f"held: {p['n']} reader reports"
+    if code == "moderation_words":
+        return f"held: moderation word “{p['word']}”"
+    if code == "disallowed_words":
+        return f"{p['decision']}: disallowed word “{p['word']}”"
+    if code == "first_comment":
+        return "held: first comment"
+    if code == "hold_all":
+        return "held: every comment needs approval"
+    if code == "spam_filter":
+        return f"held: spam filter {p['score']}" if p["held"] else f"spam filter: {p['score']}"
+    if code == "akismet":
+        return "spam: Akismet" + (" (blatant)" if p.get("blatant") else "")
+    if code == "bans":
+        if p.get("shadow"):
+            return "shadow-banned"
+        return f"refused: banned ({p['kind']})" if p.get("kind") else "refused: banned"
+    if code == "rate_limit":
+        seconds = p.get("seconds")
+        return f"refused: rate limit ({seconds} s)" if seconds else "refused: rate limit"
+    if code == "form_guard":
+        if p["problem"] == "honeypot":
+            return "refused: honeypot filled"
+        if p["problem"] == "form_token":
+            return "refused: form token missing, forged or expired"
+        return f"refused: form sent after {p['seconds']} s"
+    if code == "duplicate":
+        return "refused: duplicate"
+    if code == "pow":
+        problem = p.get("problem")
+        return f"held: proof of work {problem}" if problem else "held: no proof of work"
+    if code == "imported":
+        return f"imported from {p['source']}"
+    if code == "erased":
+        return p["how"]
+    if code == "moderator":
+        return f"{p['action']} by {p['who']}" if p.get("who") else p["action"]
+    return p.get("text", "")
+
+
+def reason_parts(reason: str | None) -> tuple[str, dict]:
+    """(code, parameters) of a stored English text: ("", {}) for none, ("other",
+    {"text": …}) when unknown."""
+    parsed = Reason.parse(reason)
+    return parsed.code, parsed.params
 
 
 def reason_code(reason: str | None) -> str:
-    """The stable code of a stored reason: "" for none, "other" when unknown."""
-    return reason_parts(reason)[0]
+    """The stable code of a stored English text: "" for none, "other" when unknown."""
+    return Reason.parse(reason).code
 
 
 _BAN_KINDS = {
@@ -159,8 +264,13 @@ _POW_PROBLEMS = {
 
 
 def reason_display(reason: str | None) -> str:
-    """A stored reason in the active language ("" for none); unknown ones as stored."""
-    code, p = reason_parts(reason)
+    """A reason stored as English text (an audit snapshot, an older export) in the
+    active language ("" for none); unknown ones as stored."""
+    return Reason.parse(reason).shown()
+
+
+def reason_shown(code: str, p: dict) -> str:
+    """A stored reason in the active language ("" for none); free text as written."""
     if code == "":
         return ""
     if code == "links":
@@ -180,7 +290,7 @@ def reason_display(reason: str | None) -> str:
     if code == "hold_all":
         return gettext("held: every comment needs approval")
     if code == "spam_filter":
-        if p["held"].startswith("held"):
+        if p["held"]:
             return gettext("held: spam filter %(score)s") % p
         return gettext("spam filter: %(score)s") % p
     if code == "akismet":
@@ -199,9 +309,9 @@ def reason_display(reason: str | None) -> str:
             return gettext("refused: rate limit (%(seconds)s s)") % p
         return gettext("refused: rate limit")
     if code == "form_guard":
-        if p["problem"].startswith("honeypot"):
+        if p["problem"] == "honeypot":
             return gettext("refused: honeypot filled")
-        if p["problem"].startswith("form token"):
+        if p["problem"] == "form_token":
             return gettext("refused: form token missing, forged or expired")
         return gettext("refused: form sent after %(seconds)s s") % {
             "seconds": p.get("seconds", "?")
@@ -225,7 +335,7 @@ def reason_display(reason: str | None) -> str:
                 "who": p["who"],
             }
         return action
-    return reason.strip()
+    return p.get("text", "")
 
 
 def label(code: str) -> str:

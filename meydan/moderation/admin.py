@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from meydan.comments import validation
 from meydan.comments.models import Comment
+from meydan.comments.reasons import Reason
 from meydan.core import sealing
 from meydan.core.errors import MeydanError
 from meydan.moderation import services
@@ -142,7 +143,11 @@ class CommentAdmin(admin.ModelAdmin):
             author_name=form.cleaned_data["author_name"],
             author_email=form.cleaned_data["new_author_email"] or None,
             author_url=form.cleaned_data["author_url"],
-            moderation_reason=form.cleaned_data["moderation_reason"],
+            # Typed text has no code: kept as written ("other"), and the stored code
+            # stays when the field was left as it was.
+            reason=Reason.other(form.cleaned_data["moderation_reason"])
+            if "moderation_reason" in form.changed_data
+            else None,
             channel="admin",
         )
 

@@ -10,7 +10,8 @@ What each number means — the page, the CSV and the tests use these words:
   comments (moderated elsewhere, dated in the past) and rows erased by their author
   before anyone acted are not counted.
 - spam by check: the spam column split by the check whose reason was stored
-  (comments.reasons.reason_code).
+  (Comment.reason_code; for a comment a moderator acted on since, the code of the
+  reason its first audit entry kept).
 - removed: published or held comments a moderator trashed, marked spam or deleted,
   by the day of the action.
 - reports: readers' reports received (moderation.Flag), by the day they came.
@@ -214,14 +215,16 @@ def count_arrivals(sites, start, truncated, bucket, checks, *, end=None) -> None
         posted.annotate(
             bucket=truncated("created"),
             arrived=Coalesce(first_status, F("status"), output_field=TextField()),
-            why=Coalesce(first_reason, F("moderation_reason"), output_field=TextField()),
+            # The arrival's reason: the first audit snapshot's text when a moderator
+            # acted since (read by its code below), else the stored code.
+            why=first_reason,
         )
-        .values("bucket", "arrived", "why")
+        .values("bucket", "arrived", "why", "reason_code")
         .annotate(n=Count("pk"))
     )
     for row in rows:
         b = bucket(row["bucket"])
-        code = reason_code(row["why"])
+        code = row["reason_code"] if row["why"] is None else reason_code(row["why"])
         if b is None or code in ("imported", "erased"):
             continue
         n = row["n"]

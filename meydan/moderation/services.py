@@ -12,6 +12,7 @@ from meydan.accounts.identity import profile_for_user
 from meydan.comments import services as comment_services
 from meydan.comments.events import Channel
 from meydan.comments.models import Comment, Thread
+from meydan.comments.reasons import Reason
 from meydan.core import metrics, sealing
 from meydan.core.errors import MeydanError
 from meydan.core.privacy import ip_hash, keyed_hash
@@ -140,7 +141,8 @@ def comment_moderate(
     with transaction.atomic():
         before = _snapshot(comment)
         target = spec.target or _restore_target(comment)
-        reason = f"{action} by {actor.get_username()}" if actor else action
+        who = actor.get_username() if actor else None
+        reason = Reason.of("moderator", action=action, who=who)
         comment = comment_services.comment_set_status(
             comment, target, reason=reason, channel=channel, actor=actor, removal=removal
         )
@@ -201,7 +203,12 @@ def comment_delete_forever(
     with transaction.atomic():
         before, pk, site = _snapshot(comment), comment.pk, comment.thread.site
         kept = comment_services.comment_erase(
-            comment, reason="deleted", channel=channel, actor=actor, delete_row=True, name=""
+            comment,
+            reason=Reason.of("erased", how="deleted"),
+            channel=channel,
+            actor=actor,
+            delete_row=True,
+            name="",
         )
         # Written after the erase, so without the text and author it just erased.
         after = {"erased": True} if kept is not None else {"deleted": pk}
@@ -224,11 +231,11 @@ def comment_moderator_edit(
     author_name: str | None = None,
     author_email: str | None = None,
     author_url: str | None = None,
-    moderation_reason: str | None = None,
+    reason: Reason | None = None,
     channel: Channel | str = Channel.MODERATION,
 ) -> Comment:
     """A moderator corrects a comment's text (and, from the admin, its author
-    details); audited with what it was before."""
+    details and its moderation reason); audited with what it was before."""
     with transaction.atomic():
         before = _snapshot(comment)
         comment = comment_services.comment_edit(
@@ -237,7 +244,7 @@ def comment_moderator_edit(
             author_name=comment.author_name if author_name is None else author_name,
             author_email=author_email,
             author_url=comment.author_url if author_url is None else author_url,
-            moderation_reason=moderation_reason,
+            reason=reason,
             channel=channel,
             actor=actor,
         )
@@ -428,7 +435,7 @@ def comment_flag(
             comment = comment_services.comment_set_status(
                 comment,
                 S.PENDING,
-                reason=f"held: {comment.flag_count} reader reports",
+                reason=Reason.of("reports", n=comment.flag_count),
                 channel=channel,
             )
             audit_record(

@@ -35,6 +35,7 @@ from nacl.secret import SecretBox
 from meydan.comments import services as comment_services
 from meydan.comments.events import Channel
 from meydan.comments.models import Comment
+from meydan.comments.reasons import Reason
 from meydan.core import sealing
 from meydan.core.ratelimit import hit
 from meydan.interchange.writers import meydan as meydan_json
@@ -206,7 +207,7 @@ def _erase(comment: Comment, *, how: str, actor) -> None:
     # The moderation log records it (moderation.services.author_erase_recorded).
     comment_services.comment_erase(
         comment,
-        reason="removed by its author",
+        reason=Reason.of("erased", how="removed by its author"),
         channel=CHANNEL,
         actor=actor,
         delete_row=how == Erase.REMOVE,

@@ -59,6 +59,23 @@ def test_admin_edit_rerenders_and_validates(staff, post):
     assert comment.body_html == "<p><em>new</em></p>" and comment.edited
 
 
+def test_admin_typed_reason_is_free_text_and_an_untouched_one_keeps_its_code(staff, site, post):
+    site.hold_links = 1
+    site.save()
+    comment = post("See https://a.example/x")
+    assert (comment.reason_code, comment.reason_params) == ("links", {"n": 1})
+    url = f"/admin/comments/comment/{comment.pk}/change/"
+    form = {"author_name": "Aynur", "new_author_email": "", "author_url": "", "body": "Edited"}
+    assert staff.post(url, form | {"moderation_reason": "held: 1 link"}).status_code == 302
+    comment.refresh_from_db()
+    assert (comment.reason_code, comment.reason_params) == ("links", {"n": 1})
+    typed = "held: 9 links"  # what an admin types is kept as written, never parsed
+    assert staff.post(url, form | {"moderation_reason": typed}).status_code == 302
+    comment.refresh_from_db()
+    assert (comment.moderation_reason, comment.reason_code) == (typed, "other")
+    assert comment.reason_params == {"text": typed}
+
+
 def test_admin_article_save_renders_markdown(staff, site):
     response = staff.post(
         "/admin/newsroom/article/add/",

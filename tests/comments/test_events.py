@@ -12,6 +12,7 @@ from meydan.accounts.services import account_delete
 from meydan.comments import events
 from meydan.comments import services as comment_services
 from meydan.comments.models import Comment
+from meydan.comments.reasons import Reason
 from meydan.core.errors import InvalidComment
 from meydan.moderation import services as moderation
 from meydan.moderation.models import AuditEntry, Flag, SpamLearned
@@ -344,7 +345,7 @@ def test_an_erase_that_fails_half_way_changes_nothing(post, moderator, sent):
     _moderated_and_reported(comment, moderator)
     sent.clear()
     with pytest.raises(Boom), transaction.atomic():
-        comment_services.comment_erase(comment, reason="x", channel="moderation")
+        comment_services.comment_erase(comment, reason=Reason.other("x"), channel="moderation")
         raise Boom
     comment.refresh_from_db()
     assert comment.body == "Secret text, edited" and address_of(comment) == "source@example.org"

@@ -2,6 +2,7 @@
 Disqus XML are well-formed, in their formats, and Meydan reads them back the same."""
 
 import io
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from django.core.management.base import CommandError
 from lxml import etree
 
 from meydan.comments.models import Comment, Thread
+from meydan.comments.reasons import Reason
 from meydan.comments.services import Author, comment_erase, comment_post
 from meydan.interchange import services
 from meydan.interchange.models import ImportBatch, ImportedComment
@@ -64,7 +66,7 @@ def populated(site):
         moderate=False,
     )
     # A withdrawn comment with a reply keeps its place as a placeholder.
-    comment_erase(reply, reason="deleted by its author", channel="api")
+    comment_erase(reply, reason=Reason.of("erased", how="deleted by its author"), channel="api")
 
 
 @pytest.fixture
@@ -76,6 +78,9 @@ def own_thread(site):
 
 def test_meydan_json_round_trips_byte_for_byte(site, own_thread, tmp_path):
     populated(site)
+    reasons = reasons_stored()
+    assert reasons[("imported", '{"source": "wordpress"}')] == 151
+    assert reasons[("erased", '{"how": "deleted by its author"}')] == 1
     first = export(site, "meydan")
     path = tmp_path / "export.json"
     path.write_bytes(first)
@@ -83,6 +88,13 @@ def test_meydan_json_round_trips_byte_for_byte(site, own_thread, tmp_path):
     _, report = services.import_file(path, site)
     assert report.format == "meydan" and sum(report.added.values()) == 154
     assert export(site, "meydan") == first
+    # The export keeps reasons as their English record: read back as the same codes.
+    assert reasons_stored() == reasons
+
+
+def reasons_stored() -> Counter:
+    rows = Comment.objects.values_list("reason_code", "reason_params")
+    return Counter((code, json.dumps(params, sort_keys=True)) for code, params in rows)
 
 
 def test_one_thread_only(site, own_thread):

@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 
 from meydan.comments import events
 from meydan.comments.models import Comment, Thread
+from meydan.comments.reasons import Reason
 from meydan.interchange import services
 from meydan.interchange.models import ImportBatch, ImportedComment
 from tests.sealed import address_of
@@ -156,7 +157,7 @@ def test_a_comment_erased_after_import_is_not_brought_back(site):
 
     run(site)
     comment = Comment.objects.get(pk=_imported("2"))
-    comment_erase(comment, reason="test", channel="moderation", delete_row=True)
+    comment_erase(comment, reason=Reason.other("test"), channel="moderation", delete_row=True)
     _, again = run(site)
     assert sum(again.added.values()) == 0
     assert not Comment.objects.filter(body="Gözəl yazı, ətraflı və düzgün.").exists()

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 
 from meydan.comments import services as comment_services
 from meydan.comments.models import Comment
+from meydan.comments.reasons import Reason
 from meydan.moderation import auditchain, services
 from meydan.moderation.models import AuditChain, AuditEntry
 
@@ -55,7 +56,7 @@ def logged(post, moderator, site):
     """Six entries on `site`'s chain, in order: approve, edit, spam, not_spam, ban, trash."""
     comment = post("The governor's office denied it.", moderate=False)
     comment = comment_services.comment_set_status(
-        comment, Comment.Status.PENDING, reason="set up", channel="moderation"
+        comment, Comment.Status.PENDING, reason=Reason.other("set up"), channel="moderation"
     )
     services.comment_moderate(comment, "approve", actor=moderator)
     services.comment_moderator_edit(comment, actor=moderator, body="Denied, they said.")
@@ -198,7 +199,9 @@ def test_redacted_by_an_erase_the_log_still_verifies(post, moderator, site):
 def test_an_erase_that_keeps_the_text_redacts_only_the_author(post, moderator, site):
     comment = post("Words that stay", name="Leyla", moderate=False)
     services.comment_moderate(comment, "unapprove", actor=moderator)
-    comment_services.comment_erase(comment, reason="left", channel="self-service", keep_text=True)
+    comment_services.comment_erase(
+        comment, reason=Reason.other("left"), channel="self-service", keep_text=True
+    )
     entry = AuditEntry.objects.get(action="unapprove")
     assert entry.redacted is not None and entry.before["body"] == "Words that stay"
     assert "author_name" not in entry.before and set(entry.openings) == {

@@ -14,6 +14,7 @@ from meydan import settings as meydan_settings
 from meydan.comments.form_token import form_token_issue
 from meydan.comments.models import Comment, Thread
 from meydan.comments.moderation import Check, Decision, Draft, Verdict
+from meydan.comments.reasons import LABELS
 from meydan.core.privacy import ip_hash
 from meydan.moderation.models import SpamModel
 
@@ -78,6 +79,9 @@ def test_every_shipped_check_keeps_the_contract(path, drafts, settings):
         assert isinstance(verdict.decision, Decision) and isinstance(verdict.reason, str)
         if verdict.decision != Decision.APPROVE:
             assert verdict.reason, (path, kind)  # a moderator sees why
+            # A shipped check gives a code of its own, with its record made from it.
+            assert verdict.why.code in LABELS and verdict.why.code != "other", (path, kind)
+            assert verdict.reason == verdict.why.text
         assert isinstance(verdict.retry_after, int) and verdict.retry_after >= 0
         if verdict.decision == Decision.REJECT:
             assert verdict.message, (path, kind)  # the author hears what to do

@@ -8,6 +8,7 @@ import pytest
 from freezegun import freeze_time
 
 from meydan.comments.models import Comment
+from meydan.comments.reasons import Reason
 from meydan.moderation import services
 from meydan.moderation.dashboard import RANGES, bucket_starts, dashboard_numbers
 from meydan.sites.models import Site
@@ -199,6 +200,38 @@ def test_imported_comments_are_not_counted_as_posted(site, thread):
             moderate=False,
             channel="import",
         ).comment
-    Comment.objects.filter(pk=comment.pk).update(moderation_reason="imported from wxr")
+    comment.set_reason(Reason.of("imported", source="wxr"))
+    comment.save(update_fields=["moderation_reason", "reason_code", "reason_params"])
     board = dashboard_numbers(Site.objects.filter(pk=site.pk), "14d", now=NOW)
     assert board.total("published") == 0
+
+
+def test_arrivals_are_counted_by_the_stored_code(site, post, monkeypatch):
+    """Spam at three scores and holds for two link counts: three texts, one check
+    each. The code is read as stored, not parsed from the text."""
+    scores = iter([0.99, 0.98, 0.97])
+    monkeypatch.setattr(
+        "meydan.moderation.checks.spam.spam_score",
+        lambda site, draft: next(scores) if "WINNER" in draft.body else None,
+    )
+    site.hold_links = 1
+    site.save()
+    with freeze_time(D2):
+        for i in range(3):
+            post(f"WINNER {i}", email=f"w{i}@example.org")
+        post("https://a.example/1", email="l1@example.org")
+        post("https://a.example/1 https://a.example/2", email="l2@example.org")
+    spam = Comment.objects.filter(status=S.SPAM)
+    assert spam.values("moderation_reason").distinct().count() == 3
+    sites = Site.objects.filter(pk=site.pk)
+    board = dashboard_numbers(sites, "14d", now=NOW)
+    assert by_day(board)[D2.date()].spam_by == {"spam_filter": 3}
+    assert {c.code: (c.held, c.spam) for c in board.checks} == {
+        "links": (2, 0),
+        "spam_filter": (0, 3),
+    }
+    spam.filter(moderation_reason="spam filter: 0.97").update(
+        reason_code="akismet", reason_params={"blatant": False}
+    )
+    board = dashboard_numbers(sites, "14d", now=NOW)
+    assert by_day(board)[D2.date()].spam_by == {"spam_filter": 2, "akismet": 1}

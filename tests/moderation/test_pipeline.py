@@ -9,6 +9,7 @@ from meydan.comments import moderation as pipeline
 from meydan.comments import services
 from meydan.comments.models import Comment
 from meydan.comments.moderation import Decision, Draft, Verdict
+from meydan.comments.reasons import Reason
 from meydan.core.errors import CommentRejected, RateLimited
 
 # Three stub checks whose opinions a test sets in PLAN; CALLS records which ran.
@@ -119,6 +120,14 @@ def test_spam_score_is_kept_whatever_the_decision(stubs):
     assert verdict.spam_score == 0.12
 
 
+def test_a_checks_code_is_stored_with_the_record_made_from_it(stubs, thread):
+    stubs[0] = Verdict(Decision.HOLD, "ignored", why=Reason.of("links", n=4))
+    result = _post(thread)
+    comment = Comment.objects.get(pk=result.comment.pk)
+    assert (comment.reason_code, comment.reason_params) == ("links", {"n": 4})
+    assert comment.moderation_reason == result.reason == "held: 4 links"
+
+
 def test_spam_score_is_none_without_the_filter(stubs):
     stubs[0] = Verdict(Decision.HOLD, "held")
     assert pipeline.moderate(_draft()).spam_score is None
@@ -152,6 +161,10 @@ def test_verdict_becomes_status_with_reason_and_score(stubs, thread, decision, s
     reason = "" if decision == Decision.APPROVE else f"because {decision.name}"
     assert comment.moderation_reason == reason
     assert result.reason == reason
+    # Text only (an operator's own check): stored as written, code "other".
+    assert (comment.reason_code, comment.reason_params) == (
+        ("", {}) if decision == Decision.APPROVE else ("other", {"text": reason})
+    )
     assert comment.spam_score == pytest.approx(0.42)
     assert result.published is (decision == Decision.APPROVE)
     thread.refresh_from_db()

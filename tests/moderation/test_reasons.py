@@ -1,5 +1,7 @@
-"""moderation.reasons: every reason a real check, report, moderator or import stores
-maps to its stable code. The checks run for real on drafts that trigger them."""
+"""comments.reasons: every reason a real check, report, moderator or import stores is
+a stable code with parameters, its English record is made from them (and reads back
+as them), and it is worded in the reader's language from the code. The checks run
+for real on drafts that trigger them."""
 
 import base64
 import json
@@ -8,9 +10,11 @@ from unittest import mock
 
 import pytest
 from django.conf import settings as django_settings
+from django.template import engines
+from django.utils import translation
 
 from meydan.comments.moderation import Draft
-from meydan.comments.reasons import CHECKS, LABELS, reason_code
+from meydan.comments.reasons import CHECKS, LABELS, Reason, reason_code, reason_display
 from meydan.moderation import services
 from meydan.moderation.checks.akismet import AkismetCheck
 from meydan.moderation.checks.bans import BanCheck
@@ -43,13 +47,14 @@ def draft(site, thread):
     return _draft
 
 
-def reasons_of(check, draft) -> str:
+def reasons_of(check, draft) -> Reason:
     verdict = check.check(draft)
     assert verdict is not None, f"{check.__class__.__name__} had no opinion"
-    return verdict.reason
+    assert verdict.reason == verdict.why.text  # the record is made from the code
+    return verdict.why
 
 
-def check_reasons(site, draft, settings, post, moderator) -> dict[str, list[str]]:
+def check_reasons(site, draft, settings, post, moderator) -> dict[str, list[Reason]]:
     """{check class path: the reasons it stored, for every way it decides}."""
     site.hold_links = 1
     site.moderation_words = "casino"
@@ -105,7 +110,7 @@ def check_reasons(site, draft, settings, post, moderator) -> dict[str, list[str]
     return out
 
 
-def pow_reasons(site, draft, settings) -> list[str]:
+def pow_reasons(site, draft, settings) -> list[Reason]:
     settings.MEYDAN_POW = True
     settings.MEYDAN_POW_DIFFICULTY = 1000
     check = ProofOfWorkCheck()
@@ -154,9 +159,87 @@ def test_every_checks_real_reasons_have_its_code(site, draft, settings, post, mo
     assert set(django_settings.MEYDAN_MODERATION_CHECKS) <= set(reasons)
     for path, stored in reasons.items():
         expected = EXPECTED[path.removeprefix("meydan.moderation.checks.")]
-        assert len(stored) == len(set(stored)), stored  # each way of deciding was reached
-        for reason in stored:
-            assert reason_code(reason) == expected, (path, reason)
+        texts = [why.text for why in stored]
+        assert len(texts) == len(set(texts)), texts  # each way of deciding was reached
+        for why in stored:
+            assert why.code == expected, (path, why)
+            # Rows, audit snapshots and exports made before the codes are read back
+            # from the record: the record of a code gives that code and parameters.
+            assert Reason.parse(why.text) == why, (path, why)
+            assert reason_code(why.text) == expected
+            assert json.loads(json.dumps(why.params)) == why.params  # a JSON column
+
+
+def test_what_each_check_stores(site, draft, settings, post, moderator):
+    reasons = check_reasons(site, draft, settings, post, moderator)
+    stored = {path.removeprefix("meydan.moderation.checks."): r for path, r in reasons.items()}
+    (rate,) = stored.pop("rate_limit.RateLimitCheck")
+    assert rate.code == "rate_limit" and 0 < rate.params["seconds"] <= 60
+    assert rate.text == f"refused: rate limit ({rate.params['seconds']} s)"
+    *form, fast = stored.pop("form_guard.FormGuardCheck")
+    assert fast.code == "form_guard" and fast.params["problem"] == "too_fast"
+    assert fast.text == f"refused: form sent after {fast.params['seconds']} s"
+    assert float(fast.params["seconds"]) < 3  # the minimum form age set
+    assert [(r.code, r.params, r.text) for r in form] == [
+        ("form_guard", {"problem": "honeypot"}, "refused: honeypot filled"),
+        ("form_guard", {"problem": "form_token"}, "refused: form token missing, forged or expired"),
+    ]
+    assert {path: [(r.code, r.params, r.text) for r in rs] for path, rs in stored.items()} == {
+        "links.LinksCheck": [
+            ("links", {"n": 1}, "held: 1 link"),
+            ("links", {"n": 2}, "held: 2 links"),
+        ],
+        "words.ModerationWordsCheck": [
+            ("moderation_words", {"word": "casino"}, "held: moderation word “casino”"),
+        ],
+        "words.DisallowedWordsCheck": [
+            ("disallowed_words", {"decision": "spam", "word": "pills"},
+             "spam: disallowed word “pills”"),
+            ("disallowed_words", {"decision": "refused", "word": "pills"},
+             "refused: disallowed word “pills”"),
+        ],
+        "first_comment.FirstCommentCheck": [("first_comment", {}, "held: first comment")],
+        "hold_all.HoldAllCheck": [("hold_all", {}, "held: every comment needs approval")],
+        "spam.SpamFilterCheck": [
+            ("spam_filter", {"held": False, "score": "0.99"}, "spam filter: 0.99"),
+            ("spam_filter", {"held": True, "score": "0.85"}, "held: spam filter 0.85"),
+        ],
+        "akismet.AkismetCheck": [
+            ("akismet", {"blatant": False}, "spam: Akismet"),
+            ("akismet", {"blatant": True}, "spam: Akismet (blatant)"),
+        ],
+        "bans.BanCheck": [
+            ("bans", {"kind": "email"}, "refused: banned (email)"),
+            ("bans", {"shadow": True}, "shadow-banned"),
+        ],
+        "duplicate.DuplicateCheck": [("duplicate", {}, "refused: duplicate")],
+        "pow.ProofOfWorkCheck": [
+            ("pow", {}, "held: no proof of work"),
+            ("pow", {"problem": "malformed"}, "held: proof of work malformed"),
+            ("pow", {"problem": "tampered"}, "held: proof of work tampered"),
+            ("pow", {"problem": "expired"}, "held: proof of work expired"),
+            ("pow", {"problem": "wrong site"}, "held: proof of work wrong site"),
+            ("pow", {"problem": "wrong page"}, "held: proof of work wrong page"),
+            ("pow", {"problem": "replayed"}, "held: proof of work replayed"),
+        ],
+    }  # fmt: skip
+
+
+def test_a_posted_comment_stores_the_code_its_check_gave(site, post):
+    site.hold_links = 1
+    site.save()
+    comment = post("Two: https://a.example/x and https://b.example/y")
+    comment.refresh_from_db()
+    assert comment.status == "pending"
+    assert (comment.reason_code, comment.reason_params) == ("links", {"n": 2})
+    assert comment.moderation_reason == "held: 2 links" == comment.reason.text
+    published = post("No links.")
+    published.refresh_from_db()
+    assert (published.reason_code, published.reason_params, published.moderation_reason) == (
+        "",
+        {},
+        "",
+    )
 
 
 def test_the_checks_that_store_comments_are_the_ones_the_dashboard_counts():
@@ -172,12 +255,31 @@ def test_reports_moderators_and_imports(post, site, moderator):
     comment = post("Reported.")
     services.comment_flag(comment, reporter_key="r1", reason="spam", channel="form")
     comment.refresh_from_db()
-    assert reason_code(comment.moderation_reason) == "reports"
+    assert comment.reason == Reason.of("reports", n=1)
+    assert comment.moderation_reason == "held: 1 reader reports"  # the record as it was
     for action in ("approve", "spam", "not_spam", "trash", "restore"):
-        comment = services.comment_moderate(comment, action, actor=moderator)
-        assert reason_code(comment.moderation_reason) == "moderator", comment.moderation_reason
+        services.comment_moderate(comment, action, actor=moderator)
+        comment.refresh_from_db()
+        assert comment.reason == Reason.of("moderator", action=action, who=moderator.username)
+        assert comment.moderation_reason == f"{action} by {moderator.username}"
+    services.comment_moderator_edit(
+        comment, actor=moderator, body="Edited.", reason=Reason.other("  looked at it  ")
+    )
+    comment.refresh_from_db()
+    assert (comment.reason_code, comment.reason_params) == ("other", {"text": "looked at it"})
+    assert comment.moderation_reason == "looked at it"
     assert reason_code("imported from wxr") == "imported"
     assert reason_code("deleted by its author") == "erased"
+
+
+def test_a_withdrawn_comment_stores_its_erasure(post):
+    from meydan.comments import services as comment_services
+
+    comment = post("Regret this.")
+    comment_services.comment_withdraw(comment, channel="api")
+    comment.refresh_from_db()
+    assert comment.reason == Reason.of("erased", how="deleted by its author")
+    assert comment.moderation_reason == "deleted by its author"
 
 
 @pytest.mark.parametrize(
@@ -207,20 +309,91 @@ def _marked(monkeypatch):
     for table in (reasons._MODERATOR_ACTIONS, reasons._ERASED, reasons._POW_PROBLEMS):
         for key, value in list(table.items()):
             monkeypatch.setitem(table, key, lazy(mark, str)(str(value)))
-    return reasons.reason_display
+    return reasons.reason_shown
+
+
+LATER = [
+    Reason.of("reports", n=2),
+    Reason.of("reports", n=1),
+    Reason.of("imported", source="wxr"),
+    Reason.of("moderator", action="approve", who="ana"),
+    Reason.of("moderator", action="trash"),
+    Reason.of("erased", how="deleted by its author"),
+    Reason.of("erased", how="withdrawn"),
+]
 
 
 def test_every_real_reason_is_worded_through_the_catalogue(
     site, draft, settings, post, moderator, monkeypatch
 ):
     by_check = check_reasons(site, draft, settings, post, moderator)
-    stored = [reason for reasons in by_check.values() for reason in reasons]
-    stored += ["held: 2 reader reports", "held: 1 reader report", "imported from wxr"]
-    stored += ["approve by ana", "trash", "deleted by its author", "withdrawn"]
+    stored = [reason for reasons in by_check.values() for reason in reasons] + LATER
     display = _marked(monkeypatch)
-    for reason in stored:
-        shown = display(reason)
-        assert shown.startswith("⟦") and shown.endswith("⟧"), (reason, shown)
+    for why in stored:
+        shown = display(why.code, why.params)
+        assert shown.startswith("⟦") and shown.endswith("⟧"), (why, shown)
+
+
+def test_every_real_reason_is_shown_in_the_readers_language(site, draft, settings, post, moderator):
+    by_check = check_reasons(site, draft, settings, post, moderator)
+    stored = [reason for reasons in by_check.values() for reason in reasons] + LATER
+    for why in stored:
+        with translation.override("en"):
+            english = why.shown()
+        for language in ("ru", "az"):
+            with translation.override(language):
+                shown = why.shown()
+                # From the code, the same words as its record read back would give.
+                assert shown == reason_display(why.text), (language, why)
+            if language == "ru":  # every reason has its Russian wording
+                assert shown != english, (why, shown)
+
+
+@pytest.mark.parametrize(
+    ("why", "ru", "az"),
+    [
+        (Reason.of("links", n=3), "на проверке: 3 ссылки", "saxlanılıb: 3 keçid"),
+        (Reason.of("links", n=1), "на проверке: 1 ссылка", "saxlanılıb: 1 keçid"),
+        (
+            Reason.of("spam_filter", held=True, score="0.85"),
+            "на проверке: спам-фильтр 0.85",
+            "saxlanılıb: spam filtri 0.85",
+        ),
+        (
+            Reason.of("bans", kind="email"),
+            "отклонён: блокировка (электронная почта)",
+            "rədd edilib: bloklanıb (e-poçt)",
+        ),
+        (
+            Reason.of("moderator", action="approve", who="ana"),
+            "одобрен модератором ana",
+            "ana tərəfindən təsdiqlənib",
+        ),
+        (
+            Reason.of("pow", problem="replayed"),
+            "на проверке: доказательство работы использовано повторно",
+            "saxlanılıb: iş sübutu iki dəfə istifadə olunub",
+        ),
+        (Reason.other("a check of our own"), "a check of our own", "a check of our own"),
+    ],
+)
+def test_reasons_in_russian_and_azerbaijani(why, ru, az):
+    for language, expected in (("ru", ru), ("az", az)):
+        with translation.override(language):
+            assert why.shown() == expected
+
+
+def test_a_comment_is_shown_from_its_code_not_its_text(post):
+    """The queue and the e-mails word the stored code; the text is not read."""
+    comment = post("A comment.")
+    comment.reason_code, comment.reason_params = "links", {"n": 5}
+    comment.moderation_reason = "held: 3 links"  # a record that disagrees
+    template = engines["django"].from_string("{% load comment_words %}{{ c|reason }}")
+    with translation.override("ru"):
+        assert template.render({"c": comment}) == "на проверке: 5 ссылок"
+    # Text (an audit snapshot's) is still read by its pattern.
+    snapshot = engines["django"].from_string("{% load comment_words %}{{ t|reason }}")
+    assert snapshot.render({"t": "held: 3 links"}) == "held: 3 links"
 
 
 @pytest.mark.parametrize(
@@ -251,10 +424,10 @@ def test_reasons_in_english(stored, shown):
 def test_reason_parts_give_the_parameters():
     from meydan.comments.reasons import reason_parts
 
-    assert reason_parts("held: 3 links") == ("links", {"n": "3"})
+    assert reason_parts("held: 3 links") == ("links", {"n": 3})
     assert reason_parts("approve by ana") == ("moderator", {"action": "approve", "who": "ana"})
-    assert reason_parts("refused: rate limit (30 s)") == ("rate_limit", {"seconds": "30"})
-    assert reason_parts("who knows") == ("other", {})
+    assert reason_parts("refused: rate limit (30 s)") == ("rate_limit", {"seconds": 30})
+    assert reason_parts("who knows") == ("other", {"text": "who knows"})
 
 
 def test_the_queue_and_the_audit_log_word_what_they_show(client, post, site, moderator):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from meydan.comments import services as comment_services
 from meydan.comments.models import Comment, Thread
+from meydan.comments.reasons import Reason
 from meydan.core.errors import MeydanError
 from meydan.core.sealing import email_hash
 from meydan.moderation import services
@@ -28,7 +29,7 @@ def comment_in(post):
         comment = post(body, moderate=False, **kw)
         if status != S.APPROVED:
             comment = comment_services.comment_set_status(
-                comment, status, reason="set up", channel="moderation"
+                comment, status, reason=Reason.other("set up"), channel="moderation"
             )
         return Comment.objects.get(pk=comment.pk)
 

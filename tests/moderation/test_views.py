@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from meydan.comments import services as comment_services
 from meydan.comments.models import Comment
+from meydan.comments.reasons import Reason
 from meydan.core.privacy import ip_hash
 from meydan.core.sealing import email_hash
 from meydan.moderation import services
@@ -48,7 +49,7 @@ def held(post, site):
     def _held(body="Held for review.", **kw):
         comment = post(body, moderate=False, **kw)
         return comment_services.comment_set_status(
-            comment, S.PENDING, reason="held: test", channel="moderation"
+            comment, S.PENDING, reason=Reason.other("held: test"), channel="moderation"
         )
 
     return _held
@@ -65,7 +66,7 @@ def on_b(thread_b):
         channel="form",
     ).comment
     return comment_services.comment_set_status(
-        comment, S.PENDING, reason="held: b", channel="moderation"
+        comment, S.PENDING, reason=Reason.other("held: b"), channel="moderation"
     )
 
 

@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from meydan.comments import services as comments
+from meydan.comments.reasons import Reason
 from meydan.privacy.purge import purge
 from meydan.webhooks import delivery as delivery_module
 from meydan.webhooks.delivery import MAX_ATTEMPTS, deliver, retry_delay
@@ -266,7 +267,9 @@ def test_erasing_a_comment_withdraws_the_calls_that_quote_it(
     hook(events=["comment.posted", "comment.removed"])
     comment = post("Regret this.", name="Leyla")
     with django_capture_on_commit_callbacks(execute=True):
-        comments.comment_erase(comment, reason="withdrawn", channel="self-service")
+        comments.comment_erase(
+            comment, reason=Reason.of("erased", how="withdrawn"), channel="self-service"
+        )
     waiting = WebhookDelivery.objects.get(event="comment.posted")
     assert (waiting.status, waiting.body) == ("withdrawn", "")
     work()

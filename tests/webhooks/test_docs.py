@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from meydan.comments import services
+from meydan.comments.reasons import Reason
 from meydan.webhooks.services import webhook_ping
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +71,9 @@ def test_every_event_fits_the_documented_schema(
         services.comment_set_status(reply, "approved", channel="moderation")
         services.comment_edit_by_author(reply, body="Edited.", channel="api")
         services.comment_set_status(reply, "spam", channel="moderation")
-        services.comment_erase(parent, reason="withdrawn", channel="self-service")
+        services.comment_erase(
+            parent, reason=Reason.of("erased", how="withdrawn"), channel="self-service"
+        )
         services.thread_update(thread, is_open=False, channel="admin")
         webhook_ping(webhook)
     work()

@@ -6,7 +6,10 @@ import json
 import pytest
 
 from meydan.comments import services
+from meydan.comments.reasons import Reason
 from meydan.webhooks.models import WebhookDelivery
+
+WITHDRAWN = Reason.of("erased", how="withdrawn")
 
 pytestmark = pytest.mark.django_db
 
@@ -86,9 +89,9 @@ def test_an_erase_is_comment_removed_and_a_kept_text_is_comment_edited(events, p
     gone = post("Delete me.")
     kept = post("Keep me.")
     events()
-    act(services.comment_erase, gone, reason="withdrawn", channel="self-service")
+    act(services.comment_erase, gone, reason=WITHDRAWN, channel="self-service")
     assert events() == ["comment.removed"]
-    act(services.comment_erase, kept, reason="account left", channel="self-service",
+    act(services.comment_erase, kept, reason=Reason.other("account left"), channel="self-service",
         keep_text=True)  # fmt: skip
     assert events() == ["comment.edited"]
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from meydan.comments.avatars import avatar_key
 from meydan.comments.events import Channel, announce, comment_edited
 from meydan.comments.models import Comment
+from meydan.comments.reasons import Reason
 from meydan.comments.rendering import render_markdown
 from meydan.comments.services.posting import Author, validated
 from meydan.comments.services.threads import thread_bump
@@ -18,7 +19,7 @@ def comment_edit(
     author_name: str,
     author_email: str | None,
     author_url: str,
-    moderation_reason: str | None = None,
+    reason: Reason | None = None,
     channel: Channel | str,
     actor=None,
 ) -> Comment:
@@ -42,8 +43,8 @@ def comment_edit(
         comment.avatar_key = avatar_key(email=comment.author_email_hash, name=author.name)
     elif not comment.has_author_email:
         comment.avatar_key = avatar_key(name=author.name)
-    if moderation_reason is not None:
-        comment.moderation_reason = moderation_reason
+    if reason is not None:
+        comment.set_reason(reason)
     return _changed(comment, body, None, channel=channel, actor=actor)
 
 

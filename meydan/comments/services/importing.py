@@ -9,7 +9,7 @@ statuses and authors, no moderation checks and nobody notified — so it announc
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from types import SimpleNamespace
 
 from django.db import connection, transaction
@@ -19,6 +19,7 @@ from meydan.comments import caching, erasure
 from meydan.comments.avatars import avatar_key
 from meydan.comments.events import Channel, announce, comment_erased, comments_imported
 from meydan.comments.models import Comment, Thread
+from meydan.comments.reasons import Reason
 from meydan.comments.services.posting import _locked_thread_state
 from meydan.comments.tree import SEGMENT, child_path
 from meydan.core import sealing, sqlrows
@@ -145,6 +146,8 @@ def comments_import(
                 body_html=draft.body_html,
                 status=draft.status,
                 moderation_reason=draft.reason,
+                reason_code=(why := _reason_of(draft.reason)).code,
+                reason_params=why.params,
                 created=draft.created,
                 edited=draft.edited,
                 ip_hash=draft.ip_hash,
@@ -223,6 +226,15 @@ def _ids_sql() -> str:
         f"SELECT {q('seq')}, {q('id')} FROM {sqlrows.table(Comment)} "  # noqa: S608 - names from the models, values as parameters
         f"WHERE {q('thread_id')} = %s AND {q('seq')} BETWEEN %s AND %s"
     )
+
+
+@lru_cache(maxsize=1024)
+def _reason_of(text: str) -> Reason:
+    """The code and parameters of an imported comment's reason: the text an export
+    kept ("held: 3 links", from this or an older version) or "imported from wxr",
+    stored as it came and read once per distinct text. Shared between rows: the
+    parameters are never changed in place."""
+    return Reason.parse(text)
 
 
 @cache

@@ -214,6 +214,8 @@ def comment_post(
             body_html=body_html,
             status=status,
             moderation_reason=verdict.reason if verdict else "",
+            reason_code=verdict.why.code if verdict else "",
+            reason_params=verdict.why.params if verdict else {},
             shadow=bool(verdict and verdict.shadow),
             spam_score=verdict.spam_score if verdict else None,
             created=created or timezone.now(),

@@ -8,12 +8,13 @@ from meydan.comments import caching, erasure
 from meydan.comments.avatars import avatar_key
 from meydan.comments.events import Channel, announce, comment_erased, comment_status_changed
 from meydan.comments.models import Comment, Thread
+from meydan.comments.reasons import Reason
 from meydan.comments.services.threads import thread_bump, thread_pin_lost
 
 S = Comment.Status
 
 
-def _move(locked: Comment, status: str, reason: str, *, channel, actor, removal=None) -> str:
+def _move(locked: Comment, status: str, reason: Reason, *, channel, actor, removal=None) -> str:
     """Set a locked comment's status, keeping its thread's published count and
     version right; a pinned comment that leaves published is unpinned in the same
     statement. Returns the status it had."""
@@ -21,8 +22,7 @@ def _move(locked: Comment, status: str, reason: str, *, channel, actor, removal=
     if before == status:
         return before
     locked.status = status
-    locked.moderation_reason = reason
-    fields = ["status", "moderation_reason"]
+    fields = ["status", *locked.set_reason(reason)]
     if removal is not None and status in (S.SPAM, S.TRASH):
         locked.removal_reason, locked.removal_note = removal
         locked.removed_at = timezone.now()
@@ -60,16 +60,18 @@ def comment_set_status(
     comment: Comment,
     status: str,
     *,
-    reason: str = "",
+    reason: Reason | None = None,
     channel: Channel | str,
     actor=None,
     removal: tuple[str, str] | None = None,
 ) -> Comment:
-    """Move a comment to `status`; announces comment_status_changed after commit.
+    """Move a comment to `status`, for `reason` (stored with it); announces
+    comment_status_changed after commit, with the reason's English record.
 
     `removal` is the statement of reasons — (Comment.RemovalReason code, note) —
     of a moderator who marks it spam or trashes it: stored with the comment and the
     time, for its author to see. Published or held again, the comment loses it."""
+    reason = reason or Reason()
     with transaction.atomic():
         locked = (
             Comment.objects.select_related("thread")
@@ -84,7 +86,7 @@ def comment_set_status(
                 comment=locked,
                 before=before,
                 after=status,
-                reason=reason,
+                reason=reason.text,
                 channel=channel,
                 actor=actor,
             )
@@ -121,7 +123,7 @@ def _unidentified(name: str) -> dict:
 def comment_erase(
     comment: Comment,
     *,
-    reason: str,
+    reason: Reason,
     channel: Channel | str,
     actor=None,
     keep_text: bool = False,
@@ -175,7 +177,7 @@ def comment_erase(
             site_id=thread.site_id,
             text_kept=keep_text,
             row_kept=row_kept,
-            reason=reason,
+            reason=reason.text,
             channel=channel,
             actor=actor,
         )
@@ -195,7 +197,12 @@ def comments_remove_for_user(user, *, channel: Channel | str, actor=None) -> int
 
 
 def _erase_all_of(user, *, keep_text: bool, channel, actor) -> int:
-    reason = "author left, comments kept" if keep_text else "removed by its author"
+    # The first is announced only (the comment keeps its status and its reason).
+    reason = (
+        Reason.other("author left, comments kept")
+        if keep_text
+        else Reason.of("erased", how="removed by its author")
+    )
     count = 0
     with transaction.atomic():
         # One erase per comment (each scrubs its copies and is announced); the list is
@@ -212,7 +219,12 @@ def comment_withdraw(comment: Comment, *, channel: Channel | str, actor=None) ->
     Its text and author are erased; the row stays, so replies by others keep their
     place under a placeholder and the author's link answers "gone".
     """
-    return comment_erase(comment, reason="deleted by its author", channel=channel, actor=actor)
+    return comment_erase(
+        comment,
+        reason=Reason.of("erased", how="deleted by its author"),
+        channel=channel,
+        actor=actor,
+    )
 
 
 def comments_with_addresses(site, *, before):

@@ -1,5 +1,5 @@
 """Stored codes in the reader's language, at the time they are shown:
-{% load comment_words %} … {{ comment.moderation_reason|reason }}, {{ "spam"|status }}."""
+{% load comment_words %} … {{ comment|reason }}, {{ "spam"|status }}."""
 
 from django import template
 
@@ -11,7 +11,11 @@ register = template.Library()
 
 @register.filter
 def reason(value) -> str:
-    """A stored moderation reason ("held: 3 links") worded in the active language."""
+    """A comment's moderation reason (its stored code and parameters) worded in the
+    active language; given English text (an audit snapshot: "held: 3 links"), that
+    text's reason."""
+    if isinstance(value, Comment):
+        return value.reason.shown()
     return reason_display(value)
 
 

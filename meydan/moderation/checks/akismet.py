@@ -15,6 +15,7 @@ import requests
 from django.conf import settings
 
 from meydan.comments.moderation import Decision, Verdict
+from meydan.comments.reasons import Reason
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 4
@@ -55,5 +56,5 @@ class AkismetCheck:
             return None
         if answer == "true":
             discard = response.headers.get("X-akismet-pro-tip") == "discard"
-            return Verdict(Decision.SPAM, "spam: Akismet" + (" (blatant)" if discard else ""))
+            return Verdict(Decision.SPAM, why=Reason.of("akismet", blatant=discard))
         return None

@@ -10,6 +10,7 @@ the ban expires, in moderation.bans' one lookup with the account and the email.
 from django.utils.translation import gettext as _
 
 from meydan.comments.moderation import Decision, Verdict
+from meydan.comments.reasons import Reason
 from meydan.core.privacy import ip_hashes
 
 
@@ -28,9 +29,9 @@ class BanCheck:
         if ban is None:
             return None
         if ban.shadow:
-            return Verdict(Decision.SPAM, "shadow-banned", shadow=True)
+            return Verdict(Decision.SPAM, why=Reason.of("bans", shadow=True), shadow=True)
         return Verdict(
             Decision.REJECT,
-            f"refused: banned ({ban.kind})",  # a record: comments.reasons words it
+            why=Reason.of("bans", kind=str(ban.kind)),
             message=_("You cannot comment on this site."),
         )

@@ -4,6 +4,7 @@ or a bot repeating itself)."""
 from django.utils.translation import gettext as _
 
 from meydan.comments.moderation import Decision, Verdict
+from meydan.comments.reasons import Reason
 from meydan.core import sealing, sqlrows
 
 
@@ -27,7 +28,7 @@ class DuplicateCheck:
         if same:
             return Verdict(
                 Decision.REJECT,
-                "refused: duplicate",
+                why=Reason("duplicate"),
                 message=_("You have already posted this comment here."),
             )
         return None

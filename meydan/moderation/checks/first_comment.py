@@ -2,6 +2,7 @@
 "Comment author must have a previously approved comment")."""
 
 from meydan.comments.moderation import Decision, Verdict
+from meydan.comments.reasons import Reason
 
 
 class FirstCommentCheck:
@@ -10,4 +11,4 @@ class FirstCommentCheck:
             return None
         if draft.first_comment is False:  # None: a guest we cannot recognise
             return None
-        return Verdict(Decision.HOLD, "held: first comment")
+        return Verdict(Decision.HOLD, why=Reason("first_comment"))

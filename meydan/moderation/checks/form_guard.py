@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from meydan.comments.form_token import form_token_age
 from meydan.comments.moderation import Decision, Verdict
+from meydan.comments.reasons import Reason
 
 
 class FormGuardCheck:
@@ -14,7 +15,7 @@ class FormGuardCheck:
         if draft.honeypot:
             return Verdict(
                 Decision.REJECT,
-                "refused: honeypot filled",
+                why=Reason.of("form_guard", problem="honeypot"),
                 message=_("Your comment could not be sent. Please try again."),
             )
         minimum = settings.MEYDAN_MIN_FORM_SECONDS
@@ -24,7 +25,7 @@ class FormGuardCheck:
         if age is None or age > settings.MEYDAN_MAX_FORM_SECONDS:
             return Verdict(
                 Decision.REJECT,
-                "refused: form token missing, forged or expired",
+                why=Reason.of("form_guard", problem="form_token"),
                 message=_(
                     "This comment form is too old or incomplete. Please try again: your "
                     "text is still here."
@@ -33,7 +34,7 @@ class FormGuardCheck:
         if age < minimum:
             return Verdict(
                 Decision.REJECT,
-                f"refused: form sent after {age:.1f} s",
+                why=Reason.of("form_guard", problem="too_fast", seconds=f"{age:.1f}"),
                 message=_("That was very fast. Please wait a moment and try again."),
                 retry_after=max(1, int(minimum - age + 0.999)),
             )

@@ -2,11 +2,11 @@
 "Comment must be manually approved")."""
 
 from meydan.comments.moderation import Decision, Verdict
+from meydan.comments.reasons import Reason
 
 
 class HoldAllCheck:
     def check(self, draft) -> Verdict | None:
         if draft.site.hold_all:
-            # A record, never translated here: comments.reasons words it when shown.
-            return Verdict(Decision.HOLD, "held: every comment needs approval")
+            return Verdict(Decision.HOLD, why=Reason("hold_all"))
         return None

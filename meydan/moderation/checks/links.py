@@ -3,6 +3,7 @@
 import re
 
 from meydan.comments.moderation import Decision, Verdict
+from meydan.comments.reasons import Reason
 
 # Markdown links, autolinks and bare URLs; each counted once per occurrence.
 LINK = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]]+", re.IGNORECASE)
@@ -19,5 +20,5 @@ class LinksCheck:
             return None
         links = count_links(draft.body)
         if links >= threshold:
-            return Verdict(Decision.HOLD, f"held: {links} link{'s' if links != 1 else ''}")
+            return Verdict(Decision.HOLD, why=Reason.of("links", n=links))
         return None

@@ -18,10 +18,8 @@ widget and the form stop solving).
 from django.conf import settings
 
 from meydan.comments.moderation import Decision, Verdict
+from meydan.comments.reasons import Reason
 from meydan.moderation.checks import pow_challenge
-
-REASON_PREFIX = "held: proof of work "
-MISSING = "held: no proof of work"
 
 
 class ProofOfWorkCheck:
@@ -41,5 +39,5 @@ class ProofOfWorkCheck:
             checked = pow_challenge.Checked("replayed")
         if checked.ok:
             return None
-        reason = MISSING if checked.problem == "missing" else REASON_PREFIX + checked.problem
-        return Verdict(Decision.HOLD, reason)
+        problem = None if checked.problem == "missing" else checked.problem
+        return Verdict(Decision.HOLD, why=Reason.of("pow", problem=problem))

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from meydan.comments.moderation import Decision, Verdict
+from meydan.comments.reasons import Reason
 from meydan.core import sealing
 from meydan.core.ratelimit import hit
 
@@ -22,7 +23,7 @@ class RateLimitCheck:
             return None
         return Verdict(
             Decision.REJECT,
-            f"refused: rate limit ({wait} s)",
+            why=Reason.of("rate_limit", seconds=wait),
             message=_(
                 "You are posting faster than this site allows. Please wait %(n)d seconds "
                 "and try again: your text is still here."

@@ -12,6 +12,7 @@ import math
 from django.conf import settings
 
 from meydan.comments.moderation import Decision, Verdict
+from meydan.comments.reasons import Reason
 from meydan.moderation.spam import spam_score
 
 
@@ -30,9 +31,9 @@ class SpamFilterCheck:
             return None
         spam, hold = settings.MEYDAN_SPAM_THRESHOLD_SPAM, settings.MEYDAN_SPAM_THRESHOLD_HOLD
         if score >= spam:
-            reason = f"spam filter: {shown(score)}"  # a record: comments.reasons words it
-            return Verdict(Decision.SPAM, reason, spam_score=score)
+            why = Reason.of("spam_filter", held=False, score=shown(score))
+            return Verdict(Decision.SPAM, why=why, spam_score=score)
         if score >= hold:
-            reason = f"held: spam filter {shown(score)}"
-            return Verdict(Decision.HOLD, reason, spam_score=score)
-        return Verdict(Decision.APPROVE, "", spam_score=score)
+            why = Reason.of("spam_filter", held=True, score=shown(score))
+            return Verdict(Decision.HOLD, why=why, spam_score=score)
+        return Verdict(Decision.APPROVE, spam_score=score)

@@ -8,6 +8,7 @@ is matched under every key still kept, not only the current one."""
 from django.utils.translation import gettext as _
 
 from meydan.comments.moderation import Decision, Verdict
+from meydan.comments.reasons import Reason
 from meydan.core.privacy import ip_hashes
 
 
@@ -33,10 +34,10 @@ class DisallowedWordsCheck:
         if draft.site.disallowed_action == "reject":
             return Verdict(
                 Decision.REJECT,
-                f"refused: disallowed word “{word}”",
+                why=Reason.of("disallowed_words", decision="refused", word=word),
                 message=_("This comment contains words this site does not accept."),
             )
-        return Verdict(Decision.SPAM, f"spam: disallowed word “{word}”")
+        return Verdict(Decision.SPAM, why=Reason.of("disallowed_words", decision="spam", word=word))
 
 
 class ModerationWordsCheck:
@@ -44,4 +45,4 @@ class ModerationWordsCheck:
         word = first_match(_words(draft.site.moderation_words), draft)
         if word is None:
             return None
-        return Verdict(Decision.HOLD, f"held: moderation word “{word}”")
+        return Verdict(Decision.HOLD, why=Reason.of("moderation_words", word=word))
