@@ -55,7 +55,8 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         ("imported", r"imported from (?P<source>.*)$"),
         (
             "erased",
-            r"(?P<how>deleted|deleted by its author|removed by its author|withdrawn)$",
+            r"(?P<how>deleted|deleted by its author|removed by its author|withdrawn"
+            r"|author left, comments kept)$",
         ),
         (
             "moderator",
@@ -250,6 +251,9 @@ _ERASED = {
     "deleted by its author": _("deleted by its author"),
     "removed by its author": _("removed by its author"),
     "withdrawn": _("withdrawn by its author"),
+    # Translators: a comment whose author deleted their account but let their comments
+    # stay: the text is kept, the name is not.
+    "author left, comments kept": _("kept without its author's name (the author left)"),
 }
 
 _POW_PROBLEMS = {

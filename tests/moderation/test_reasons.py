@@ -282,6 +282,17 @@ def test_a_withdrawn_comment_stores_its_erasure(post):
     assert comment.moderation_reason == "deleted by its author"
 
 
+def test_an_author_leaving_is_an_erasure_worded_when_shown():
+    """What an audit snapshot keeps when an author leaves and their comments stay."""
+    assert Reason.parse("author left, comments kept") == Reason.of(
+        "erased", how="author left, comments kept"
+    )
+    with translation.override("ru"):
+        assert reason_display("author left, comments kept") == (
+            "сохранён без имени автора (автор удалил учётную запись)"
+        )
+
+
 @pytest.mark.parametrize(
     "reason,code",
     [("", ""), (None, ""), ("  ", ""), ("held: something new", "other"), ("approved", "other")],
@@ -373,6 +384,11 @@ def test_every_real_reason_is_shown_in_the_readers_language(site, draft, setting
             Reason.of("pow", problem="replayed"),
             "на проверке: доказательство работы использовано повторно",
             "saxlanılıb: iş sübutu iki dəfə istifadə olunub",
+        ),
+        (
+            Reason.of("erased", how="author left, comments kept"),
+            "сохранён без имени автора (автор удалил учётную запись)",
+            "müəllifin adı olmadan saxlanılıb (müəllif hesabını silib)",
         ),
         (Reason.other("a check of our own"), "a check of our own", "a check of our own"),
     ],

@@ -199,7 +199,7 @@ def comments_remove_for_user(user, *, channel: Channel | str, actor=None) -> int
 def _erase_all_of(user, *, keep_text: bool, channel, actor) -> int:
     # The first is announced only (the comment keeps its status and its reason).
     reason = (
-        Reason.other("author left, comments kept")
+        Reason.of("erased", how="author left, comments kept")
         if keep_text
         else Reason.of("erased", how="removed by its author")
     )
