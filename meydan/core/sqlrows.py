@@ -25,21 +25,29 @@ def table(model) -> str:
 
 @cache
 def _columns(model, alias: str, vendor: str) -> str:
-    names, _, _ = _layout(model, vendor)
+    names = _layout(model, vendor)[0]
     return ", ".join(f"{alias}.{quote(name)}" for name in names)
 
 
 @cache
 def _layout(model, vendor: str):
-    """(columns, attnames, converters) of the model's concrete fields."""
+    """(columns, attnames, converters, pk index) of the model's concrete fields;
+    converters as (position, col, [converter, …]), only for the fields that have
+    any (most have none, and a post builds several instances)."""
     fields = model._meta.concrete_fields
     converters = []
-    for field in fields:
+    for i, field in enumerate(fields):
         col = field.get_col(model._meta.db_table)
-        converters.append(
-            (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
-        )
-    return [field.column for field in fields], [field.attname for field in fields], converters
+        field_converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if field_converters:
+            converters.append((i, col, field_converters))
+    attnames = [field.attname for field in fields]
+    return (
+        [field.column for field in fields],
+        attnames,
+        converters,
+        attnames.index(model._meta.pk.attname),
+    )
 
 
 def columns(model, alias: str) -> str:
@@ -54,11 +62,11 @@ def width(model) -> int:
 def instance(model, values):
     """A model instance from its columns (as selected by `columns`), or None when
     the primary key is NULL (an outer join that found nothing)."""
-    _, attnames, converters = _layout(model, connection.vendor)
-    values = list(values)
-    if values[attnames.index(model._meta.pk.attname)] is None:
+    _, attnames, converters, pk_index = _layout(model, connection.vendor)
+    if values[pk_index] is None:
         return None
-    for i, (col, field_converters) in enumerate(converters):
+    values = list(values)
+    for i, col, field_converters in converters:
         for convert in field_converters:
             values[i] = convert(values[i], col, connection)
     return model.from_db(connection.alias, attnames, values)
