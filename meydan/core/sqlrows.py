@@ -11,7 +11,7 @@ have built.
 
 from functools import cache
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import signals
 
 
@@ -25,21 +25,29 @@ def table(model) -> str:
 
 @cache
 def _columns(model, alias: str, vendor: str) -> str:
-    names, _, _ = _layout(model, vendor)
+    names = _layout(model, vendor)[0]
     return ", ".join(f"{alias}.{quote(name)}" for name in names)
 
 
 @cache
 def _layout(model, vendor: str):
-    """(columns, attnames, converters) of the model's concrete fields."""
+    """(columns, attnames, converters, pk index) of the model's concrete fields;
+    converters as (position, col, [converter, …]), only for the fields that have
+    any (most have none, and a post builds several instances)."""
     fields = model._meta.concrete_fields
     converters = []
-    for field in fields:
+    for i, field in enumerate(fields):
         col = field.get_col(model._meta.db_table)
-        converters.append(
-            (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
-        )
-    return [field.column for field in fields], [field.attname for field in fields], converters
+        field_converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if field_converters:
+            converters.append((i, col, field_converters))
+    attnames = [field.attname for field in fields]
+    return (
+        [field.column for field in fields],
+        attnames,
+        converters,
+        attnames.index(model._meta.pk.attname),
+    )
 
 
 def columns(model, alias: str) -> str:
@@ -54,11 +62,11 @@ def width(model) -> int:
 def instance(model, values):
     """A model instance from its columns (as selected by `columns`), or None when
     the primary key is NULL (an outer join that found nothing)."""
-    _, attnames, converters = _layout(model, connection.vendor)
-    values = list(values)
-    if values[attnames.index(model._meta.pk.attname)] is None:
+    _, attnames, converters, pk_index = _layout(model, connection.vendor)
+    if values[pk_index] is None:
         return None
-    for i, (col, field_converters) in enumerate(converters):
+    values = list(values)
+    for i, col, field_converters in converters:
         for convert in field_converters:
             values[i] = convert(values[i], col, connection)
     return model.from_db(connection.alias, attnames, values)
@@ -103,18 +111,83 @@ def _insert_sql(model, vendor: str) -> tuple[str, list, bool]:
     )
     if returning:
         sql += f" RETURNING {quote(model._meta.pk.column)}"
-    return sql, fields, returning
+    return sql, [(field, _shortcut(field)) for field in fields], returning
+
+
+# Django's own field classes (exactly these: a subclass may prepare its values
+# otherwise) whose pre_save only reads the attribute and whose get_db_prep_save,
+# for a value of the given type, gives it back unchanged (strings, booleans) or
+# ends with one call to the backend: adapt_integerfield_value for the integer
+# fields (PostgreSQL's psycopg 3 types the value by the column's kind), and
+# validate_autopk_value for the automatic keys (a foreign key's target).
+_STRINGS = (models.CharField, models.TextField, models.EmailField, models.SlugField,
+            models.URLField)  # fmt: skip
+_INTEGERS = (models.IntegerField, models.BigIntegerField, models.SmallIntegerField,
+             models.PositiveIntegerField, models.PositiveBigIntegerField,
+             models.PositiveSmallIntegerField)  # fmt: skip
+_AUTO_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+_AUTO_KEY = "auto key"  # (not an internal type)
+
+
+def _shortcut(field):
+    """(value type, how the backend adapts it: None, an integer field's internal
+    type, or _AUTO_KEY) for a field whose preparation `insert` may do directly
+    for a value of exactly that type; None for the others."""
+    kind = type(field)
+    if kind is models.ForeignKey:
+        # Only to integer keys: a foreign key turns "" into NULL on some databases.
+        field = field.target_field
+        kind = type(field)
+        if kind not in _INTEGERS and kind not in _AUTO_KEYS:
+            return None
+    if kind in _STRINGS:
+        return str, None
+    if kind is models.BooleanField:
+        return bool, None
+    if kind in _INTEGERS:
+        return int, field.get_internal_type()
+    if kind in _AUTO_KEYS:
+        return int, _AUTO_KEY
+    return None
+
+
+def _prepared(obj, fields) -> list:
+    """The values of `fields` (as _insert_sql lists them) as get_db_prep_save
+    prepares them after pre_save (tests compare the two)."""
+    adapt_integer = connection.ops.adapt_integerfield_value
+    values = []
+    for field, shortcut in fields:
+        if shortcut is not None:
+            value = getattr(obj, field.attname)
+            if value is None:
+                values.append(None)
+                continue
+            if type(value) is shortcut[0]:
+                how = shortcut[1]
+                if how is None:
+                    values.append(value)
+                elif how is _AUTO_KEY:
+                    values.append(connection.ops.validate_autopk_value(value))
+                else:
+                    values.append(adapt_integer(value, how))
+                continue
+        values.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+    return values
 
 
 def insert(obj) -> None:
     """Save a new instance (auto primary key) with one INSERT, as Model.save() would:
-    the same value preparation (get_db_prep_save) and pre_save/post_save signals."""
+    the same value preparation (get_db_prep_save) and pre_save/post_save signals.
+    For the plain fields of most models (strings, integers, booleans, foreign keys
+    to integer ids) holding a value of their own type, that preparation is done
+    here directly: through each field's chain, it was about a quarter of the CPU
+    of inserting a comment (bench/post_profile.py)."""
     model = type(obj)
     sql, fields, returning = _insert_sql(model, connection.vendor)
     meta = model._meta
     signals.pre_save.send(sender=model, instance=obj, raw=False, using=connection.alias,
                           update_fields=None)  # fmt: skip
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    values = _prepared(obj, fields)
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         pk = cursor.fetchone()[0] if returning else cursor.lastrowid

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from meydan.api.auth import api_commenter
 from meydan.api.cors import check_origin
-from meydan.api.v1.schemas import WRITE_ERRORS, CommentOut
+from meydan.api.v1.schemas import WRITE_ERRORS, CommentOut, DictOut
 from meydan.api.v1.serialize import comment_dict
 from meydan.comments import access, queries, services
 from meydan.comments.models import Comment, Thread
@@ -60,7 +60,7 @@ class CommentCreateIn(Schema):
     notify_posts: bool = Field(False, description="Email the author of this site's new posts")
 
 
-class CommentCreatedOut(Schema):
+class CommentCreatedOut(DictOut):
     comment: CommentOut
     published: bool = Field(description="False when the comment waits for a moderator")
     edit_token: str | None = Field(

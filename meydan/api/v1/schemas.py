@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from meydan.api.errors import ERROR_CODES
 
@@ -27,7 +27,18 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
-class AuthorOut(Schema):
+class DictOut(BaseModel):
+    """An answer's schema for values built as plain dicts (api.v1.serialize).
+
+    ninja's Schema wraps every value it validates in its DjangoGetter (for model
+    instances: resolvers, managers, callables), which a dict does not need: for
+    the answer to a posted comment that wrapping cost three times the validation
+    itself. The JSON schema (OpenAPI) and the validated answer are the same."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class AuthorOut(DictOut):
     name: str
     url: str | None = Field(None, description="The author's website, if they gave one")
     avatar: str = Field(description="Avatar URL on this server (never a third party)")
@@ -35,7 +46,7 @@ class AuthorOut(Schema):
     provider_name: str | None = None
 
 
-class CommentOut(Schema):
+class CommentOut(DictOut):
     id: int
     parent: int | None
     replied_to: int | None = Field(None, description="Set when the reply was attached higher")
