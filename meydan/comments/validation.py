@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from meydan.core.weburl import web_url
 
@@ -18,10 +18,11 @@ NAME_MAX = 100
 EMAIL_MAX = 254
 WEBSITE_MAX = 200
 
-_email = EmailValidator(message=_("Enter a valid email address, like name@example.org."))
+# Lazy: these are made once, when the module loads; their words must be the reader's.
+_email = EmailValidator(message=gettext_lazy("Enter a valid email address, like name@example.org."))
 _website = URLValidator(
     schemes=["http", "https"],
-    message=_("Enter a web address starting with http:// or https://."),
+    message=gettext_lazy("Enter a web address starting with http:// or https://."),
 )
 
 

@@ -45,3 +45,22 @@ def test_a_body_that_is_not_json_is_said_in_the_language_asked(site):
     )  # fmt: skip
     assert answer.status_code == 415
     assert answer["Content-Language"] == "az"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "english"),
+    [
+        ("email", "not an address", "Enter a valid email address, like name@example.org."),
+        ("website", "ftp://example.org", "Enter a web address starting with http:// or https://."),
+    ],
+)
+def test_a_bad_address_is_said_in_the_readers_language(site, field, value, english):
+    body = {"site": site.slug, "url": "/baku-rally/", "body": "Salam.", "name": "Aynur",
+            "email": "aynur@example.org", field: value}  # fmt: skip
+    for language in ("ru", "az"):
+        answer = post(body, f"?lang={language}")
+        assert answer.status_code == 422
+        with translation.override(language):
+            expected = translation.gettext(english)
+        assert expected != english
+        assert answer.json()["error"]["fields"][field] == [expected]
