@@ -377,6 +377,15 @@ def test_another_process_building_the_page_is_waited_for(shared_redis):
 
 
 @pytest.mark.django_db
+def test_a_page_another_process_built_just_now_is_not_built_again(shared_redis):
+    """Built and its lock let go between this reader's miss and its own lock."""
+    key = "meydan:api-thread:1:1:5:1:oldest"
+    shared_redis.set(key, tuple(caching.Payload.of(b'{"built": "elsewhere"}' * 20)))
+    built = caching.payload_build(key, lambda: pytest.fail("built twice"))
+    assert built.plain == b'{"built": "elsewhere"}' * 20
+
+
+@pytest.mark.django_db
 def test_a_lock_left_by_a_dead_process_costs_a_wait_not_the_page(shared_redis, monkeypatch):
     key = "meydan:api-thread:1:1:4:1:oldest"
     shared_redis.add(f"{key}:building", 1, 10)
