@@ -223,6 +223,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env_int("MEYDAN_DB_CONNECT_TIMEOUT", 3, minimum=1)
     )
+    # Server-side parameters and prepared statements: a post's statements are the
+    # same few texts every time, and parsing and planning them again was a third of
+    # PostgreSQL's CPU per post (bench/post_profile.py). psycopg prepares a statement
+    # on a connection once it has run it five times (its default). Off
+    # (MEYDAN_DB_PREPARED=off) behind a pooler that cannot keep prepared statements
+    # (PgBouncer before 1.21 in transaction mode, or with max_prepared_statements = 0).
+    if env_bool("MEYDAN_DB_PREPARED", True):
+        DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
