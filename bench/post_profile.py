@@ -11,8 +11,10 @@ GET /api/v1/sites/{key}, every moderation check on except the per-reader rate li
 and the minimum form age, half of them replies. `--trained` teaches the site's spam
 filter first (so it scores every comment instead of having no opinion), `--bans`
 adds a ban for someone else (so the ban check cannot skip its query). Prints the
-mean CPU ms per post (time.process_time, queries not captured) and the queries per
-post (a second, captured pass), then optionally the cProfile of the first pass.
+mean CPU ms per post (time.process_time, queries not captured), on PostgreSQL the
+CPU its backend process spent on them (/proc, when the server is on this machine),
+and the queries per post (a second, captured pass), then optionally the cProfile of
+the first pass.
 """
 
 import argparse
@@ -136,7 +138,21 @@ def main() -> None:
     for i in range(50):  # warm up: imports, caches, first connection
         post(-1 - i)
 
+    def backend_cpu() -> float | None:
+        """CPU seconds of this connection's PostgreSQL backend (same machine), or None."""
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     profiler = cProfile.Profile() if args.profile else None
+    backend_started = None if args.reconnect else backend_cpu()
     statuses: dict[int, int] = {}
     batches = []  # CPU ms per post in batches of a tenth: the median shrugs off noise
     batch = max(1, args.n // 10)
@@ -153,6 +169,8 @@ def main() -> None:
     if profiler:
         profiler.disable()
     cpu, wall = time.process_time() - started, time.perf_counter() - wall
+    backend = backend_cpu()
+    backend = None if backend is None or backend_started is None else backend - backend_started
     batches.sort()
 
     queries = 0
@@ -176,6 +194,7 @@ def main() -> None:
         f"{batches[len(batches) // 2]:.2f}, best {batches[0]:.2f})"
         + (" under cProfile" if profiler else "")
         + f"  wall ms/post {1000 * wall / args.n:.2f}  queries/post {queries / sample:.2f}"
+        + (f"  PostgreSQL backend cpu ms/post {1000 * backend / args.n:.2f}" if backend else "")
     )
     if profiler:
         out = io.StringIO()
