@@ -1,8 +1,9 @@
 """Where live updates start: after a commit that may have changed a thread's published
 count (comments.events: each is sent once, after commit), read the count and publish it.
 
-One indexed query per change, and only when a stream is configured (a Redis to publish
-on). Edits, votes and thread fields leave the count alone and publish nothing.
+One indexed query per change (none for a new comment: its post knows the count), and
+only when a stream is configured (a Redis to publish on). Edits, votes and thread
+fields leave the count alone and publish nothing.
 """
 
 import logging
@@ -41,9 +42,13 @@ def _count_sql() -> str:
 
 @receiver(comment_posted, dispatch_uid="meydan-live-posted")
 def live_posted(sender, comment, **kwargs):
-    """A held or spam comment changes nothing readers see (its approval will)."""
-    if comment.status == Comment.Status.APPROVED:
-        thread_count_publish(comment.thread_id)
+    """A held or spam comment changes nothing readers see (its approval will).
+
+    No query: comment_post leaves on `comment.thread` the count and version its
+    transaction committed (services.threads.thread_comment_added, RETURNING)."""
+    if comment.status == Comment.Status.APPROVED and settings.MEYDAN_LIVE_REDIS_URL:
+        thread = comment.thread
+        count_publish(thread.site_id, thread.key, thread.comment_count, thread.version)
 
 
 @receiver(comment_status_changed, dispatch_uid="meydan-live-status")

@@ -52,6 +52,25 @@ def test_a_published_comment_publishes_the_new_count(channel, post, thread):
     assert messages[-1][3] == thread.version
 
 
+def test_the_count_is_the_commits_own_whatever_the_thread_object_held(channel, post, thread):
+    """The message carries what the post's own UPDATE returned (no query after the
+    commit): two thread objects loaded before either post still publish 1 then 2,
+    with the versions the database holds."""
+    first = services.thread_for_posting(site=thread.site, key=thread.key)
+    second = services.thread_for_posting(site=thread.site, key=thread.key)
+    post("First.", on=first)
+    post("Second.", on=second)
+    messages = channel()
+    assert counts(messages) == [[thread.site_id, thread.key, 1], [thread.site_id, thread.key, 2]]
+    thread.refresh_from_db()
+    assert (second.version, second.comment_count, second.last_seq) == (
+        thread.version,
+        thread.comment_count,
+        thread.last_seq,
+    )
+    assert messages[-1][3] == thread.version
+
+
 def test_held_then_approved_then_removed(channel, post, thread, django_capture_on_commit_callbacks):
     comment = post("First.")
     channel()

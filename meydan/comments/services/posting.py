@@ -130,9 +130,9 @@ def comment_post(
       nothing is stored.
     - Runs the moderation checks (comments.moderation) unless `moderate` is False
       (importers and the demo seeder, which bring already-moderated comments).
-    - One transaction: the thread row is locked, the comment inserted with its tree
-      path, the thread's version, sequence and published count bumped together
-      (one UPDATE).
+    - One transaction: one UPDATE locks the thread row and bumps its version,
+      sequence and published count together; then the comment is inserted with its
+      tree path.
     - The moderation checks read `thread.site` as given: pass a thread loaded with
       its site in this request (threads.thread_for_posting), not a cached one.
     - A reply deeper than the site's nesting limit is attached at the limit
@@ -177,55 +177,64 @@ def comment_post(
             raise CommentRejected(verdict.message or None)
     status = _STATUS_FOR[verdict.decision] if verdict else Comment.Status.APPROVED
     body_html = render_markdown(body)
+    created = created or timezone.now()
+    published = status == Comment.Status.APPROVED
 
-    with transaction.atomic():
-        thread.is_open, thread.last_seq = _locked_thread_state(thread)
-        if moderate and not thread.accepts_comments:
-            raise ThreadClosed()
-        parent = None
-        replied_to = None
-        if parent_id is not None:
-            parent = _reply_target(thread, parent_id)
-            if parent is None:
-                raise ParentNotFound(field="parent")
-            replied_to = parent
-            while parent is not None and parent.depth + 1 >= site.max_depth:
-                parent = parent.parent
-        seq = thread.last_seq + 1
-        comment = Comment(
-            thread=thread,
-            parent=parent,
-            replied_to=replied_to,
-            seq=seq,
-            root_seq=int(parent.path[:6], 36) if parent else seq,
-            path=child_path(parent.path if parent else "", seq),
-            depth=parent.depth + 1 if parent else 0,
-            user=author.user,
-            author_name=author.name,
-            author_email_hash=address.hash,
-            author_email_sealed=address.sealed,
-            author_url=author.url,
-            # From the address's keyed hash, so a guest's and a signed-in reader's
-            # identicons are computed alike, from what every process can read.
-            avatar_key=avatar_key(email=address.hash, name=author.name),
-            author_provider=author.provider,
-            author_picture=author.picture,
-            body=body,
-            body_html=body_html,
-            status=status,
-            moderation_reason=verdict.reason if verdict else "",
-            reason_code=verdict.why.code if verdict else "",
-            reason_params=verdict.why.params if verdict else {},
-            shadow=bool(verdict and verdict.shadow),
-            spam_score=verdict.spam_score if verdict else None,
-            created=created or timezone.now(),
-            ip_hash=hashed_ip,
-        )
-        sqlrows.insert(comment)  # Comment.objects.create, for a fraction of the CPU
-        thread.last_seq = seq
-        published = status == Comment.Status.APPROVED
-        thread_comment_added(thread, seq=seq, published_at=comment.created if published else None)
-        announce(comment_posted, Comment, comment=comment, channel=channel, actor=author.user)
+    counted = (thread.last_seq, thread.version, thread.comment_count, thread.last_comment_at)
+    try:
+        with transaction.atomic():
+            # Locks the thread's row until the commit (the lock that orders a thread's
+            # comments: seq, path), takes the next sequence number and counts a published
+            # comment, in one statement; a closed thread rolls it back.
+            seq = thread_comment_added(thread, published_at=created if published else None)
+            if moderate and not thread.accepts_comments:
+                raise ThreadClosed()
+            parent = None
+            replied_to = None
+            if parent_id is not None:
+                parent = _reply_target(thread, parent_id)
+                if parent is None:
+                    raise ParentNotFound(field="parent")
+                replied_to = parent
+                while parent is not None and parent.depth + 1 >= site.max_depth:
+                    parent = parent.parent
+            comment = Comment(
+                thread=thread,
+                parent=parent,
+                replied_to=replied_to,
+                seq=seq,
+                root_seq=int(parent.path[:6], 36) if parent else seq,
+                path=child_path(parent.path if parent else "", seq),
+                depth=parent.depth + 1 if parent else 0,
+                user=author.user,
+                author_name=author.name,
+                author_email_hash=address.hash,
+                author_email_sealed=address.sealed,
+                author_url=author.url,
+                # From the address's keyed hash, so a guest's and a signed-in reader's
+                # identicons are computed alike, from what every process can read.
+                avatar_key=avatar_key(email=address.hash, name=author.name),
+                author_provider=author.provider,
+                author_picture=author.picture,
+                body=body,
+                body_html=body_html,
+                status=status,
+                moderation_reason=verdict.reason if verdict else "",
+                reason_code=verdict.why.code if verdict else "",
+                reason_params=verdict.why.params if verdict else {},
+                shadow=bool(verdict and verdict.shadow),
+                spam_score=verdict.spam_score if verdict else None,
+                created=created,
+                ip_hash=hashed_ip,
+            )
+            sqlrows.insert(comment)  # Comment.objects.create, for a fraction of the CPU
+            announce(comment_posted, Comment, comment=comment, channel=channel, actor=author.user)
+    except BaseException:
+        # Rolled back: the thread object says again what the database holds (its
+        # open flag stays as read: a closed thread is closed).
+        thread.last_seq, thread.version, thread.comment_count, thread.last_comment_at = counted
+        raise
+
     return PostResult(comment=comment, reason=verdict.reason if verdict else "")
 
 

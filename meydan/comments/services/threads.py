@@ -74,27 +74,38 @@ def thread_bump(thread: Thread, **updates) -> None:
     transaction.on_commit(lambda: caching.thread_state_forget([page]))
 
 
-def thread_comment_added(thread: Thread, *, seq: int, published_at=None) -> None:
-    """thread_bump for a new comment (comment_post, in its transaction): the
-    sequence moves to `seq`; a published comment also counts and dates the thread.
+def thread_comment_added(thread: Thread, *, published_at=None) -> int:
+    """thread_bump for a new comment (comment_post, first in its transaction): the
+    thread's row is locked until the commit, its sequence moves on by one, and a
+    published comment also counts and dates the thread. Returns the new comment's
+    sequence number. `thread`'s version, published count, sequence and open flag
+    become the row's as this transaction leaves it (RETURNING), which is what
+    comment_posted's receivers see.
     Hand-written (see core.sqlrows), as it runs for every comment posted."""
-    params: list = [seq]
+    params: list = []
     if published_at is not None:
         params.append(connection.ops.adapt_datetimefield_value(published_at))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sqlrows.statement(_comment_added_sql, published_at is not None), [*params, thread.pk]
-        )
+    is_open, thread.last_seq, thread.version, thread.comment_count = sqlrows.fetch_one(
+        sqlrows.statement(_comment_added_sql, published_at is not None), [*params, thread.pk]
+    )
+    thread.is_open = bool(is_open)
+    if published_at is not None:
+        thread.last_comment_at = published_at
     page = (thread.site_id, thread.key)
     transaction.on_commit(lambda: caching.thread_state_forget([page]))
+    return thread.last_seq
 
 
 def _comment_added_sql(published: bool) -> str:
     q = sqlrows.quote
-    sets = [f"{q('version')} = {q('version')} + 1", f"{q('last_seq')} = %s"]
+    sets = [f"{q(name)} = {q(name)} + 1" for name in ("version", "last_seq")]
     if published:
         sets += [f"{q('comment_count')} = {q('comment_count')} + 1", f"{q('last_comment_at')} = %s"]
-    return f"UPDATE {sqlrows.table(Thread)} SET {', '.join(sets)} WHERE {q('id')} = %s"  # noqa: S608 - names from the models, values as parameters
+    returning = ", ".join(q(name) for name in ("is_open", "last_seq", "version", "comment_count"))
+    return (
+        f"UPDATE {sqlrows.table(Thread)} SET {', '.join(sets)} WHERE {q('id')} = %s "  # noqa: S608 - names from the models, values as parameters
+        f"RETURNING {returning}"
+    )
 
 
 def threads_bump(thread_ids) -> None:
