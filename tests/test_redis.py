@@ -137,6 +137,73 @@ def test_rate_limits_are_counted_in_redis_for_every_worker(redis_cache):
     assert 0 < redis_cache._cache.get_client().ttl(key) <= 125
 
 
+def test_a_rate_limit_hit_is_one_round_trip_with_the_local_caches_answers(
+    redis_cache, settings, monkeypatch
+):
+    """On Redis a hit is one script (read both windows, count if there is room); its
+    answers are the cache API's, hit for hit, across windows and their weighting."""
+    from django.core.cache import caches
+
+    from meydan.core import ratelimit
+    from meydan.core.cache import DirectClient
+
+    times = [1000.0, 1001.0, 1010.0, 1019.5, 1020.0, 1021.0, 1030.0, 1045.0, 1059.9]
+    times += [1060.0, 1075.0, 1090.0, 1100.0, 1130.0, 1190.0, 1250.0]
+    sent = []
+    original = DirectClient.send
+
+    def counting(self, *commands, **kwargs):
+        sent.append([command[0] for command in commands])
+        return original(self, *commands, **kwargs)
+
+    monkeypatch.setattr(DirectClient, "send", counting)
+    on_redis = [ratelimit.hit("t", "k", 4, 60, now) for now in times for _ in range(2)]
+    assert sent == [["EVALSHA"]] * len(on_redis) or sent[1:] == [["EVALSHA"]] * (
+        len(on_redis) - 1
+    )  # the first may have taught Redis the script (EVAL)
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    monkeypatch.setattr(ratelimit, "cache", caches["default"])
+    caches["default"].clear()
+    assert not hasattr(ratelimit.cache, "raw_window_hit")
+    on_local = [ratelimit.hit("t", "k", 4, 60, now) for now in times for _ in range(2)]
+    assert on_redis == on_local
+    # 4 a minute: the fifth waits for its window's end; the next window starts with
+    # the last one's 4 at full weight, then lets one more in as they slide out.
+    assert on_redis[:12] == [0, 0, 0, 0, 10, 10, 1, 1, 15, 15, 15, 15]
+
+
+def test_a_rate_limit_lets_no_more_through_than_its_limit_from_many_threads(redis_cache):
+    import threading
+
+    from meydan.core import ratelimit
+
+    allowed, lock = [], threading.Lock()
+
+    def work():
+        for _ in range(20):
+            if ratelimit.hit("race", "k", 25, 60, 5000.0) == 0:
+                with lock:
+                    allowed.append(1)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(allowed) == 25
+    assert redis_cache.raw_get_many([redis_cache.raw_key("meydan:rl:race:k:83")]) == [b"25"]
+
+
+def test_a_rate_limit_script_forgotten_by_redis_is_sent_again(redis_cache):
+    from meydan.core import ratelimit
+
+    assert ratelimit.hit("flush", "k", 2, 60, 1000.0) == 0
+    redis_cache._cache.get_client(write=True).script_flush()
+    assert ratelimit.hit("flush", "k", 2, 60, 1000.0) == 0  # EVALSHA: NOSCRIPT, then EVAL
+    assert ratelimit.hit("flush", "k", 2, 60, 1000.0) > 0
+
+
 def test_a_ban_takes_effect_at_once_through_redis(
     site, post, django_capture_on_commit_callbacks, redis_cache
 ):

@@ -29,10 +29,12 @@ local-memory cache never loads redis-py (about 8 MB of each worker's memory). Wh
 other modules share about the cache lives in core/shared_cache.py.
 """
 
+import hashlib
 import logging
 import os
 import threading
 import time
+from contextlib import contextmanager
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -49,6 +51,7 @@ MAX_MISSED = 20_000
 _WRITES = {"set", "add", "touch", "set_many", "delete", "delete_many"}
 _RAW_WRITES = {"raw_set", "raw_delete"}
 RAW = "raw"  # in place of a cache version: a raw_key()
+_ABSENT = object()  # prefetched: the key had no value
 
 
 class DirectClient(RedisCacheClient):
@@ -157,6 +160,21 @@ class DirectClient(RedisCacheClient):
         return self.send(("FLUSHDB",)) == b"OK"
 
 
+# KEYS: the previous and the current window's counters; ARGV: the previous one's
+# weight, the limit, the current one's expiry. Lua numbers are doubles, as Python's.
+_WINDOW_HIT = """
+local previous = tonumber(redis.call('GET', KEYS[1]) or '0')
+local current = tonumber(redis.call('GET', KEYS[2]) or '0')
+if previous * tonumber(ARGV[1]) + current + 1 > tonumber(ARGV[2]) then
+  return {previous, current, 0}
+end
+current = redis.call('INCR', KEYS[2])
+if current == 1 then redis.call('EXPIRE', KEYS[2], ARGV[3]) end
+return {previous, current, 1}
+"""
+_WINDOW_HIT_SHA = hashlib.sha1(_WINDOW_HIT.encode()).hexdigest()  # noqa: S324 - Redis's script id
+
+
 def _ex(timeout) -> tuple:
     return () if timeout is None else ("EX", timeout)
 
@@ -174,6 +192,9 @@ class ResilientRedisCache(RedisCache):
         self._lock = threading.Lock()
         self._missed: set = set()
         self._missed_overflow = False
+        # Django keeps a cache backend per thread: the prefetched values are this
+        # thread's (key -> value or _ABSENT), for the length of prefetched().
+        self._memo: dict | None = None
 
     def make_and_validate_key(self, key, version=None):
         # Django checks every key against memcached's rules (250 characters, no
@@ -268,7 +289,29 @@ class ResilientRedisCache(RedisCache):
             else "",
         )
 
+    @contextmanager
+    def prefetched(self, keys):
+        """Within: get() of these keys (default version) answers from one MGET made
+        on entry, unless this thread wrote the key since (then Redis again). Others'
+        writes meanwhile are seen as a read made at entry would have seen them."""
+        found = self.get_many(keys)
+        outer = self._memo
+        self._memo = {**(outer or {}), **{key: found.get(key, _ABSENT) for key in keys}}
+        try:
+            yield
+        finally:
+            self._memo = outer
+
+    def _forget_prefetched(self, keys) -> None:
+        if self._memo:
+            for key in keys:
+                self._memo.pop(key, None)
+
     def get(self, key, default=None, version=None):
+        if self._memo and version is None:
+            value = self._memo.get(key, self._memo)
+            if value is not self._memo:
+                return default if value is _ABSENT else value
         return self._call(default, "get", key, default, version)
 
     def get_many(self, keys, version=None):
@@ -278,29 +321,37 @@ class ResilientRedisCache(RedisCache):
         return self._call(False, "has_key", key, version)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self._forget_prefetched([key])
         return self._call(None, "set", key, value, timeout, version)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self._forget_prefetched([key])
         return self._call(False, "add", key, value, timeout, version)
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         return self._call(False, "touch", key, timeout, version)
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        self._forget_prefetched(data)
         return self._call(list(data), "set_many", data, timeout, version)
 
     def delete(self, key, version=None):
+        self._forget_prefetched([key])
         return self._call(False, "delete", key, version)
 
     def delete_many(self, keys, version=None):
+        keys = list(keys)
+        self._forget_prefetched(keys)
         return self._call(None, "delete_many", keys, version)
 
     def incr(self, key, delta=1, version=None):
         # As if the key had just been created at 0 (decr comes here too): a rate
         # limit counts nothing while Redis is away.
+        self._forget_prefetched([key])
         return self._call(delta, "incr", key, delta, version)
 
     def clear(self):
+        self._forget_prefetched(list(self._memo or ()))
         return self._call(None, "clear")
 
     # --- Short strings, for the keys read on every request -------------------------
@@ -328,6 +379,27 @@ class ResilientRedisCache(RedisCache):
         value. While Redis is away, 1: a rate limit counts nothing (as incr above)."""
         made = ("SET", key, 0, "EX", seconds, "NX")  # EXPIRE's NX needs Redis 7
         return self._guarded(1, lambda: self._raw(made, ("INCR", key))[1], "incr", ())
+
+    def raw_window_hit(
+        self, previous: str, current: str, weight: float, limit: int, seconds: int
+    ) -> tuple[int, int, bool]:
+        """A sliding window's hit (core.ratelimit.hit) in one round trip: the counts
+        at raw_key()s `previous` and `current`, and whether one more event fits
+        under `limit` (previous x weight + current + 1 <= limit); if it does it is
+        counted (current made at 0, to expire in `seconds`). (previous, current
+        after counting, counted). Atomic: two posts at once cannot both take the
+        last place. While Redis is away: (0, 0, True), a rate limit counts nothing."""
+        args = (2, previous, current, repr(weight), limit, seconds)
+        return self._guarded((0, 0, True), lambda: self._window_hit(args), "window_hit", ())
+
+    def _window_hit(self, args) -> tuple[int, int, bool]:
+        from redis.exceptions import NoScriptError
+
+        try:
+            answer = self._raw(("EVALSHA", _WINDOW_HIT_SHA, *args))
+        except NoScriptError:  # Redis restarted, or another database: send it whole
+            answer = self._raw(("EVAL", _WINDOW_HIT, *args))
+        return int(answer[0]), int(answer[1]), bool(answer[2])
 
     def raw_delete_many(self, keys: list[str]) -> None:
         if keys:

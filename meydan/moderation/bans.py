@@ -25,11 +25,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from meydan.core import sealing, sqlrows
-from meydan.core.shared_cache import when_shared
+from meydan.core.shared_cache import site_fact, when_shared
 
 FLAG_SECONDS = 3600
 
 
+@site_fact
 def _flag_key(site_id: int) -> str:
     return f"meydan:bans:{site_id}"
 

@@ -43,6 +43,7 @@ from django.db.models import F
 from meydan.comments.models import Comment
 from meydan.comments.queries import is_first_comment
 from meydan.core import sqlrows
+from meydan.core.shared_cache import site_fact
 from meydan.moderation import spamfilter
 from meydan.moderation.models import SpamLearned, SpamModel, SpamToken
 
@@ -92,6 +93,7 @@ def spam_score(site, fields) -> float | None:
 MODEL_CACHE_SECONDS = 60
 
 
+@site_fact
 def _model_cache_key(site_id: int) -> str:
     return f"meydan:spam-model:{site_id}"
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from meydan.accounts.models import Profile
 from meydan.core import sealing, sqlrows
 from meydan.core.ratelimit import hit
-from meydan.core.shared_cache import when_shared
+from meydan.core.shared_cache import site_fact, when_shared
 from meydan.notifications.mail import clean_address, clean_header_text, mail_enqueue
 from meydan.notifications.models import Subscription
 
@@ -109,6 +109,7 @@ def address_hash_for_token(token: str) -> str | None:
 FLAG_SECONDS = 3600
 
 
+@site_fact
 def _flag_key(site_id: int) -> str:
     return f"meydan:subscribers:{site_id}"
 

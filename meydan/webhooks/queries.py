@@ -4,7 +4,7 @@ so it is cheap: a flag in the shared cache, else one indexed query)."""
 import json
 
 from meydan.core import sqlrows
-from meydan.core.shared_cache import when_shared
+from meydan.core.shared_cache import site_fact, when_shared
 from meydan.webhooks.models import PING, Webhook
 
 # A change to a site's webhooks forgets the entry, and writes the new one after its
@@ -13,6 +13,7 @@ from meydan.webhooks.models import PING, Webhook
 CACHE_SECONDS = 3600
 
 
+@site_fact
 def cache_key(site_id: int) -> str:
     return f"meydan:webhooks:{site_id}"
 

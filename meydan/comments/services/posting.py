@@ -25,6 +25,7 @@ from meydan.core.errors import (
     ThreadClosed,
 )
 from meydan.core.privacy import ip_hash as hash_ip
+from meydan.core.shared_cache import site_facts
 from meydan.sites.models import Site
 
 
@@ -265,19 +266,24 @@ def comment_submit(
       says; otherwise the `guest` details as typed.
     - Then comment_post: closed threads, validation, moderation, saving — and its
       errors, raised as they are.
+    - The per-site facts in the shared cache are read ahead in one round trip
+      (core.shared_cache.site_facts).
     """
-    thread = thread_for_posting(site=site, key=key, url=url, title=title)
-    return comment_post(
-        thread=thread,
-        author=commenter.as_author() if commenter is not None else guest,
-        body=body,
-        parent_id=parent_id,
-        ip=ip,
-        channel=channel,
-        honeypot=honeypot,
-        form_token=form_token,
-        challenge=challenge,
-    )
+    # The site's facts every post asks the shared cache for (any bans? the spam
+    # filter's totals, subscribers, webhooks), in one round trip (core.shared_cache).
+    with site_facts(site.pk):
+        thread = thread_for_posting(site=site, key=key, url=url, title=title)
+        return comment_post(
+            thread=thread,
+            author=commenter.as_author() if commenter is not None else guest,
+            body=body,
+            parent_id=parent_id,
+            ip=ip,
+            channel=channel,
+            honeypot=honeypot,
+            form_token=form_token,
+            challenge=challenge,
+        )
 
 
 def _locked_thread_state(thread: Thread) -> tuple[bool, int]:
