@@ -109,6 +109,22 @@ def test_a_redis_that_does_not_answer_never_fails_the_write(settings, post, capl
     assert "not published" in caplog.text
 
 
+def test_the_publishers_kept_connection_comes_back_after_redis_drops_it(channel, settings):
+    """One connection per thread, kept: when Redis closes it (a restart, a timeout),
+    at most the message in flight is lost and the next one connects again."""
+    from meydan.live import publish
+
+    assert count_publish(1, "/x/", 1, 1) is True
+    connection = publish._connection(REDIS)
+    connection.send_command("CLIENT", "ID")
+    redis.Redis.from_url(REDIS).client_kill_filter(_id=connection.read_response())
+    sent = [count_publish(1, "/x/", n, n) for n in (2, 3)]
+    assert sent[-1] is True
+    received = channel()
+    assert received[0] == [1, "/x/", 1, 1] and received[-1] == [1, "/x/", 3, 3]
+    assert publish._connection(REDIS) is connection  # the same object, connected again
+
+
 def test_a_stream_announced_without_a_publisher_is_warned_of(settings):
     from meydan.live.system_checks import stream_has_a_publisher
 
