@@ -186,41 +186,82 @@ def page_state_forget(site_id: int, key: str) -> None:
 # may keep the ones it served in its own memory, in front of the Django cache (which
 # unpickles, or fetches from Redis, on every get). Bounded in bytes, least recently
 # used out first. A payload is the page's JSON with its gzip and Brotli forms, made
-# once when the page is built (core/compression.py): a read picks the bytes.
+# once when the page is built with a shared cache, or when first asked for without one
+# (core/compression.py, Payload): a read picks the bytes.
 
 
 def payload_key(site_id: int, thread_id: int, version: int, page: int, order: str) -> str:
     return f"meydan:api-thread:{site_id}:{thread_id}:{version}:{page}:{order}"
 
 
-class Payload(NamedTuple):
-    plain: bytes
-    gzip: bytes | None = None
-    br: bytes | None = None
+class Payload:
+    """A page's JSON and the compressed forms of it made so far.
+
+    With a cache every worker shares (Redis), the builder makes both forms at once, so
+    that every worker reads them from there (`of`). With the per-worker local-memory
+    cache, a form is made when a reader first asks for it (`body`), once per page
+    version per worker, and kept beside the plain bytes: a worker whose readers never
+    ask for Brotli keeps none (the random read of `make bench`, 201 pages of ~86 KB:
+    ~8 MB less per worker than keeping all three forms)."""
+
+    __slots__ = ("plain", "gzip", "br", "key")
+
+    def __init__(self, plain: bytes, gzip: bytes | None = None, br: bytes | None = None):
+        self.plain, self.gzip, self.br = plain, gzip, br
+        self.key: str | None = None  # where the local store keeps it (its size grows)
 
     @classmethod
     def of(cls, plain: bytes) -> "Payload":
         forms = compression.compressed(plain)
         return cls(plain, forms.get(compression.GZIP), forms.get(compression.BROTLI))
 
+    def __iter__(self):  # tuple(payload): what the shared cache stores
+        return iter((self.plain, self.gzip, self.br))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Payload) and tuple(self) == tuple(other)
+
+    __hash__ = None
+
     def body(self, coding: str | None) -> tuple[bytes, str | None]:
         """(bytes, coding) for a reader who accepts `coding` ("br", "gzip" or None):
-        the plain bytes where that form was not worth making."""
-        if coding == compression.BROTLI and self.br is not None:
-            return self.br, coding
-        if coding == compression.GZIP and self.gzip is not None:
-            return self.gzip, coding
+        the plain bytes where that form is not worth making. A form not made yet is
+        made now, once (two readers at once may both make it: the same bytes)."""
+        if coding is None or len(self.plain) < compression.MIN_BYTES:
+            return self.plain, None
+        if coding == compression.BROTLI:
+            form = self.br
+            if form is None:
+                form = self.br = compression.compress(self.plain, coding)
+                local_payloads.grown(self, len(form))
+            return form, coding
+        if coding == compression.GZIP:
+            form = self.gzip
+            if form is None:
+                form = self.gzip = compression.compress(self.plain, coding)
+                local_payloads.grown(self, len(form))
+            return form, coding
         return self.plain, None
 
     def size(self) -> int:
         return len(self.plain) + len(self.gzip or b"") + len(self.br or b"")
+
+    def kept(self, coding: str | None) -> "Payload":
+        """The copy a worker keeps of a payload from the shared cache: the plain bytes
+        and the form its reader asked for (another form is made here if asked)."""
+        return Payload(
+            self.plain,
+            self.gzip if coding == compression.GZIP else None,
+            self.br if coding == compression.BROTLI else None,
+        )
 
 
 class _LocalPayloads:
     def __init__(self, max_bytes: int, seconds: int):
         self.max_bytes, self.seconds = max_bytes, seconds
         self.size = 0
-        self.items: OrderedDict[str, tuple[float, Payload]] = OrderedDict()
+        # key -> (expiry, payload, the bytes counted for it)
+        self.items: OrderedDict[str, tuple[float, Payload, int]] = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, key: str) -> Payload | None:
@@ -230,7 +271,7 @@ class _LocalPayloads:
                 return None
             if item[0] < time.monotonic():  # as long as the shared cache would keep it
                 del self.items[key]
-                self.size -= item[1].size()
+                self.size -= item[2]
                 return None
             self.items.move_to_end(key)
             return item[1]
@@ -242,17 +283,33 @@ class _LocalPayloads:
         with self.lock:
             old = self.items.pop(key, None)
             if old is not None:
-                self.size -= old[1].size()
-            self.items[key] = (time.monotonic() + self.seconds, value)
+                self.size -= old[2]
+            value.key = key
+            self.items[key] = (time.monotonic() + self.seconds, value, size)
             self.size += size
-            while self.size > self.max_bytes:
-                _, (_, dropped) = self.items.popitem(last=False)
-                self.size -= dropped.size()
+            self._shrink()
+
+    def grown(self, value: Payload, more: int) -> None:
+        """A form of `value` was made after it was stored: count its bytes."""
+        if value.key is None:
+            return
+        with self.lock:
+            item = self.items.get(value.key)
+            if item is None or item[1] is not value:
+                return  # not (or no longer) here
+            self.items[value.key] = (item[0], value, item[2] + more)
+            self.size += more
+            self._shrink()
+
+    def _shrink(self) -> None:
+        while self.size > self.max_bytes:
+            _, (_, _, dropped) = self.items.popitem(last=False)
+            self.size -= dropped
 
     def forget(self, prefix: str) -> None:
         with self.lock:
             for key in [key for key in self.items if key.startswith(prefix)]:
-                self.size -= self.items.pop(key)[1].size()
+                self.size -= self.items.pop(key)[2]
 
     def clear(self) -> None:
         with self.lock:
@@ -272,10 +329,11 @@ def _local_only(backend) -> bool:
     return isinstance(backend, LocMemCache) and local_payloads.max_bytes > 0
 
 
-def payload_get(key: str, *, count_miss: bool = True) -> Payload | None:
+def payload_get(key: str, *, count_miss: bool = True, coding: str | None = None) -> Payload | None:
     """A thread page's cached payload, or None. Counted (meydan_read_cache_lookups),
     a miss only with `count_miss`: the fast path's miss goes on to Django's view,
-    which looks again, and a reader's request must count once."""
+    which looks again, and a reader's request must count once. `coding`: the one the
+    reader will be sent, kept in this worker's copy of a payload from the shared cache."""
     backend = _backend()
     if isinstance(backend, DummyCache):
         if count_miss:
@@ -286,7 +344,7 @@ def payload_get(key: str, *, count_miss: bool = True) -> Payload | None:
         value = backend.get(key)
         if isinstance(value, tuple) and value and isinstance(value[0], bytes):
             value = Payload(*value)
-            local_payloads.put(key, value)
+            local_payloads.put(key, value.kept(coding))
         else:
             value = None  # absent, or written by an older version of Meydan
     if value is not None or count_miss:
@@ -294,14 +352,19 @@ def payload_get(key: str, *, count_miss: bool = True) -> Payload | None:
     return value
 
 
-def payload_set(key: str, plain: bytes) -> Payload:
-    """Cache a page's JSON with its compressed forms; returns them."""
-    value = Payload.of(plain)
+def payload_set(key: str, plain: bytes, coding: str | None = None) -> Payload:
+    """Cache a page's JSON: with its compressed forms in a shared cache, alone in the
+    worker's own memory (its forms are made when first asked for, Payload.body)."""
     backend = _backend()
     if isinstance(backend, DummyCache):
-        return value
-    if not _local_only(backend):
+        return Payload(plain)
+    if _local_only(backend):
+        value = Payload(plain)
+    else:
+        value = Payload.of(plain)
         backend.set(key, tuple(value), PAYLOAD_SECONDS)
+        local_payloads.put(key, value.kept(coding))
+        return value
     local_payloads.put(key, value)
     return value
 
@@ -321,7 +384,7 @@ _building: dict[str, threading.Event] = {}
 _building_lock = threading.Lock()
 
 
-def payload_build(key: str, build, before=None) -> Payload:
+def payload_build(key: str, build, before=None, coding: str | None = None) -> Payload:
     """The cached payload at `key`, or `build()`'s bytes cached there, built once
     however many readers ask at the same time (counted: meydan_read_page_builds).
 
@@ -336,30 +399,30 @@ def payload_build(key: str, build, before=None) -> Payload:
         if before is not None and (older := before()) is not None:
             return older
         event.wait(BUILD_WAIT_SECONDS)
-        found = payload_get(key, count_miss=False)
+        found = payload_get(key, count_miss=False, coding=coding)
         if found is not None:
             return found
-        return _build(key, build)  # the builder failed or took too long
+        return _build(key, build, coding)  # the builder failed or took too long
     try:
-        return _build_shared(key, build, before)
+        return _build_shared(key, build, before, coding)
     finally:
         with _building_lock:
             _building.pop(key, None)
         event.set()
 
 
-def _build_shared(key: str, build, before) -> Payload:
+def _build_shared(key: str, build, before, coding: str | None) -> Payload:
     backend = _backend()
     if not settings.MEYDAN_SHARED_CACHE or isinstance(backend, DummyCache):
-        return _build(key, build)
+        return _build(key, build, coding)
     lock = f"{key}:building"
     if backend.add(lock, 1, BUILD_LOCK_SECONDS):
         try:
             # Another process may have built it and let go of the lock between this
             # reader's miss and its lock: look once more (1.02 builds per version in
             # `make bench`'s hot thread before).
-            found = payload_get(key, count_miss=False)
-            return found if found is not None else _build(key, build)
+            found = payload_get(key, count_miss=False, coding=coding)
+            return found if found is not None else _build(key, build, coding)
         finally:
             backend.delete(lock)
     if before is not None and (older := before()) is not None:
@@ -367,15 +430,15 @@ def _build_shared(key: str, build, before) -> Payload:
     deadline = time.monotonic() + BUILD_WAIT_SECONDS
     while time.monotonic() < deadline:  # another process builds it
         time.sleep(BUILD_POLL_SECONDS)
-        found = payload_get(key, count_miss=False)
+        found = payload_get(key, count_miss=False, coding=coding)
         if found is not None:
             return found
-    return _build(key, build)
+    return _build(key, build, coding)
 
 
-def _build(key: str, build) -> Payload:
+def _build(key: str, build, coding: str | None) -> Payload:
     metrics.read_page_built()
-    return payload_set(key, build())
+    return payload_set(key, build(), coding)
 
 
 # --- The page before, while the new one is built ----------------------------------
@@ -406,11 +469,11 @@ _pages: dict[Page, tuple[int, int, float]] = {}
 _PAGES_KEPT = 20_000
 
 
-def page_payload(page: Page, version: int, build) -> tuple[Payload, int]:
+def page_payload(page: Page, version: int, build, coding: str | None = None) -> tuple[Payload, int]:
     """(payload, its version): `version`'s page, found or built once (payload_build);
     or, while another reader builds it, the newest older version held here."""
     key = payload_key(page.site_id, page.thread_id, version, page.number, page.view)
-    payload = payload_get(key)
+    payload = payload_get(key, coding=coding)
     known = _pages.get(page)
     if known is not None and version < known[0]:
         known = None  # an older version asked for (or a reused id): start afresh
@@ -433,7 +496,7 @@ def page_payload(page: Page, version: int, build) -> tuple[Payload, int]:
                 answered.append(held)
             return found
 
-        payload = payload_build(key, build, before)
+        payload = payload_build(key, build, before, coding)
         if answered:
             return payload, answered[0]
         known = _pages.get(page)

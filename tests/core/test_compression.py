@@ -189,7 +189,7 @@ def test_a_short_answer_goes_plain(site):
 
 
 @pytest.mark.django_db
-def test_compression_happens_when_a_page_is_built_not_when_it_is_read(site, post, monkeypatch):
+def test_a_coding_is_made_once_not_on_every_read(site, post, monkeypatch):
     post("A comment worth reading, and long enough to be worth compressing, twice over.")
     client = Client()
     first = read(client, site, accept_encoding=BROWSER)
@@ -201,6 +201,24 @@ def test_compression_happens_when_a_page_is_built_not_when_it_is_read(site, post
         again = read(client, site, accept_encoding=BROWSER)
         assert again.content == first.content
     assert calls == []
+
+
+def test_without_a_shared_cache_a_form_is_made_when_first_asked_for(monkeypatch):
+    """The local-memory layout keeps the plain bytes of a page it built, and a
+    compressed form only once a reader asked for it (counted in the store's size)."""
+    caching.local_payloads.clear()
+    key = "meydan:api-thread:1:1:7:1:oldest"
+    plain = json.dumps({"comments": ["Words worth compressing, " * 40]}).encode()
+    built = caching.payload_build(key, lambda: plain)
+    assert built.gzip is None and built.br is None
+    assert caching.local_payloads.size == len(plain)
+    assert caching.payload_get(key).body(None) == (plain, None)
+    body, coding = caching.payload_get(key).body("gzip")
+    assert coding == "gzip" and gzip.decompress(body) == plain
+    assert caching.local_payloads.size == len(plain) + len(body)
+    calls = []
+    monkeypatch.setattr(compression, "compress", lambda *a: calls.append(a) or b"")
+    assert caching.payload_get(key).body("gzip") == (body, "gzip") and calls == []
 
 
 # --- One build per version ---------------------------------------------------------
@@ -391,7 +409,24 @@ def test_a_lock_left_by_a_dead_process_costs_a_wait_not_the_page(shared_redis, m
     shared_redis.add(f"{key}:building", 1, 10)
     monkeypatch.setattr(caching, "BUILD_WAIT_SECONDS", 0.1)
     built = caching.payload_build(key, lambda: b"[1]" * 100)
-    assert built.plain == b"[1]" * 100 and caching.payload_get(key) == built
+    assert built.plain == b"[1]" * 100 and caching.payload_get(key).plain == built.plain
+
+
+@pytest.mark.django_db
+def test_a_worker_keeps_of_a_shared_page_the_form_its_reader_asked_for(shared_redis):
+    """The shared cache holds all three forms (built once, for every worker); a worker's
+    own copy holds the plain bytes and the coding asked for, another made if asked."""
+    key = "meydan:api-thread:1:1:6:1:oldest"
+    plain = json.dumps({"comments": ["Words worth compressing, " * 40]}).encode()
+    shared_redis.set(key, tuple(caching.Payload.of(plain)))
+    found = caching.payload_get(key, coding="gzip")
+    assert gzip.decompress(found.gzip) == plain and brotli.decompress(found.br) == plain
+    kept = caching.local_payloads.get(key)
+    assert kept.plain == plain and kept.gzip == found.gzip and kept.br is None
+    assert caching.local_payloads.size == len(plain) + len(found.gzip)
+    body, coding = kept.body("br")
+    assert coding == "br" and brotli.decompress(body) == plain
+    assert caching.local_payloads.size == kept.size() == len(plain) + len(found.gzip) + len(body)
 
 
 # --- Server-rendered pages ---------------------------------------------------------
