@@ -195,25 +195,35 @@ def payload_key(site_id: int, thread_id: int, version: int, page: int, order: st
 
 
 class Payload:
-    """A page's JSON and the compressed forms of it made so far.
+    """A page's JSON in the codings made of it so far (plain, gzip, Brotli).
 
-    With a cache every worker shares (Redis), the builder makes both forms at once, so
-    that every worker reads them from there (`of`). With the per-worker local-memory
-    cache, a form is made when a reader first asks for it (`body`), once per page
-    version per worker, and kept beside the plain bytes: a worker whose readers never
-    ask for Brotli keeps none (the random read of `make bench`, 201 pages of ~86 KB:
-    ~8 MB less per worker than keeping all three forms)."""
+    With a cache every worker shares (Redis), the builder makes both compressed forms
+    at once and the shared cache keeps all three (`of`), so that no worker compresses
+    again. What a worker keeps in its own memory, and all that the local-memory layout
+    keeps, is the coding its readers asked for: a page built or fetched for a reader
+    who accepts Brotli is kept as its Brotli bytes alone (about a fifth of the JSON),
+    and another coding is made from it when first asked for (`body`), once per version
+    per worker. Browsers all accept Brotli; `make bench`'s plain read keeps plain JSON,
+    its gzip read gzip alone (201 pages of ~86 KB: ~17 MB of JSON, ~4 MB of gzip)."""
 
     __slots__ = ("plain", "gzip", "br", "key")
 
-    def __init__(self, plain: bytes, gzip: bytes | None = None, br: bytes | None = None):
+    def __init__(self, plain: bytes | None, gzip: bytes | None = None, br: bytes | None = None):
         self.plain, self.gzip, self.br = plain, gzip, br
         self.key: str | None = None  # where the local store keeps it (its size grows)
 
     @classmethod
     def of(cls, plain: bytes) -> "Payload":
+        """All three codings (for the shared cache)."""
         forms = compression.compressed(plain)
         return cls(plain, forms.get(compression.GZIP), forms.get(compression.BROTLI))
+
+    @classmethod
+    def made(cls, plain: bytes, coding: str | None) -> "Payload":
+        """The page in the coding a reader asked for, and in no other."""
+        if coding in (compression.GZIP, compression.BROTLI) and len(plain) >= compression.MIN_BYTES:
+            return cls(None, **{_FORMS[coding]: compression.compress(plain, coding)})
+        return cls(plain)
 
     def __iter__(self):  # tuple(payload): what the shared cache stores
         return iter((self.plain, self.gzip, self.br))
@@ -225,35 +235,45 @@ class Payload:
 
     def body(self, coding: str | None) -> tuple[bytes, str | None]:
         """(bytes, coding) for a reader who accepts `coding` ("br", "gzip" or None):
-        the plain bytes where that form is not worth making. A form not made yet is
-        made now, once (two readers at once may both make it: the same bytes)."""
-        if coding is None or len(self.plain) < compression.MIN_BYTES:
-            return self.plain, None
-        if coding == compression.BROTLI:
-            form = self.br
+        the plain bytes where that form is not worth making. A coding not held yet is
+        made now from one that is, and kept (two readers at once may both make it: the
+        same bytes)."""
+        name = _FORMS.get(coding)
+        if name is not None and (self.plain is None or len(self.plain) >= compression.MIN_BYTES):
+            form = getattr(self, name)
             if form is None:
-                form = self.br = compression.compress(self.plain, coding)
-                local_payloads.grown(self, len(form))
+                form = compression.compress(self.json(), coding)
+                setattr(self, name, form)
+                local_payloads.grown(self)
             return form, coding
-        if coding == compression.GZIP:
-            form = self.gzip
-            if form is None:
-                form = self.gzip = compression.compress(self.plain, coding)
-                local_payloads.grown(self, len(form))
-            return form, coding
-        return self.plain, None
+        plain = self.plain
+        if plain is None:
+            plain = self.plain = self.json()
+            local_payloads.grown(self)
+        return plain, None
+
+    def json(self) -> bytes:
+        """The plain JSON: held, or decompressed from a form that is."""
+        if self.plain is not None:
+            return self.plain
+        if self.br is not None:
+            return compression.decompress(self.br, compression.BROTLI)
+        return compression.decompress(self.gzip, compression.GZIP)
 
     def size(self) -> int:
-        return len(self.plain) + len(self.gzip or b"") + len(self.br or b"")
+        return len(self.plain or b"") + len(self.gzip or b"") + len(self.br or b"")
 
     def kept(self, coding: str | None) -> "Payload":
-        """The copy a worker keeps of a payload from the shared cache: the plain bytes
-        and the form its reader asked for (another form is made here if asked)."""
-        return Payload(
-            self.plain,
-            self.gzip if coding == compression.GZIP else None,
-            self.br if coding == compression.BROTLI else None,
-        )
+        """What a worker keeps of a payload from the shared cache: the coding its reader
+        asked for (the plain bytes where that form was not worth making)."""
+        name = _FORMS.get(coding)
+        form = getattr(self, name) if name is not None else None
+        if form is None:
+            return Payload(self.plain)
+        return Payload(None, **{name: form})
+
+
+_FORMS = {compression.GZIP: "gzip", compression.BROTLI: "br"}
 
 
 class _LocalPayloads:
@@ -289,16 +309,17 @@ class _LocalPayloads:
             self.size += size
             self._shrink()
 
-    def grown(self, value: Payload, more: int) -> None:
-        """A form of `value` was made after it was stored: count its bytes."""
+    def grown(self, value: Payload) -> None:
+        """A coding of `value` was made after it was stored: count its bytes."""
         if value.key is None:
             return
         with self.lock:
             item = self.items.get(value.key)
             if item is None or item[1] is not value:
                 return  # not (or no longer) here
-            self.items[value.key] = (item[0], value, item[2] + more)
-            self.size += more
+            size = value.size()
+            self.items[value.key] = (item[0], value, size)
+            self.size += size - item[2]
             self._shrink()
 
     def _shrink(self) -> None:
@@ -353,13 +374,13 @@ def payload_get(key: str, *, count_miss: bool = True, coding: str | None = None)
 
 
 def payload_set(key: str, plain: bytes, coding: str | None = None) -> Payload:
-    """Cache a page's JSON: with its compressed forms in a shared cache, alone in the
-    worker's own memory (its forms are made when first asked for, Payload.body)."""
+    """Cache a page's JSON: in all three codings in a shared cache, in the one its
+    reader asked for (`coding`) in the worker's own memory (Payload)."""
     backend = _backend()
     if isinstance(backend, DummyCache):
         return Payload(plain)
     if _local_only(backend):
-        value = Payload(plain)
+        value = Payload.made(plain, coding)
     else:
         value = Payload.of(plain)
         backend.set(key, tuple(value), PAYLOAD_SECONDS)

@@ -118,6 +118,12 @@ def compress(body: bytes, coding: str) -> bytes:
     return gzip.compress(body, GZIP_LEVEL, mtime=0)
 
 
+def decompress(body: bytes, coding: str) -> bytes:
+    if coding == BROTLI:
+        return brotli.decompress(body)
+    return gzip.decompress(body)
+
+
 def etag_for_coding(etag: str, coding: str | None) -> str:
     """A strong ETag names one set of bytes (RFC 9110 8.8.3): the compressed forms get
     their own, as Apache's mod_deflate does ("…-gz")."""

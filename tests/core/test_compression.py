@@ -203,22 +203,29 @@ def test_a_coding_is_made_once_not_on_every_read(site, post, monkeypatch):
     assert calls == []
 
 
-def test_without_a_shared_cache_a_form_is_made_when_first_asked_for(monkeypatch):
-    """The local-memory layout keeps the plain bytes of a page it built, and a
-    compressed form only once a reader asked for it (counted in the store's size)."""
+def test_without_a_shared_cache_a_page_is_kept_in_the_coding_asked_for(monkeypatch):
+    """The local-memory layout keeps a page it built in its reader's coding alone, and
+    makes another coding once, when a reader first asks for it (counted in the store)."""
     caching.local_payloads.clear()
-    key = "meydan:api-thread:1:1:7:1:oldest"
     plain = json.dumps({"comments": ["Words worth compressing, " * 40]}).encode()
+    key = "meydan:api-thread:1:1:7:1:oldest"
     built = caching.payload_build(key, lambda: plain)
-    assert built.gzip is None and built.br is None
+    assert (built.plain, built.gzip, built.br) == (plain, None, None)
     assert caching.local_payloads.size == len(plain)
-    assert caching.payload_get(key).body(None) == (plain, None)
     body, coding = caching.payload_get(key).body("gzip")
     assert coding == "gzip" and gzip.decompress(body) == plain
     assert caching.local_payloads.size == len(plain) + len(body)
     calls = []
     monkeypatch.setattr(compression, "compress", lambda *a: calls.append(a) or b"")
     assert caching.payload_get(key).body("gzip") == (body, "gzip") and calls == []
+    monkeypatch.undo()
+
+    key = "meydan:api-thread:1:1:8:1:oldest"
+    built = caching.payload_build(key, lambda: plain, coding="br")
+    assert built.plain is None and built.gzip is None
+    assert caching.local_payloads.size == len(plain) + len(body) + len(built.br)
+    assert caching.payload_get(key).body("br") == (built.br, "br")
+    assert caching.payload_get(key).body(None) == (plain, None)  # from the Brotli bytes
 
 
 # --- One build per version ---------------------------------------------------------
@@ -413,19 +420,20 @@ def test_a_lock_left_by_a_dead_process_costs_a_wait_not_the_page(shared_redis, m
 
 
 @pytest.mark.django_db
-def test_a_worker_keeps_of_a_shared_page_the_form_its_reader_asked_for(shared_redis):
-    """The shared cache holds all three forms (built once, for every worker); a worker's
-    own copy holds the plain bytes and the coding asked for, another made if asked."""
+def test_a_worker_keeps_of_a_shared_page_the_coding_its_reader_asked_for(shared_redis):
+    """The shared cache holds all three codings (made once, for every worker); a
+    worker's own copy holds the one asked for, and makes another from it if asked."""
     key = "meydan:api-thread:1:1:6:1:oldest"
     plain = json.dumps({"comments": ["Words worth compressing, " * 40]}).encode()
     shared_redis.set(key, tuple(caching.Payload.of(plain)))
     found = caching.payload_get(key, coding="gzip")
     assert gzip.decompress(found.gzip) == plain and brotli.decompress(found.br) == plain
     kept = caching.local_payloads.get(key)
-    assert kept.plain == plain and kept.gzip == found.gzip and kept.br is None
-    assert caching.local_payloads.size == len(plain) + len(found.gzip)
+    assert (kept.plain, kept.gzip, kept.br) == (None, found.gzip, None)
+    assert caching.local_payloads.size == len(found.gzip)
     body, coding = kept.body("br")
     assert coding == "br" and brotli.decompress(body) == plain
+    assert kept.body(None) == (plain, None)
     assert caching.local_payloads.size == kept.size() == len(plain) + len(found.gzip) + len(body)
 
 
