@@ -185,8 +185,9 @@ def page_state_forget(site_id: int, key: str) -> None:
 # A payload's key holds the thread's version, so its bytes never change: every worker
 # may keep the ones it served in its own memory, in front of the Django cache (which
 # unpickles, or fetches from Redis, on every get). Bounded in bytes, least recently
-# used out first. A payload is the page's JSON with its gzip and Brotli forms, made
-# once when the page is built with a shared cache, or when first asked for without one
+# used out first. A payload is the page's JSON in plain, gzip and Brotli bytes: all
+# three in the shared cache, made when the page is built; in a worker's own memory the
+# codings its readers asked for, another made from them when first asked for
 # (core/compression.py, Payload): a read picks the bytes.
 
 

@@ -6,10 +6,10 @@ sent compressed when the reader's browser accepts it, and neither is compressed 
 the request that reads it:
 
 - **The API's thread pages** (api/v1/threads, api/fastpath) are compressed once per
-  thread version, and the gzip and Brotli bytes are cached beside the plain ones
-  (comments/caching.Payload): when the page is built where the cache is shared
-  (Redis), when a reader first asks for that coding where each worker has its own
-  (local memory). A read picks the bytes.
+  thread version: where the cache is shared (Redis), in both codings when the page is
+  built, kept there beside the plain bytes; in a worker's own memory, a page is kept
+  in the codings its readers asked for, another made when first asked for
+  (comments/caching.Payload). A read picks the bytes.
 - **Server-rendered pages** (the article, the no-JS thread page) are rendered per
   request, because each carries the form's own timestamp token. `CompressPages`
   sends them gzip-compressed as a string of deflate pieces: the long parts every
