@@ -328,6 +328,12 @@ class _LocalPayloads:
             _, (_, _, dropped) = self.items.popitem(last=False)
             self.size -= dropped
 
+    def discard(self, key: str) -> None:
+        with self.lock:
+            item = self.items.pop(key, None)
+            if item is not None:
+                self.size -= item[2]
+
     def forget(self, prefix: str) -> None:
         with self.lock:
             for key in [key for key in self.items if key.startswith(prefix)]:
@@ -524,6 +530,13 @@ def page_payload(page: Page, version: int, build, coding: str | None = None) -> 
         known = _pages.get(page)
     if known is None or known[0] < version:
         _remember(page, (version, max(version, known[1] if known else 0), 0.0))
+        if known is not None and known[0] >= 0:
+            # The version before is never asked for again (a reader asks for the
+            # thread's version, and `before` for the newest held): a thread that
+            # changes twenty times a second would fill the store with dead pages.
+            local_payloads.discard(
+                payload_key(page.site_id, page.thread_id, known[0], page.number, page.view)
+            )
     return payload, version
 
 

@@ -495,3 +495,19 @@ def test_a_page_with_a_secret_in_it_is_never_compressed(site, article, guest_for
     signin = Client().get("/accounts/login/", headers={"accept-encoding": BROWSER})
     assert signin.status_code == 200 and "csrfmiddlewaretoken" in signin.content.decode()
     assert "Content-Encoding" not in signin
+
+
+@pytest.mark.django_db
+def test_a_worker_drops_the_version_before_once_it_holds_a_newer_one():
+    """A hot thread's older versions are never asked for again: they leave the store
+    as soon as a newer one is held (and the newest older one still answers while the
+    next is built, as above)."""
+    caching.local_payloads.clear()
+    caching.pages_forget()
+    page = caching.Page(1, 9, 1, "oldest")
+    for version in (1, 2, 3):
+        payload, served = caching.page_payload(page, version, lambda v=version: _page_json(v))
+        assert served == version and json.loads(payload.plain)["version"] == version
+    held = [key for key in caching.local_payloads.items if key.startswith("meydan:api-thread:1:9:")]
+    assert held == [caching.payload_key(1, 9, 3, 1, "oldest")]
+    assert caching.local_payloads.size == len(_page_json(3))
