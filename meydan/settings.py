@@ -20,9 +20,14 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from meydan.core.deferred import defer
 from meydan.core.logs import django_logging, log_format
 from meydan.core.mailurl import MailUrlError, email_settings
 from meydan.core.onion import parse_onion_url
+
+# allauth imports its WebAuthn helpers (and with them fido2 and cryptography, ~12 MB per
+# worker) at start-up; they run when a passkey is first used (meydan/core/deferred.py).
+defer("allauth.mfa.webauthn.internal.auth")
 
 BASE_DIR = Path(__file__).resolve().parent
 

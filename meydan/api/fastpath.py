@@ -272,7 +272,9 @@ class FastReads:
         if not thread_id:
             return None
         cache_key = caching.payload_key(site.pk, thread_id, version, page, view)
-        payload = caching.payload_get(cache_key, count_miss=False)  # Django's view counts a miss
+        payload = caching.payload_get(
+            cache_key, count_miss=False, coding=coding
+        )  # Django's view counts a miss
         if payload is None:
             return None  # Django builds it and caches it
         body, coding = payload.body(coding)

@@ -185,42 +185,104 @@ def page_state_forget(site_id: int, key: str) -> None:
 # A payload's key holds the thread's version, so its bytes never change: every worker
 # may keep the ones it served in its own memory, in front of the Django cache (which
 # unpickles, or fetches from Redis, on every get). Bounded in bytes, least recently
-# used out first. A payload is the page's JSON with its gzip and Brotli forms, made
-# once when the page is built (core/compression.py): a read picks the bytes.
+# used out first. A payload is the page's JSON in plain, gzip and Brotli bytes: all
+# three in the shared cache, made when the page is built; in a worker's own memory the
+# codings its readers asked for, another made from them when first asked for
+# (core/compression.py, Payload): a read picks the bytes.
 
 
 def payload_key(site_id: int, thread_id: int, version: int, page: int, order: str) -> str:
     return f"meydan:api-thread:{site_id}:{thread_id}:{version}:{page}:{order}"
 
 
-class Payload(NamedTuple):
-    plain: bytes
-    gzip: bytes | None = None
-    br: bytes | None = None
+class Payload:
+    """A page's JSON in the codings made of it so far (plain, gzip, Brotli).
+
+    With a cache every worker shares (Redis), the builder makes both compressed forms
+    at once and the shared cache keeps all three (`of`), so that no worker compresses
+    again. What a worker keeps in its own memory, and all that the local-memory layout
+    keeps, is the coding its readers asked for: a page built or fetched for a reader
+    who accepts Brotli is kept as its Brotli bytes alone (about a fifth of the JSON),
+    and another coding is made from it when first asked for (`body`), once per version
+    per worker. Browsers all accept Brotli; `make bench`'s plain read keeps plain JSON,
+    its gzip read gzip alone (201 pages of ~86 KB: ~17 MB of JSON, ~4 MB of gzip)."""
+
+    __slots__ = ("plain", "gzip", "br", "key")
+
+    def __init__(self, plain: bytes | None, gzip: bytes | None = None, br: bytes | None = None):
+        self.plain, self.gzip, self.br = plain, gzip, br
+        self.key: str | None = None  # where the local store keeps it (its size grows)
 
     @classmethod
     def of(cls, plain: bytes) -> "Payload":
+        """All three codings (for the shared cache)."""
         forms = compression.compressed(plain)
         return cls(plain, forms.get(compression.GZIP), forms.get(compression.BROTLI))
 
+    @classmethod
+    def made(cls, plain: bytes, coding: str | None) -> "Payload":
+        """The page in the coding a reader asked for, and in no other."""
+        if coding in (compression.GZIP, compression.BROTLI) and len(plain) >= compression.MIN_BYTES:
+            return cls(None, **{_FORMS[coding]: compression.compress(plain, coding)})
+        return cls(plain)
+
+    def __iter__(self):  # tuple(payload): what the shared cache stores
+        return iter((self.plain, self.gzip, self.br))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Payload) and tuple(self) == tuple(other)
+
+    __hash__ = None
+
     def body(self, coding: str | None) -> tuple[bytes, str | None]:
         """(bytes, coding) for a reader who accepts `coding` ("br", "gzip" or None):
-        the plain bytes where that form was not worth making."""
-        if coding == compression.BROTLI and self.br is not None:
-            return self.br, coding
-        if coding == compression.GZIP and self.gzip is not None:
-            return self.gzip, coding
-        return self.plain, None
+        the plain bytes where that form is not worth making. A coding not held yet is
+        made now from one that is, and kept (two readers at once may both make it: the
+        same bytes)."""
+        name = _FORMS.get(coding)
+        if name is not None and (self.plain is None or len(self.plain) >= compression.MIN_BYTES):
+            form = getattr(self, name)
+            if form is None:
+                form = compression.compress(self.json(), coding)
+                setattr(self, name, form)
+                local_payloads.grown(self)
+            return form, coding
+        plain = self.plain
+        if plain is None:
+            plain = self.plain = self.json()
+            local_payloads.grown(self)
+        return plain, None
+
+    def json(self) -> bytes:
+        """The plain JSON: held, or decompressed from a form that is."""
+        if self.plain is not None:
+            return self.plain
+        if self.br is not None:
+            return compression.decompress(self.br, compression.BROTLI)
+        return compression.decompress(self.gzip, compression.GZIP)
 
     def size(self) -> int:
-        return len(self.plain) + len(self.gzip or b"") + len(self.br or b"")
+        return len(self.plain or b"") + len(self.gzip or b"") + len(self.br or b"")
+
+    def kept(self, coding: str | None) -> "Payload":
+        """What a worker keeps of a payload from the shared cache: the coding its reader
+        asked for (the plain bytes where that form was not worth making)."""
+        name = _FORMS.get(coding)
+        form = getattr(self, name) if name is not None else None
+        if form is None:
+            return Payload(self.plain)
+        return Payload(None, **{name: form})
+
+
+_FORMS = {compression.GZIP: "gzip", compression.BROTLI: "br"}
 
 
 class _LocalPayloads:
     def __init__(self, max_bytes: int, seconds: int):
         self.max_bytes, self.seconds = max_bytes, seconds
         self.size = 0
-        self.items: OrderedDict[str, tuple[float, Payload]] = OrderedDict()
+        # key -> (expiry, payload, the bytes counted for it)
+        self.items: OrderedDict[str, tuple[float, Payload, int]] = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, key: str) -> Payload | None:
@@ -230,7 +292,7 @@ class _LocalPayloads:
                 return None
             if item[0] < time.monotonic():  # as long as the shared cache would keep it
                 del self.items[key]
-                self.size -= item[1].size()
+                self.size -= item[2]
                 return None
             self.items.move_to_end(key)
             return item[1]
@@ -242,17 +304,40 @@ class _LocalPayloads:
         with self.lock:
             old = self.items.pop(key, None)
             if old is not None:
-                self.size -= old[1].size()
-            self.items[key] = (time.monotonic() + self.seconds, value)
+                self.size -= old[2]
+            value.key = key
+            self.items[key] = (time.monotonic() + self.seconds, value, size)
             self.size += size
-            while self.size > self.max_bytes:
-                _, (_, dropped) = self.items.popitem(last=False)
-                self.size -= dropped.size()
+            self._shrink()
+
+    def grown(self, value: Payload) -> None:
+        """A coding of `value` was made after it was stored: count its bytes."""
+        if value.key is None:
+            return
+        with self.lock:
+            item = self.items.get(value.key)
+            if item is None or item[1] is not value:
+                return  # not (or no longer) here
+            size = value.size()
+            self.items[value.key] = (item[0], value, size)
+            self.size += size - item[2]
+            self._shrink()
+
+    def _shrink(self) -> None:
+        while self.size > self.max_bytes:
+            _, (_, _, dropped) = self.items.popitem(last=False)
+            self.size -= dropped
+
+    def discard(self, key: str) -> None:
+        with self.lock:
+            item = self.items.pop(key, None)
+            if item is not None:
+                self.size -= item[2]
 
     def forget(self, prefix: str) -> None:
         with self.lock:
             for key in [key for key in self.items if key.startswith(prefix)]:
-                self.size -= self.items.pop(key)[1].size()
+                self.size -= self.items.pop(key)[2]
 
     def clear(self) -> None:
         with self.lock:
@@ -272,10 +357,11 @@ def _local_only(backend) -> bool:
     return isinstance(backend, LocMemCache) and local_payloads.max_bytes > 0
 
 
-def payload_get(key: str, *, count_miss: bool = True) -> Payload | None:
+def payload_get(key: str, *, count_miss: bool = True, coding: str | None = None) -> Payload | None:
     """A thread page's cached payload, or None. Counted (meydan_read_cache_lookups),
     a miss only with `count_miss`: the fast path's miss goes on to Django's view,
-    which looks again, and a reader's request must count once."""
+    which looks again, and a reader's request must count once. `coding`: the one the
+    reader will be sent, kept in this worker's copy of a payload from the shared cache."""
     backend = _backend()
     if isinstance(backend, DummyCache):
         if count_miss:
@@ -286,7 +372,7 @@ def payload_get(key: str, *, count_miss: bool = True) -> Payload | None:
         value = backend.get(key)
         if isinstance(value, tuple) and value and isinstance(value[0], bytes):
             value = Payload(*value)
-            local_payloads.put(key, value)
+            local_payloads.put(key, value.kept(coding))
         else:
             value = None  # absent, or written by an older version of Meydan
     if value is not None or count_miss:
@@ -294,14 +380,19 @@ def payload_get(key: str, *, count_miss: bool = True) -> Payload | None:
     return value
 
 
-def payload_set(key: str, plain: bytes) -> Payload:
-    """Cache a page's JSON with its compressed forms; returns them."""
-    value = Payload.of(plain)
+def payload_set(key: str, plain: bytes, coding: str | None = None) -> Payload:
+    """Cache a page's JSON: in all three codings in a shared cache, in the one its
+    reader asked for (`coding`) in the worker's own memory (Payload)."""
     backend = _backend()
     if isinstance(backend, DummyCache):
-        return value
-    if not _local_only(backend):
+        return Payload(plain)
+    if _local_only(backend):
+        value = Payload.made(plain, coding)
+    else:
+        value = Payload.of(plain)
         backend.set(key, tuple(value), PAYLOAD_SECONDS)
+        local_payloads.put(key, value.kept(coding))
+        return value
     local_payloads.put(key, value)
     return value
 
@@ -321,7 +412,7 @@ _building: dict[str, threading.Event] = {}
 _building_lock = threading.Lock()
 
 
-def payload_build(key: str, build, before=None) -> Payload:
+def payload_build(key: str, build, before=None, coding: str | None = None) -> Payload:
     """The cached payload at `key`, or `build()`'s bytes cached there, built once
     however many readers ask at the same time (counted: meydan_read_page_builds).
 
@@ -336,30 +427,30 @@ def payload_build(key: str, build, before=None) -> Payload:
         if before is not None and (older := before()) is not None:
             return older
         event.wait(BUILD_WAIT_SECONDS)
-        found = payload_get(key, count_miss=False)
+        found = payload_get(key, count_miss=False, coding=coding)
         if found is not None:
             return found
-        return _build(key, build)  # the builder failed or took too long
+        return _build(key, build, coding)  # the builder failed or took too long
     try:
-        return _build_shared(key, build, before)
+        return _build_shared(key, build, before, coding)
     finally:
         with _building_lock:
             _building.pop(key, None)
         event.set()
 
 
-def _build_shared(key: str, build, before) -> Payload:
+def _build_shared(key: str, build, before, coding: str | None) -> Payload:
     backend = _backend()
     if not settings.MEYDAN_SHARED_CACHE or isinstance(backend, DummyCache):
-        return _build(key, build)
+        return _build(key, build, coding)
     lock = f"{key}:building"
     if backend.add(lock, 1, BUILD_LOCK_SECONDS):
         try:
             # Another process may have built it and let go of the lock between this
             # reader's miss and its lock: look once more (1.02 builds per version in
             # `make bench`'s hot thread before).
-            found = payload_get(key, count_miss=False)
-            return found if found is not None else _build(key, build)
+            found = payload_get(key, count_miss=False, coding=coding)
+            return found if found is not None else _build(key, build, coding)
         finally:
             backend.delete(lock)
     if before is not None and (older := before()) is not None:
@@ -367,15 +458,15 @@ def _build_shared(key: str, build, before) -> Payload:
     deadline = time.monotonic() + BUILD_WAIT_SECONDS
     while time.monotonic() < deadline:  # another process builds it
         time.sleep(BUILD_POLL_SECONDS)
-        found = payload_get(key, count_miss=False)
+        found = payload_get(key, count_miss=False, coding=coding)
         if found is not None:
             return found
-    return _build(key, build)
+    return _build(key, build, coding)
 
 
-def _build(key: str, build) -> Payload:
+def _build(key: str, build, coding: str | None) -> Payload:
     metrics.read_page_built()
-    return payload_set(key, build())
+    return payload_set(key, build(), coding)
 
 
 # --- The page before, while the new one is built ----------------------------------
@@ -406,11 +497,11 @@ _pages: dict[Page, tuple[int, int, float]] = {}
 _PAGES_KEPT = 20_000
 
 
-def page_payload(page: Page, version: int, build) -> tuple[Payload, int]:
+def page_payload(page: Page, version: int, build, coding: str | None = None) -> tuple[Payload, int]:
     """(payload, its version): `version`'s page, found or built once (payload_build);
     or, while another reader builds it, the newest older version held here."""
     key = payload_key(page.site_id, page.thread_id, version, page.number, page.view)
-    payload = payload_get(key)
+    payload = payload_get(key, coding=coding)
     known = _pages.get(page)
     if known is not None and version < known[0]:
         known = None  # an older version asked for (or a reused id): start afresh
@@ -433,12 +524,19 @@ def page_payload(page: Page, version: int, build) -> tuple[Payload, int]:
                 answered.append(held)
             return found
 
-        payload = payload_build(key, build, before)
+        payload = payload_build(key, build, before, coding)
         if answered:
             return payload, answered[0]
         known = _pages.get(page)
     if known is None or known[0] < version:
         _remember(page, (version, max(version, known[1] if known else 0), 0.0))
+        if known is not None and known[0] >= 0:
+            # The version before is never asked for again (a reader asks for the
+            # thread's version, and `before` for the newest held): a thread that
+            # changes twenty times a second would fill the store with dead pages.
+            local_payloads.discard(
+                payload_key(page.site_id, page.thread_id, known[0], page.number, page.view)
+            )
     return payload, version
 
 

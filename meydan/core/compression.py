@@ -5,9 +5,11 @@ HTML: on a phone in Baku, or over Tor, the bytes are most of the wait. Both are
 sent compressed when the reader's browser accepts it, and neither is compressed on
 the request that reads it:
 
-- **The API's thread pages** (api/v1/threads, api/fastpath) are compressed when
-  they are built, once per thread version, and the gzip and Brotli bytes are cached
-  beside the plain ones (comments/caching.Payload). A read picks the bytes.
+- **The API's thread pages** (api/v1/threads, api/fastpath) are compressed once per
+  thread version: where the cache is shared (Redis), in both codings when the page is
+  built, kept there beside the plain bytes; in a worker's own memory, a page is kept
+  in the codings its readers asked for, another made when first asked for
+  (comments/caching.Payload). A read picks the bytes.
 - **Server-rendered pages** (the article, the no-JS thread page) are rendered per
   request, because each carries the form's own timestamp token. `CompressPages`
   sends them gzip-compressed as a string of deflate pieces: the long parts every
@@ -106,10 +108,20 @@ def compressed(body: bytes) -> dict[str, bytes]:
     """{coding: bytes} for a body worth compressing (empty for a short one)."""
     if len(body) < MIN_BYTES:
         return {}
-    return {
-        GZIP: gzip.compress(body, GZIP_LEVEL, mtime=0),
-        BROTLI: brotli.compress(body, quality=BROTLI_QUALITY),
-    }
+    return {GZIP: compress(body, GZIP), BROTLI: compress(body, BROTLI)}
+
+
+def compress(body: bytes, coding: str) -> bytes:
+    """`body` in one coding ("gzip" or "br")."""
+    if coding == BROTLI:
+        return brotli.compress(body, quality=BROTLI_QUALITY)
+    return gzip.compress(body, GZIP_LEVEL, mtime=0)
+
+
+def decompress(body: bytes, coding: str) -> bytes:
+    if coding == BROTLI:
+        return brotli.decompress(body)
+    return gzip.decompress(body)
 
 
 def etag_for_coding(etag: str, coding: str | None) -> str:

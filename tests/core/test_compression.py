@@ -189,7 +189,7 @@ def test_a_short_answer_goes_plain(site):
 
 
 @pytest.mark.django_db
-def test_compression_happens_when_a_page_is_built_not_when_it_is_read(site, post, monkeypatch):
+def test_a_coding_is_made_once_not_on_every_read(site, post, monkeypatch):
     post("A comment worth reading, and long enough to be worth compressing, twice over.")
     client = Client()
     first = read(client, site, accept_encoding=BROWSER)
@@ -201,6 +201,31 @@ def test_compression_happens_when_a_page_is_built_not_when_it_is_read(site, post
         again = read(client, site, accept_encoding=BROWSER)
         assert again.content == first.content
     assert calls == []
+
+
+def test_without_a_shared_cache_a_page_is_kept_in_the_coding_asked_for(monkeypatch):
+    """The local-memory layout keeps a page it built in its reader's coding alone, and
+    makes another coding once, when a reader first asks for it (counted in the store)."""
+    caching.local_payloads.clear()
+    plain = json.dumps({"comments": ["Words worth compressing, " * 40]}).encode()
+    key = "meydan:api-thread:1:1:7:1:oldest"
+    built = caching.payload_build(key, lambda: plain)
+    assert (built.plain, built.gzip, built.br) == (plain, None, None)
+    assert caching.local_payloads.size == len(plain)
+    body, coding = caching.payload_get(key).body("gzip")
+    assert coding == "gzip" and gzip.decompress(body) == plain
+    assert caching.local_payloads.size == len(plain) + len(body)
+    calls = []
+    monkeypatch.setattr(compression, "compress", lambda *a: calls.append(a) or b"")
+    assert caching.payload_get(key).body("gzip") == (body, "gzip") and calls == []
+    monkeypatch.undo()
+
+    key = "meydan:api-thread:1:1:8:1:oldest"
+    built = caching.payload_build(key, lambda: plain, coding="br")
+    assert built.plain is None and built.gzip is None
+    assert caching.local_payloads.size == len(plain) + len(body) + len(built.br)
+    assert caching.payload_get(key).body("br") == (built.br, "br")
+    assert caching.payload_get(key).body(None) == (plain, None)  # from the Brotli bytes
 
 
 # --- One build per version ---------------------------------------------------------
@@ -391,7 +416,25 @@ def test_a_lock_left_by_a_dead_process_costs_a_wait_not_the_page(shared_redis, m
     shared_redis.add(f"{key}:building", 1, 10)
     monkeypatch.setattr(caching, "BUILD_WAIT_SECONDS", 0.1)
     built = caching.payload_build(key, lambda: b"[1]" * 100)
-    assert built.plain == b"[1]" * 100 and caching.payload_get(key) == built
+    assert built.plain == b"[1]" * 100 and caching.payload_get(key).plain == built.plain
+
+
+@pytest.mark.django_db
+def test_a_worker_keeps_of_a_shared_page_the_coding_its_reader_asked_for(shared_redis):
+    """The shared cache holds all three codings (made once, for every worker); a
+    worker's own copy holds the one asked for, and makes another from it if asked."""
+    key = "meydan:api-thread:1:1:6:1:oldest"
+    plain = json.dumps({"comments": ["Words worth compressing, " * 40]}).encode()
+    shared_redis.set(key, tuple(caching.Payload.of(plain)))
+    found = caching.payload_get(key, coding="gzip")
+    assert gzip.decompress(found.gzip) == plain and brotli.decompress(found.br) == plain
+    kept = caching.local_payloads.get(key)
+    assert (kept.plain, kept.gzip, kept.br) == (None, found.gzip, None)
+    assert caching.local_payloads.size == len(found.gzip)
+    body, coding = kept.body("br")
+    assert coding == "br" and brotli.decompress(body) == plain
+    assert kept.body(None) == (plain, None)
+    assert caching.local_payloads.size == kept.size() == len(plain) + len(found.gzip) + len(body)
 
 
 # --- Server-rendered pages ---------------------------------------------------------
@@ -452,3 +495,19 @@ def test_a_page_with_a_secret_in_it_is_never_compressed(site, article, guest_for
     signin = Client().get("/accounts/login/", headers={"accept-encoding": BROWSER})
     assert signin.status_code == 200 and "csrfmiddlewaretoken" in signin.content.decode()
     assert "Content-Encoding" not in signin
+
+
+@pytest.mark.django_db
+def test_a_worker_drops_the_version_before_once_it_holds_a_newer_one():
+    """A hot thread's older versions are never asked for again: they leave the store
+    as soon as a newer one is held (and the newest older one still answers while the
+    next is built, as above)."""
+    caching.local_payloads.clear()
+    caching.pages_forget()
+    page = caching.Page(1, 9, 1, "oldest")
+    for version in (1, 2, 3):
+        payload, served = caching.page_payload(page, version, lambda v=version: _page_json(v))
+        assert served == version and json.loads(payload.plain)["version"] == version
+    held = [key for key in caching.local_payloads.items if key.startswith("meydan:api-thread:1:9:")]
+    assert held == [caching.payload_key(1, 9, 3, 1, "oldest")]
+    assert caching.local_payloads.size == len(_page_json(3))

@@ -79,13 +79,14 @@ def thread_read(request, query: Query[ThreadQuery]):
             caching.Page(site.pk, thread_id, query.page, view),
             version,
             lambda: _thread_json(site, key, url, thread_id, query.page, order, query.picks),
+            coding,
         )
         if served != version:  # the page before, while another reader builds this one
             etag = etag_for(served, query.page, view)
             headers["Cache-Control"] = "no-store"
+        body, coding = payload.body(coding)
     else:  # a page without a thread yet: a short answer, sent as it is
-        payload = caching.Payload(_thread_json(site, key, url, 0, 1, order, query.picks))
-    body, coding = payload.body(coding)
+        body, coding = _thread_json(site, key, url, 0, 1, order, query.picks), None
     headers["ETag"] = compression.etag_for_coding(etag, coding)
     response = _with_headers(HttpResponse(body, content_type="application/json"), headers)
     if coding is not None:
