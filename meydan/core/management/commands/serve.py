@@ -24,13 +24,6 @@ from django.core.management.base import BaseCommand
 from meydan.core import logs, metricsdir, startup
 from meydan.settings import env_bool
 
-# glibc's allocator in the workers (docs/scaling.md, "worker RSS"): two arenas per
-# process rather than eight per core, and blocks of 64 KB or more (a thread page's
-# bytes) mapped on their own, so that they go back to the system when dropped instead
-# of leaving holes in the heap: the random read's worker 143 -> 131 MB on PostgreSQL +
-# Redis. An operator's own values win; other C libraries ignore them.
-MALLOC_ENV = {"MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "65536"}
-
 
 def granian_log_config_file(var_dir: Path, fmt: str) -> Path:
     """granian's logging configuration (it takes a JSON file), written into the var
@@ -108,7 +101,5 @@ class Command(BaseCommand):
             "--access-log" if env_bool("MEYDAN_ACCESS_LOG", True) else "--no-access-log",
             "--access-log-fmt", access_format,
         ]  # fmt: skip
-        for name, value in MALLOC_ENV.items():
-            os.environ.setdefault(name, value)
         self.stdout.flush()
         os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with granian
