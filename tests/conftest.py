@@ -37,6 +37,29 @@ def require_redis():
         require_tool(False, "Redis is not listening on 127.0.0.1:6379")
 
 
+class RedisSends(list):
+    """What the Redis cache sent: one list of commands (tuples) per round trip."""
+
+    def verbs(self) -> list[list]:
+        return [[command[0] for command in commands] for commands in self]
+
+
+@pytest.fixture
+def redis_sends(monkeypatch) -> RedisSends:
+    """Records every round trip of the Redis cache's client (core.cache.DirectClient)."""
+    from meydan.core.cache import DirectClient
+
+    sent = RedisSends()
+    original = DirectClient.send
+
+    def recording(self, *commands, **kwargs):
+        sent.append([tuple(command) for command in commands])
+        return original(self, *commands, **kwargs)
+
+    monkeypatch.setattr(DirectClient, "send", recording)
+    return sent
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium") or (
         "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None

@@ -138,26 +138,19 @@ def test_rate_limits_are_counted_in_redis_for_every_worker(redis_cache):
 
 
 def test_a_rate_limit_hit_is_one_round_trip_with_the_local_caches_answers(
-    redis_cache, settings, monkeypatch
+    redis_cache, settings, monkeypatch, redis_sends
 ):
     """On Redis a hit is one script (read both windows, count if there is room); its
     answers are the cache API's, hit for hit, across windows and their weighting."""
     from django.core.cache import caches
 
     from meydan.core import ratelimit
-    from meydan.core.cache import DirectClient
 
     times = [1000.0, 1001.0, 1010.0, 1019.5, 1020.0, 1021.0, 1030.0, 1045.0, 1059.9]
     times += [1060.0, 1075.0, 1090.0, 1100.0, 1130.0, 1190.0, 1250.0]
-    sent = []
-    original = DirectClient.send
-
-    def counting(self, *commands, **kwargs):
-        sent.append([command[0] for command in commands])
-        return original(self, *commands, **kwargs)
-
-    monkeypatch.setattr(DirectClient, "send", counting)
+    redis_sends.clear()
     on_redis = [ratelimit.hit("t", "k", 4, 60, now) for now in times for _ in range(2)]
+    sent = redis_sends.verbs()
     assert sent == [["EVALSHA"]] * len(on_redis) or sent[1:] == [["EVALSHA"]] * (
         len(on_redis) - 1
     )  # the first may have taught Redis the script (EVAL)

@@ -307,10 +307,9 @@ def test_a_raw_counter_starts_at_zero_expires_and_counts_nothing_while_redis_is_
     assert [cache.raw_incr(key, 125) for _ in range(3)] == [1, 1, 1]
 
 
-def test_prefetched_keys_are_answered_from_one_read_until_this_thread_writes_them(monkeypatch):
+def test_prefetched_keys_are_answered_from_one_read_until_this_thread_writes_them(redis_sends):
     """prefetched(keys): one MGET on entry; get() of those keys asks Redis no more,
     a write from this thread forgets the read value, and leaving ends it all."""
-    from meydan.core.cache import DirectClient
     from tests.conftest import require_redis
 
     require_redis()
@@ -318,40 +317,36 @@ def test_prefetched_keys_are_answered_from_one_read_until_this_thread_writes_the
     cache.clear()
     cache.set("bans", 0, 60)
     cache.set("webhooks", frozenset({"comment.posted"}), 60)
-    sent = []
-    original = DirectClient.send
-
-    def counting(self, *commands, **kwargs):
-        sent.append([command[0] for command in commands])
-        return original(self, *commands, **kwargs)
-
-    monkeypatch.setattr(DirectClient, "send", counting)
+    redis_sends.clear()
     with cache.prefetched(["bans", "webhooks", "subscribers"]):
-        assert sent == [["MGET"]]
+        assert redis_sends.verbs() == [["MGET"]]
         assert cache.get("bans") == 0
         assert cache.get("webhooks") == frozenset({"comment.posted"})
         assert cache.get("subscribers") is None and cache.get("subscribers", 7) == 7
-        assert sent == [["MGET"]]  # all three from the one read
-        assert cache.get("other") is None and sent[-1] == ["GET"]  # not prefetched
+        assert redis_sends.verbs() == [["MGET"]]  # all three from the one read
+        assert cache.get("other") is None and redis_sends.verbs()[-1] == ["GET"]  # not prefetched
         cache.add("subscribers", 1, 60)  # written here: asked again
-        assert cache.get("subscribers") == 1 and sent[-1] == ["GET"]
+        assert cache.get("subscribers") == 1 and redis_sends.verbs()[-1] == ["GET"]
         cache.set("bans", 1, 60)
         assert cache.get("bans") == 1
         cache.delete("webhooks")
         assert cache.get("webhooks") is None
         with cache.prefetched(["other"]):  # nested: both sets
             assert cache.get("other") is None
-        sent.clear()
-        assert cache.get("bans") == 1 and sent == [["GET"]]
-    sent.clear()
+        redis_sends.clear()
+        assert cache.get("bans") == 1 and redis_sends.verbs() == [["GET"]]
+    redis_sends.clear()
     cache.set("bans", 2, 60)
-    assert cache.get("bans") == 2 and sent == [["SET"], ["GET"]]  # after: Redis again
+    assert cache.get("bans") == 2 and redis_sends.verbs() == [
+        ["SET"],
+        ["GET"],
+    ]  # after: Redis again
     cache.clear()
 
 
 @pytest.mark.django_db
 def test_a_post_reads_the_sites_facts_from_redis_in_one_round_trip(
-    settings, site, thread, monkeypatch
+    settings, site, thread, redis_sends
 ):
     """On PostgreSQL + Redis a post asked Redis for each per-site fact in turn (bans,
     the spam filter's totals, subscribers, webhooks); now one MGET, and still each
@@ -359,7 +354,6 @@ def test_a_post_reads_the_sites_facts_from_redis_in_one_round_trip(
     from django.core.cache import cache
 
     from meydan.comments import services
-    from meydan.core.cache import DirectClient
     from meydan.core.errors import CommentRejected
     from meydan.core.sealing import email_hash
     from meydan.core.shared_cache import _SITE_FACTS
@@ -379,17 +373,9 @@ def test_a_post_reads_the_sites_facts_from_redis_in_one_round_trip(
     assert {key_for(1).split(":")[1] for key_for in _SITE_FACTS} == {
         "bans", "spam-model", "subscribers", "webhooks",
     }  # fmt: skip
-    sent = []
-    original = DirectClient.send
-
-    def counting(self, *commands, **kwargs):
-        sent.extend(command[:2] for command in commands)
-        return original(self, *commands, **kwargs)
-
-    monkeypatch.setattr(DirectClient, "send", counting)
 
     def submit(body, email):
-        sent.clear()
+        redis_sends.clear()
         return services.comment_submit(
             site=site, key=thread.key, guest=services.Author(name="Aynur", email=email),
             body=body, channel="api",
@@ -398,6 +384,7 @@ def test_a_post_reads_the_sites_facts_from_redis_in_one_round_trip(
     submit("The first, which fills the cache.", "aynur@example.org")
     submit("The second.", "aynur@example.org")
     names = (":bans:", ":spam-model:", ":subscribers:", ":webhooks:")
+    sent = [command[:2] for commands in redis_sends for command in commands]
     facts = [key for _, key in sent if any(name in key for name in names)]
     reads = [verb for verb, key in sent if verb in ("GET", "MGET") and key in facts]
     assert reads == ["MGET"], sent
