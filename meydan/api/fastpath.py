@@ -35,6 +35,7 @@ from meydan.api.v1.threads import (
 from meydan.comments import caching
 from meydan.core import metrics
 from meydan.core.compression import chosen_coding, etag_for_coding, etag_matches
+from meydan.core.errors import MeydanError
 from meydan.core.languages import choose_language
 from meydan.core.middleware import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY
 from meydan.sites.lookup import SITE_SECONDS, page_key_for, site_for_slug
@@ -147,6 +148,8 @@ class FastReads:
             try:
                 answer = self.answer(environ, path)
             except DatabaseError:  # an outage: Django answers it (503) and says so itself
+                answer = None
+            except MeydanError:  # the reader's mistake (an unknown site): Django's 4xx
                 answer = None
             except Exception:  # any surprise: Django answers it, and it is counted and told
                 metrics.fast_path_error()

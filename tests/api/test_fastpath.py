@@ -424,3 +424,18 @@ def test_a_failure_of_the_fast_path_is_answered_by_django_counted_and_logged(
     assert metrics.FAST_PATH_ERRORS._value.get() - before == 2
     logged = [r for r in caplog.records if r.name == "meydan.api.fastpath"]
     assert len(logged) == 1 and "KeyError" in logged[0].exc_text  # once a minute
+
+
+def test_an_unknown_site_is_djangos_404_and_no_fault_of_the_fast_path(comments, caplog):
+    """A reader's mistake is not a failure of the fast path: not counted as one, not
+    logged with a traceback; Django answers it with its error."""
+    from meydan.core import metrics
+
+    environ = environ_for(THREAD, "site=no-such-site&url=/baku-rally/")
+    django = call(django_application, environ)
+    before = metrics.FAST_PATH_ERRORS._value.get()
+    with caplog.at_level("WARNING", logger="meydan.api.fastpath"):
+        fast = call(FastReads(django_application), environ)
+    assert fast == django and fast[0].startswith("404")
+    assert metrics.FAST_PATH_ERRORS._value.get() == before
+    assert not [r for r in caplog.records if r.name == "meydan.api.fastpath"]
