@@ -4,6 +4,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from meydan.comments.models import Comment
 from meydan.newsroom.models import Article
@@ -48,7 +49,7 @@ def test_guest_posts_and_replies_without_javascript(browser, demo_url, screensho
     assert "9 comments" in page.locator("#comments-title").inner_text()
 
     mine.get_by_role("link", name="Reply to Samira").click()
-    assert page.get_by_text("Replying to Samira").is_visible()
+    expect(page.get_by_text("Replying to Samira")).to_be_visible()
     field(page, "Comment").fill("Which entrance did you use?")
     field(page, "Email").fill("tural@example.org")
     field(page, "Name").fill("Tural")

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from meydan.comments.models import Comment
 from meydan.moderation.models import AuditEntry
@@ -53,7 +54,7 @@ def test_a_guest_manages_their_comments_from_an_email_link(
     reader.get_by_role("link", name="Manage my comments").click()
     field(reader, "Your email address").fill("samira@example.org")
     reader.get_by_role("button", name="Send me a link").click()
-    assert reader.get_by_role("heading", name="Check your email").is_visible()
+    expect(reader.get_by_role("heading", name="Check your email")).to_be_visible()
     work()
     [message] = [m for m in mailbox.to("samira@example.org") if "Manage" in m["Subject"]]
     link = re.search(r"(http://\S+/manage/open/\S+/)", message.get_body(("plain",)).get_content())[
@@ -61,7 +62,7 @@ def test_a_guest_manages_their_comments_from_an_email_link(
     ]
     reader.goto(link)
     reader.get_by_role("button", name="Show my comments").click()
-    assert reader.get_by_role("heading", name="Your comments").is_visible()
+    expect(reader.get_by_role("heading", name="Your comments")).to_be_visible()
     assert reader.get_by_text("samira@example.org", exact=False).first.is_visible()
     screenshot(reader, "manage-my-comments.png", full_page=True)
 
@@ -78,10 +79,10 @@ def test_a_guest_manages_their_comments_from_an_email_link(
 
     first = reader.locator("li", has_text="A first thought")
     first.get_by_role("button", name="Delete, keep a placeholder").click()
-    assert reader.get_by_text("1 comment deleted.").is_visible()
+    expect(reader.get_by_text("1 comment deleted.")).to_be_visible()
     second = reader.locator("li", has_text="A second thought")
     second.get_by_role("button", name="Delete entirely").click()
-    assert reader.get_by_text("No comments written with this address here").is_visible()
+    expect(reader.get_by_text("No comments written with this address here")).to_be_visible()
 
     others = new_page(java_script_enabled=False)
     others.goto(article)

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from meydan.comments import services
 from meydan.comments.models import Comment, Thread
@@ -88,7 +89,7 @@ def test_dashboard_draws_under_the_strict_csp(new_page, newsroom, screenshot):
     labels = page.locator("svg.chart:has(#chart-threads-title) text").all_text_contents()
     assert "Budget <cuts> & the opposition's reply" in labels
     page.get_by_text("The numbers as a table").first.click()
-    assert page.get_by_role("table").first.is_visible()
+    expect(page.get_by_role("table").first).to_be_visible()
     assert not [m for m in console if "Content Security Policy" in m or m.startswith("error")]
     screenshot(page, "moderation-dashboard.png", full_page=True)
 

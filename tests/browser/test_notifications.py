@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from meydan.newsroom.models import Article
 from meydan.notifications.models import Subscription
@@ -47,7 +48,8 @@ def test_subscribe_in_the_form_confirm_by_email_then_manage(
     [confirmation] = mailbox.to("samira@example.org")
     page.goto(link_in(confirmation, "confirm"))
     page.get_by_role("button", name="Yes, confirm").click()
-    assert page.get_by_role("heading", name="Subscription confirmed").is_visible()
+    # The click waits for the answer to start, not for its page: wait for the heading.
+    expect(page.get_by_role("heading", name="Subscription confirmed")).to_be_visible()
 
     page.goto(article)
     mine = page.locator(".comment", has_text="Tell me when someone answers.").first
@@ -63,7 +65,7 @@ def test_subscribe_in_the_form_confirm_by_email_then_manage(
     page.goto(link_in(notification, "manage"))
     assert page.get_by_text("Replies to my comments on this page").is_visible()
     page.get_by_role("button", name="Cancel all").click()
-    assert page.get_by_text("1 subscription cancelled.").is_visible()
+    expect(page.get_by_text("1 subscription cancelled.")).to_be_visible()
     assert not Subscription.objects.exists()
 
 

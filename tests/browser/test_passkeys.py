@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from meydan.accounts import passkeys
 from meydan.accounts.models import Profile
@@ -67,10 +68,10 @@ def test_sign_up_comment_sign_out_and_sign_in_again(page, demo_url, live_server,
 
     # Bad names first: a message next to the field, nothing made.
     page.get_by_role("button", name="Continue").click()
-    assert page.get_by_text("Please enter your name.").is_visible()
+    expect(page.get_by_text("Please enter your name.")).to_be_visible()
     field(page, "Your display name").fill("x" * 101)
     page.get_by_role("button", name="Continue").click()
-    assert page.get_by_text("Names can be at most 100 characters").is_visible()
+    expect(page.get_by_text("Names can be at most 100 characters")).to_be_visible()
     assert not Profile.objects.exists()
 
     codes = make_account(page, "Aynur K.")
@@ -171,7 +172,7 @@ def test_a_recovery_code_on_a_device_without_the_passkey(browser, live_server, s
     field(again, "Your display name").fill("Leyla Y.")
     field(again, "One of your recovery codes").fill(codes[3])
     again.get_by_role("button", name="Sign in").click()
-    assert again.get_by_text("That name and recovery code do not match.").is_visible()
+    expect(again.get_by_text("That name and recovery code do not match.")).to_be_visible()
     lost.context.close()
     again.context.close()
 
