@@ -53,8 +53,8 @@ class CommentOut(DictOut):
     depth: int
     author: AuthorOut
     html: str = Field(description="The comment as sanitised HTML")
-    created: datetime
-    edited: datetime | None
+    created: datetime = Field(description="When it was posted (ISO 8601, to the second)")
+    edited: datetime | None = Field(description="When its text was last edited, if it was")
     status: Literal["approved", "pending", "removed"]
     permalink: str
     votes: int = Field(0, description="Readers' up-votes")

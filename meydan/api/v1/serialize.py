@@ -31,6 +31,13 @@ def url_for(name: str, value) -> str:
     return head + quote(text, safe=RFC3986_SUBDELIMS + "/~:@") + tail
 
 
+def to_second(moment) -> str:
+    """A comment's time as the API gives it: ISO 8601, to the second. A reader never
+    sees more, and the microseconds were six digits per comment that no compressor
+    can shorten (bench/wire_bytes.py: 3 % of a 100-comment thread's Brotli bytes)."""
+    return moment.replace(microsecond=0).isoformat()
+
+
 def author_dict(comment) -> dict:
     if comment.author_picture:
         avatar = url_for("accounts:picture", comment.author_picture)
@@ -59,8 +66,8 @@ def comment_dict(comment) -> dict:
         "depth": comment.depth,
         "author": author_dict(comment),
         "html": comment.body_html if status != "removed" else "",
-        "created": comment.created.isoformat(),
-        "edited": comment.edited.isoformat() if comment.edited else None,
+        "created": to_second(comment.created),
+        "edited": to_second(comment.edited) if comment.edited else None,
         "status": status,
         "permalink": url_for("comment-permalink", comment.pk),
         "votes": comment.vote_count,
@@ -88,7 +95,7 @@ def placeholder_dict(node, nodes, index) -> dict | None:
                         "provider_name": None,
                     },  # fmt: skip
                     "html": "",
-                    "created": later.comment.created.isoformat(),
+                    "created": to_second(later.comment.created),
                     "edited": None,
                     "status": "removed",
                     "permalink": "",

@@ -209,3 +209,25 @@ def test_with_a_per_process_cache_a_change_elsewhere_is_seen(api, site, thread, 
     assert data["count"] == 2 and "<p>two</p>" in [c["html"] for c in data["comments"]]
     counts = api.get("/counts", {"site": site.slug, "url": ["/baku-rally/"]}).json()["counts"]
     assert counts == {"/baku-rally/": 2}
+
+
+def test_times_are_given_to_the_second(api, site, thread, post, django_capture_on_commit_callbacks):
+    """A reader sees minutes at most; six digits of microseconds per comment were
+    bytes that no compressor can shorten."""
+    from datetime import datetime
+
+    comment = post("first")
+    Comment.objects.filter(pk=comment.pk).update(
+        created=datetime.fromisoformat("2026-12-04T09:15:30.987654+00:00")
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_edit(
+            Comment.objects.get(pk=comment.pk), body="first, edited", author_name="Aynur",
+            author_email=None, author_url="", channel="moderation",
+        )  # fmt: skip
+    (read_back,) = read(api, site).json()["comments"]
+    assert read_back["created"] == "2026-12-04T09:15:30+00:00"
+    edited = datetime.fromisoformat(read_back["edited"])
+    assert edited.microsecond == 0 and "." not in read_back["edited"]
+    stored = Comment.objects.get(pk=comment.pk).edited
+    assert stored.replace(microsecond=0) == edited
