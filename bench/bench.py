@@ -46,7 +46,8 @@ What it does:
    procstat.py samples CPU and RSS of the server's process tree from /proc. Scenarios
    run in the order above whatever the command line says (post and hot write).
    - thread-gz: the random read with Accept-Encoding: gzip (the probe must come back
-     gzip); the report adds the wire bytes of a 100-comment thread plain, gzip and br.
+     gzip); the report adds the wire bytes of a 100-comment thread plain, gzip and br,
+     and br again once the page has settled (up to 30 s more per Meydan server).
    - etag on meydan-pg: pg_stat_database's transactions in meydan_bench over the
      server's life against the requests: a 304 that ran a query would show >= 1 each.
    - post: one comment is first posted and its thread read for 10 s (is it visible?);
@@ -1213,14 +1214,32 @@ def collect(meydan: Meydan, nginx: Nginx | None, ctx: dict, run: Path) -> None:
         )
 
 
+SETTLE_WAIT = 30  # s: Meydan settles a page after 10 s (MEYDAN_BROTLI_SETTLE_SECONDS)
+
+
 def wire_bytes(base: str, path: str) -> dict:
     """Bytes on the wire (the body: headers are about the same) of one response, plain
-    and with each coding the server offers; a coding it does not apply is None."""
+    and with each coding the server offers; a coding it does not apply is None. Also
+    "br_settled": the Brotli bytes once the page has settled (a page unchanged for
+    10 s is compressed again at Brotli's slowest quality, with an ETag of its own,
+    "…-brs"): asked for every half second until a worker sends them, for at most
+    SETTLE_WAIT s; with "settled_after", the seconds from the first Brotli read."""
     out = {}
     for coding in ("identity", "gzip", "br"):
         status, headers, body, _ = fetch(base, path, headers={"Accept-Encoding": coding})
         applied = headers.get("Content-Encoding") or "identity"
         out[coding] = len(body) if status == 200 and applied == coding else None
+    out["br_settled"] = out["settled_after"] = None
+    if out["br"] is None:
+        return out
+    started = time.monotonic()
+    while time.monotonic() - started < SETTLE_WAIT:
+        time.sleep(0.5)
+        status, headers, body, _ = fetch(base, path, headers={"Accept-Encoding": "br"})
+        if status == 200 and headers.get("ETag", "").endswith('-brs"'):
+            out["br_settled"] = len(body)
+            out["settled_after"] = time.monotonic() - started
+            break
     return out
 
 
@@ -1335,10 +1354,17 @@ def layout_notes(by: dict, ctx: dict, args) -> list[str]:
             for coding in ("gzip", "br"):
                 size = w.get(coding)
                 parts.append(
-                    f"{coding} {size:,} B ({100 * size / plain:.0f} % of plain)"
+                    f"{coding} {size:,} B ({100 * size / plain:.1f} % of plain)"
                     if size and plain
                     else f"{coding}: not applied (no Content-Encoding: {coding})"
                 )
+            if w.get("br_settled") and plain:
+                parts.append(
+                    f"br once settled {w['br_settled']:,} B ({100 * w['br_settled'] / plain:.1f} %"
+                    f" of plain; sent {w['settled_after']:.1f} s after the first br read)"
+                )
+            elif w.get("br"):
+                parts.append(f"br never settled in {SETTLE_WAIT} s")
             lines.append(f"  {server:<9} " + ", ".join(parts))
     if by.get(("thread-gz", "nginx")) and ctx.get("gz_by"):
         made = (
@@ -1689,9 +1715,10 @@ def report(results: list[dict], ctx: dict, args, header: list[str]) -> str:
                                h["see_max"] if not h["never_seen"] else 99, 1, "le"))  # fmt: skip
     wire = ctx.get("wire", {}).get("meydan")
     if wire and wire.get("identity"):
-        for coding in ("gzip", "br"):
+        for coding in ("gzip", "br", "br_settled"):
             size = wire.get(coding)
-            checks.append((f"wire bytes of a 100-comment thread, {coding} <= 20 % of plain"
+            name = "br, the page settled" if coding == "br_settled" else coding
+            checks.append((f"wire bytes of a 100-comment thread, {name} <= 20 % of plain"
                            + ("" if size else " (NOT compressed by the server)"),
                            100 * size / wire["identity"] if size else 100, 20, "le"))  # fmt: skip
     mc = get("thread", "cached")
@@ -1724,6 +1751,9 @@ def report(results: list[dict], ctx: dict, args, header: list[str]) -> str:
         parts.append(f"gzip read {ratio(gz['rps'], ngz['rps'])} nginx gzip_static")
     if wire and wire.get("identity") and wire.get("gzip"):
         parts.append(f"wire gzip {100 * wire['gzip'] / wire['identity']:.0f} % of plain")
+    if wire and wire.get("identity") and wire.get("br_settled"):
+        settled = 100 * wire["br_settled"] / wire["identity"]
+        parts.append(f"wire br settled {settled:.1f} % of plain")
     hot = by.get(("hot", "meydan"))
     if hot and hot.get("readonly") and hot["readonly"]["rps"]:
         parts.append(f"hot read {ratio(hot['rps'], hot['readonly']['rps'])} read-only")

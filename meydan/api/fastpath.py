@@ -34,7 +34,7 @@ from meydan.api.v1.threads import (
 )
 from meydan.comments import caching
 from meydan.core import metrics
-from meydan.core.compression import chosen_coding, etag_for_coding, etag_matches
+from meydan.core.compression import chosen_coding, etag_matches, not_modified_etag
 from meydan.core.errors import MeydanError
 from meydan.core.languages import choose_language
 from meydan.core.middleware import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY
@@ -265,9 +265,9 @@ class FastReads:
         headers = [("Cache-Control", CACHE_CONTROL)]
         language = self.language(environ, params.get("lang"), site.language)
         headers += self.headers(environ, "Accept-Encoding, Accept-Language, Origin", language)
-        if etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
+        if matched := etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
             headers += [
-                ("ETag", etag_for_coding(etag, coding if thread_id else None)),  # as Django
+                ("ETag", not_modified_etag(matched, etag, coding if thread_id else None)),
                 ("Content-Type", "text/html; charset=utf-8"),
                 ("Content-Length", "0"),
             ]
@@ -282,7 +282,7 @@ class FastReads:
             return None  # Django builds it and caches it
         body, coding = payload.body(coding)
         headers += [
-            ("ETag", etag_for_coding(etag, coding)),
+            ("ETag", payload.etag(etag, body, coding)),
             ("Content-Type", "application/json"),
             ("Content-Length", str(len(body))),
         ]

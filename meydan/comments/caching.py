@@ -205,13 +205,22 @@ class Payload:
     who accepts Brotli is kept as its Brotli bytes alone (about a fifth of the JSON),
     and another coding is made from it when first asked for (`body`), once per version
     per worker. Browsers all accept Brotli; `make bench`'s plain read keeps plain JSON,
-    its gzip read gzip alone (201 pages of ~86 KB: ~17 MB of JSON, ~4 MB of gzip)."""
+    its gzip read gzip alone (201 pages of ~86 KB: ~17 MB of JSON, ~4 MB of gzip).
 
-    __slots__ = ("plain", "gzip", "br", "key")
+    A page still asked for in Brotli MEYDAN_BROTLI_SETTLE_SECONDS after this worker
+    got it is compressed again at Brotli's slowest quality, in the background
+    (compression.settler), and those bytes replace the first ones (`settled`): a
+    page that changes every few seconds is never worth it, one that has settled is
+    read many times more."""
+
+    __slots__ = ("plain", "gzip", "br", "key", "born", "settling", "settled")
 
     def __init__(self, plain: bytes | None, gzip: bytes | None = None, br: bytes | None = None):
         self.plain, self.gzip, self.br = plain, gzip, br
         self.key: str | None = None  # where the local store keeps it (its size grows)
+        self.born = time.monotonic()
+        self.settling = False  # offered to the settler (once)
+        self.settled: bytes | None = None  # the Brotli bytes at the slowest quality
 
     @classmethod
     def of(cls, plain: bytes) -> "Payload":
@@ -246,12 +255,37 @@ class Payload:
                 form = compression.compress(self.json(), coding)
                 setattr(self, name, form)
                 local_payloads.grown(self)
+            elif coding == compression.BROTLI and not self.settling:
+                self._offer_to_settle()
             return form, coding
         plain = self.plain
         if plain is None:
             plain = self.plain = self.json()
             local_payloads.grown(self)
         return plain, None
+
+    def etag(self, etag: str, body: bytes, coding: str | None) -> str:
+        """The ETag of `body`, as body() gave it: the settled Brotli bytes have their
+        own (compression.etag_for_coding)."""
+        return compression.etag_for_coding(etag, coding, settled=body is self.settled)
+
+    def _offer_to_settle(self) -> None:
+        seconds = settings.MEYDAN_BROTLI_SETTLE_SECONDS
+        if seconds and time.monotonic() - self.born >= seconds:
+            self.settling = compression.settler.offer(self._settle)
+
+    def _settle(self) -> None:
+        """Brotli at the slowest quality, in place of the bytes held (the settler's
+        thread). `settled` is set before `br`: a reader who is given the new bytes
+        finds them named as such."""
+        plain = self.json()
+        if self.settled is not None or len(plain) > compression.SETTLE_MAX_BYTES:
+            return
+        better = compression.compress_settled(plain)
+        if self.br is not None and len(better) < len(self.br):
+            self.settled = better
+            self.br = better
+            local_payloads.grown(self)
 
     def json(self) -> bytes:
         """The plain JSON: held, or decompressed from a form that is."""

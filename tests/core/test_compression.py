@@ -437,6 +437,111 @@ def test_a_worker_keeps_of_a_shared_page_the_coding_its_reader_asked_for(shared_
     assert caching.local_payloads.size == kept.size() == len(plain) + len(found.gzip) + len(body)
 
 
+# --- Settled pages: Brotli again, at its slowest quality ------------------------
+
+
+def _age_local_pages(seconds: float) -> None:
+    """As if this worker had held its pages `seconds` longer."""
+    for _expiry, payload, _size in caching.local_payloads.items.values():
+        payload.born -= seconds
+
+
+@pytest.mark.django_db
+def test_a_settled_page_goes_in_fewer_bytes_with_its_own_etag(site, hundred, settings):
+    settings.MEYDAN_BROTLI_SETTLE_SECONDS = 10
+    caching.local_payloads.clear()
+    client = Client()
+    plain = read(client, site).content
+    first = read(client, site, accept_encoding=BROWSER)
+    assert first["ETag"].endswith('-br"')
+    done = compression.settler.done
+    again = read(client, site, accept_encoding=BROWSER)  # 10 s have not passed
+    compression.settler.wait()
+    assert compression.settler.done == done and again.content == first.content
+
+    _age_local_pages(11)
+    offered = read(client, site, accept_encoding=BROWSER)  # sent as it was; offered
+    assert offered.content == first.content and offered["ETag"] == first["ETag"]
+    compression.settler.wait()
+    assert compression.settler.done == done + 1
+    settled = read(client, site, accept_encoding=BROWSER)
+    assert brotli.decompress(settled.content) == plain
+    assert len(settled.content) < 0.95 * len(first.content)
+    assert int(settled["Content-Length"]) == len(settled.content)
+    assert settled["ETag"] == first["ETag"][:-4] + '-brs"'
+    # Either bytes revalidate: they are the same words.
+    for held in (first["ETag"], settled["ETag"]):
+        check = read(client, site, accept_encoding=BROWSER, if_none_match=held)
+        assert check.status_code == 304
+    assert check["ETag"] == settled["ETag"]
+    # Other codings are as they were, and it is settled once.
+    assert read(client, site, accept_encoding="gzip")["ETag"].endswith('-gz"')
+    read(client, site, accept_encoding=BROWSER)
+    compression.settler.wait()
+    assert compression.settler.done == done + 1
+    # The store counts the bytes it holds now.
+    assert caching.local_payloads.size == sum(
+        payload.size() for _e, payload, _s in caching.local_payloads.items.values()
+    )
+
+
+@pytest.mark.django_db
+def test_the_fast_path_sends_the_settled_bytes_as_django_does(site, hundred, settings):
+    from tests.api.test_fastpath import both, environ_for
+
+    settings.MEYDAN_BROTLI_SETTLE_SECONDS = 10
+    caching.local_payloads.clear()
+    environ = environ_for(
+        "/api/v1/threads", f"site={site.slug}&url=/baku-rally/", ACCEPT_ENCODING=BROWSER
+    )
+    both(environ)
+    _age_local_pages(11)
+    both(environ)
+    compression.settler.wait()
+    django, fast, answered_fast = both(environ)
+    assert answered_fast and fast == django
+    assert dict(fast[1])["ETag"].endswith('-brs"')
+
+
+@pytest.mark.django_db
+def test_a_page_is_never_settled_when_settling_is_off(site, hundred, settings):
+    settings.MEYDAN_BROTLI_SETTLE_SECONDS = 0  # MEYDAN_BROTLI_SETTLE_SECONDS=off
+    caching.local_payloads.clear()
+    client = Client()
+    first = read(client, site, accept_encoding=BROWSER)
+    _age_local_pages(3600)
+    done = compression.settler.done
+    read(client, site, accept_encoding=BROWSER)
+    compression.settler.wait()
+    assert compression.settler.done == done
+    assert read(client, site, accept_encoding=BROWSER).content == first.content
+
+
+def test_a_page_too_long_to_settle_keeps_its_bytes():
+    plain = json.dumps([f"comment {n}: " + "words " * 30 for n in range(2000)]).encode()
+    assert len(plain) > compression.SETTLE_MAX_BYTES
+    payload = caching.Payload.made(plain, "br")
+    quick = payload.br
+    payload._settle()
+    assert payload.br is quick and payload.settled is None
+
+
+def test_the_settler_holds_a_bounded_queue_and_outlives_a_failing_job(caplog):
+    settler = compression.Settler(pending_max=2)
+    gate = threading.Event()
+    ran = []
+    assert settler.offer(gate.wait)  # taken at once by its thread, which waits
+    assert settler.offer(lambda: ran.append(1))
+    assert not settler.offer(lambda: ran.append(2))  # two unfinished: refused
+    gate.set()
+    settler.wait()
+    assert settler.offer(lambda: 1 / 0)
+    assert settler.offer(lambda: ran.append(3))
+    settler.wait()
+    assert ran == [1, 3] and settler.done == 4
+    assert "could not compress a settled page again" in caplog.text
+
+
 # --- Server-rendered pages ---------------------------------------------------------
 
 

@@ -70,9 +70,10 @@ def thread_read(request, query: Query[ThreadQuery]):
     coding = compression.chosen_coding(request.headers.get("Accept-Encoding"))
     # Vary: Accept-Language and Origin are added by their middleware.
     headers = {"Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
-    if compression.etag_matches(request.headers.get("If-None-Match", ""), etag):
+    if matched := compression.etag_matches(request.headers.get("If-None-Match", ""), etag):
         # The 200's ETag: the coding's, but a page without a thread goes plain.
-        headers["ETag"] = compression.etag_for_coding(etag, coding if thread_id else None)
+        coding = coding if thread_id else None
+        headers["ETag"] = compression.not_modified_etag(matched, etag, coding)
         return _with_headers(HttpResponse(status=304), headers)
     if thread_id:
         payload, served = caching.page_payload(
@@ -85,9 +86,10 @@ def thread_read(request, query: Query[ThreadQuery]):
             etag = etag_for(served, query.page, view)
             headers["Cache-Control"] = "no-store"
         body, coding = payload.body(coding)
+        headers["ETag"] = payload.etag(etag, body, coding)
     else:  # a page without a thread yet: a short answer, sent as it is
         body, coding = _thread_json(site, key, url, 0, 1, order, query.picks), None
-    headers["ETag"] = compression.etag_for_coding(etag, coding)
+        headers["ETag"] = etag
     response = _with_headers(HttpResponse(body, content_type="application/json"), headers)
     if coding is not None:
         response["Content-Encoding"] = coding
