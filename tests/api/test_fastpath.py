@@ -439,3 +439,25 @@ def test_an_unknown_site_is_djangos_404_and_no_fault_of_the_fast_path(comments, 
     assert fast == django and fast[0].startswith("404")
     assert metrics.FAST_PATH_ERRORS._value.get() == before
     assert not [r for r in caplog.records if r.name == "meydan.api.fastpath"]
+
+
+def test_the_fast_path_sends_a_settled_page_as_django_does(post, site, settings):
+    """Brotli once more at its slowest quality (core/compression.py): the same bytes
+    and the same ETag (…-brs) from both."""
+    from meydan.comments import caching
+    from meydan.core import compression
+    from tests.core.test_compression import real_comments
+
+    for author, text in real_comments(30):
+        post(text, name=author)
+    settings.MEYDAN_BROTLI_SETTLE_SECONDS = 10
+    caching.local_payloads.clear()
+    environ = environ_for(THREAD, f"{SITE}&url=/baku-rally/", ACCEPT_ENCODING="gzip, br")
+    first = both(environ)[1]
+    for _expiry, payload, _size in caching.local_payloads.items.values():
+        payload.born -= 11
+    both(environ)
+    compression.settler.wait()
+    django, fast, answered_fast = both(environ)
+    assert answered_fast and same(fast, django)
+    assert dict(fast[1])["ETag"].endswith('-brs"') and len(fast[2]) < len(first[2])

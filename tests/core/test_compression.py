@@ -486,24 +486,6 @@ def test_a_settled_page_goes_in_fewer_bytes_with_its_own_etag(site, hundred, set
 
 
 @pytest.mark.django_db
-def test_the_fast_path_sends_the_settled_bytes_as_django_does(site, hundred, settings):
-    from tests.api.test_fastpath import both, environ_for
-
-    settings.MEYDAN_BROTLI_SETTLE_SECONDS = 10
-    caching.local_payloads.clear()
-    environ = environ_for(
-        "/api/v1/threads", f"site={site.slug}&url=/baku-rally/", ACCEPT_ENCODING=BROWSER
-    )
-    both(environ)
-    _age_local_pages(11)
-    both(environ)
-    compression.settler.wait()
-    django, fast, answered_fast = both(environ)
-    assert answered_fast and fast == django
-    assert dict(fast[1])["ETag"].endswith('-brs"')
-
-
-@pytest.mark.django_db
 def test_a_page_is_never_settled_when_settling_is_off(site, hundred, settings):
     settings.MEYDAN_BROTLI_SETTLE_SECONDS = 0  # MEYDAN_BROTLI_SETTLE_SECONDS=off
     caching.local_payloads.clear()
