@@ -118,11 +118,13 @@ def _clear_cache():
     cache.clear()
     caching.local_payloads.clear()
     caching.pages_forget()
+    caching.counts_forget()
     pieces.clear()
     yield
     cache.clear()
     caching.local_payloads.clear()
     caching.pages_forget()
+    caching.counts_forget()
 
 
 @pytest.fixture

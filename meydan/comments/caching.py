@@ -80,6 +80,48 @@ def thread_states(site_id: int, keys) -> dict[str, ThreadState]:
     return states
 
 
+# --- Counts: a second old at most --------------------------------------------------
+# A page listing fifty articles asks for their counts on every view. With a shared
+# cache each such request was a round trip to Redis for states that change a few
+# times a minute; a worker now keeps what it read for COUNTS_SECONDS. A change made
+# through this worker shows at once (thread_state_forget drops the entries); one
+# made through another worker, within the second. Thread pages, their 304s and the
+# live answer still read the shared state on every request.
+
+COUNTS_SECONDS = 1.0
+_COUNTS_KEPT = 20_000
+_counts_memo: dict[tuple[int, str], tuple[float, ThreadState]] = {}
+
+
+def thread_states_for_counts(site_id: int, keys) -> dict[str, ThreadState]:
+    """thread_states for the counts: remembered for COUNTS_SECONDS in this worker
+    where the cache is shared (elsewhere thread_states is as cheap already)."""
+    if not settings.MEYDAN_SHARED_CACHE:
+        return thread_states(site_id, keys)
+    now = time.monotonic()
+    found: dict[str, ThreadState] = {}
+    missing = []
+    for key in dict.fromkeys(keys):
+        item = _counts_memo.get((site_id, key))
+        if item is not None and item[0] > now:
+            found[key] = item[1]
+        else:
+            missing.append(key)
+    if missing:
+        fresh = thread_states(site_id, missing)
+        if len(_counts_memo) >= _COUNTS_KEPT:
+            _counts_memo.clear()
+        until = now + COUNTS_SECONDS
+        for key, state in fresh.items():
+            _counts_memo[(site_id, key)] = (until, state)
+        found.update(fresh)
+    return found
+
+
+def counts_forget() -> None:
+    _counts_memo.clear()
+
+
 def _raw_states(backend, site_id: int, keys: list[str]) -> dict[str, ThreadState]:
     """thread_states through Redis as b"id:version:count" strings (core.cache says why)."""
     raw_keys = [backend.raw_key(thread_state_key(site_id, key)) for key in keys]
@@ -168,6 +210,9 @@ def _states_sql(n: int) -> str:
 def thread_state_forget(pages) -> None:
     """Drop the cached states of these (site id, page key) pairs: the callers know
     them, so forgetting needs no query after the commit."""
+    pages = list(pages)
+    for page in pages:
+        _counts_memo.pop(page, None)
     backend = _backend()
     state_keys = [thread_state_key(site_id, key) for site_id, key in pages]
     if hasattr(backend, "raw_delete_many"):

@@ -214,7 +214,7 @@ def counts_for(site, urls: list[str]) -> dict[str, int | None]:
             keys[url], _ = page_key_for(site, url)
         except MeydanError:
             keys[url] = None
-    states = caching.thread_states(site.pk, [key for key in keys.values() if key])
+    states = caching.thread_states_for_counts(site.pk, [key for key in keys.values() if key])
     return {url: states[key].count if key else None for url, key in keys.items()}
 
 

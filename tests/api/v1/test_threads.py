@@ -231,3 +231,51 @@ def test_times_are_given_to_the_second(api, site, thread, post, django_capture_o
     assert edited.microsecond == 0 and "." not in read_back["edited"]
     stored = Comment.objects.get(pk=comment.pk).edited
     assert stored.replace(microsecond=0) == edited
+
+
+def test_with_a_shared_cache_counts_are_a_second_old_at_most(api, site, thread, post, monkeypatch):
+    """A worker keeps the states it read for the counts for a second: a listing page's
+    fifty counts cost no round trip to the shared cache on every view. A write made
+    through this worker shows at once; one made elsewhere, within the second."""
+    from meydan.comments import caching
+
+    clock = [1000.0]
+    monkeypatch.setattr(caching.time, "monotonic", lambda: clock[0])
+    post("one")
+    urls = {"site": site.slug, "url": ["/baku-rally/", "/nothing-here/"]}
+    assert api.get("/counts", urls).json()["counts"] == {"/baku-rally/": 1, "/nothing-here/": 0}
+    asked = []
+    monkeypatch.setattr(
+        caching, "thread_states", lambda site_id, keys: asked.append(keys) or pytest.fail()
+    )
+    assert api.get("/counts", urls).json()["counts"]["/baku-rally/"] == 1
+    assert asked == []
+    monkeypatch.undo()
+    monkeypatch.setattr(caching.time, "monotonic", lambda: clock[0])
+    post("two")  # through this worker: forgotten at once
+    assert api.get("/counts", urls).json()["counts"]["/baku-rally/"] == 2
+    # Through another worker: the shared state changes, this worker's copy does not.
+    caching.thread_state_forget([(site.pk, "/baku-rally/")])
+    caching._counts_memo[(site.pk, "/baku-rally/")] = (
+        clock[0] + 1, caching.ThreadState(thread.pk, 1, 2)
+    )  # fmt: skip
+    from meydan.comments.models import Thread
+
+    Thread.objects.filter(pk=thread.pk).update(comment_count=3, version=50)
+    assert api.get("/counts", urls).json()["counts"]["/baku-rally/"] == 2  # within the second
+    clock[0] += 1.01
+    assert api.get("/counts", urls).json()["counts"]["/baku-rally/"] == 3
+    # The thread page and the live answer never wait for the second.
+    clock[0] -= 1.01
+    assert read(api, site).json()["count"] == 3
+
+
+def test_without_a_shared_cache_counts_follow_every_write(api, site, thread, post, settings):
+    settings.MEYDAN_SHARED_CACHE = False
+    post("one")
+    urls = {"site": site.slug, "url": ["/baku-rally/"]}
+    assert api.get("/counts", urls).json()["counts"] == {"/baku-rally/": 1}
+    from meydan.comments.models import Thread
+
+    Thread.objects.filter(pk=thread.pk).update(comment_count=4, version=60)
+    assert api.get("/counts", urls).json()["counts"] == {"/baku-rally/": 4}
