@@ -323,14 +323,18 @@ class Payload:
         """Brotli at the slowest quality, in place of the bytes held (the settler's
         thread). `settled` is set before `br`: a reader who is given the new bytes
         finds them named as such."""
-        plain = self.json()
-        if self.settled is not None or len(plain) > compression.SETTLE_MAX_BYTES:
+        if self.settled is not None:
             return
-        better = compression.compress_settled(plain)
-        if self.br is not None and len(better) < len(self.br):
-            self.settled = better
-            self.br = better
-            local_payloads.grown(self)
+        plain = self.json()
+        smaller = False
+        if len(plain) <= compression.SETTLE_MAX_BYTES:
+            better = compression.compress_settled(plain)
+            smaller = self.br is not None and len(better) < len(self.br)
+            if smaller:
+                self.settled = better
+                self.br = better
+                local_payloads.grown(self)
+        metrics.read_page_settled(smaller)
 
     def json(self) -> bytes:
         """The plain JSON: held, or decompressed from a form that is."""

@@ -206,6 +206,20 @@ def read_page_before() -> None:
     READ_PAGES_BEFORE.inc()
 
 
+READ_PAGES_SETTLED = Counter(
+    "meydan_read_pages_settled",
+    "Thread pages a worker compressed again at Brotli's slowest quality once they had "
+    "settled (core/compression.py), by result: smaller (sent from then on) or kept "
+    "(the first bytes were as small, or the page too long to be worth it)",
+    ["result"],
+    registry=_REGISTRY,
+)
+
+
+def read_page_settled(smaller: bool) -> None:
+    READ_PAGES_SETTLED.labels("smaller" if smaller else "kept").inc()
+
+
 FAST_PATH_ERRORS = Counter(
     "meydan_fast_path_errors",
     "Requests the fast read path (api/fastpath.py) failed on and handed to Django, "

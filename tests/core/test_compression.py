@@ -440,6 +440,10 @@ def test_a_worker_keeps_of_a_shared_page_the_coding_its_reader_asked_for(shared_
 # --- Settled pages: Brotli again, at its slowest quality ------------------------
 
 
+def _settled(result: str) -> float:
+    return metrics.READ_PAGES_SETTLED.labels(result)._value.get()
+
+
 def _age_local_pages(seconds: float) -> None:
     """As if this worker had held its pages `seconds` longer."""
     for _expiry, payload, _size in caching.local_payloads.items.values():
@@ -460,10 +464,12 @@ def test_a_settled_page_goes_in_fewer_bytes_with_its_own_etag(site, hundred, set
     assert compression.settler.done == done and again.content == first.content
 
     _age_local_pages(11)
+    smaller = _settled("smaller")
     offered = read(client, site, accept_encoding=BROWSER)  # sent as it was; offered
     assert offered.content == first.content and offered["ETag"] == first["ETag"]
     compression.settler.wait()
     assert compression.settler.done == done + 1
+    assert _settled("smaller") == smaller + 1
     settled = read(client, site, accept_encoding=BROWSER)
     assert brotli.decompress(settled.content) == plain
     assert len(settled.content) < 0.95 * len(first.content)
@@ -504,8 +510,10 @@ def test_a_page_too_long_to_settle_keeps_its_bytes():
     assert len(plain) > compression.SETTLE_MAX_BYTES
     payload = caching.Payload.made(plain, "br")
     quick = payload.br
+    kept = _settled("kept")
     payload._settle()
     assert payload.br is quick and payload.settled is None
+    assert _settled("kept") == kept + 1
 
 
 def test_the_settler_holds_a_bounded_queue_and_outlives_a_failing_job(caplog):
