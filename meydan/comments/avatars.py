@@ -4,14 +4,29 @@ Gravatar would make every reader's browser call a third party, and its MD5 of
 the email address can be reversed by guessing. Our avatar key is an HMAC of the
 email (or, without one, the name), so it reveals nothing; the picture is a
 symmetric 5x5 identicon as a small SVG, served by Meydan itself.
+
+The picture is drawn from a key's first byte (the hue) and its last 15 bits (the
+cells), so a key is 8 hex digits: those and no more. Keys stored before were 20
+digits of the same HMAC; `url_key` gives them as the 8 their picture is drawn from,
+so a reader keeps their picture and every comment's URL is as short (each extra
+digit was one no compressor can shorten: bench/wire_bytes.py).
 """
 
 from meydan.core.privacy import keyed_hash
 
+KEY_LENGTH = 8
+
 
 def avatar_key(*, email: str = "", name: str = "") -> str:
     source = email.strip().lower() or f"name:{name.strip().lower()}"
-    return keyed_hash("avatar", source, length=20)
+    return url_key(keyed_hash("avatar", source, length=20))
+
+
+def url_key(key: str) -> str:
+    """A stored key as its picture's URL gives it: the first byte and the last three,
+    which hold every bit `identicon_svg` draws from (a 20-digit key from before and
+    its 8 digits here draw the same picture)."""
+    return key if len(key) <= KEY_LENGTH else key[:2] + key[-6:]
 
 
 def identicon_svg(key: str, size: int = 5) -> str:

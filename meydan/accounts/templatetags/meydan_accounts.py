@@ -2,6 +2,7 @@ from django import template
 from django.templatetags.static import static
 
 from meydan.accounts.providers import provider_icon, provider_label, provider_label_for_id
+from meydan.comments.avatars import url_key
 
 register = template.Library()
 
@@ -21,6 +22,12 @@ def provider_icon_url(provider_id: str) -> str:
 def provider_display(provider_id: str) -> str:
     """A provider id stored on a comment -> its name ('google' -> 'Google')."""
     return provider_label_for_id(provider_id)
+
+
+@register.filter
+def avatar_url_key(key: str) -> str:
+    """A comment's stored avatar key as its picture's URL gives it (avatars.url_key)."""
+    return url_key(key)
 
 
 @register.simple_tag

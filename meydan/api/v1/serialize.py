@@ -8,6 +8,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import RFC3986_SUBDELIMS
 
 from meydan.accounts.providers import provider_label_for_id
+from meydan.comments.avatars import url_key
 
 _PLACEHOLDER = "987654321"  # valid for the int and str converters alike
 
@@ -42,7 +43,7 @@ def author_dict(comment) -> dict:
     if comment.author_picture:
         avatar = url_for("accounts:picture", comment.author_picture)
     else:
-        avatar = url_for("accounts:avatar", comment.avatar_key)
+        avatar = url_for("accounts:avatar", url_key(comment.avatar_key))
     provider = comment.author_provider or None
     return {
         "name": comment.author_name,

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -31,6 +33,18 @@ def test_thread_in_tree_order(api, site, thread, post):
     author = data["comments"][0]["author"]
     assert author["avatar"].startswith("/avatars/") and "email" not in author
     assert "aynur@example.org" not in response.content.decode()
+
+
+def test_avatar_urls_are_short_and_keep_the_picture(api, site, thread, post, client):
+    """A comment stored with a 20-digit key from before is given its picture's
+    8 digits, and the old URL still draws the same picture."""
+    post("new")
+    old = post("from before")
+    Comment.objects.filter(pk=old.pk).update(avatar_key="0123456789abcdef4242")
+    avatars = [c["author"]["avatar"] for c in read(api, site).json()["comments"]]
+    assert all(re.fullmatch(r"/avatars/[0-9a-f]{8}\.svg", a) for a in avatars), avatars
+    assert avatars[1] == "/avatars/01ef4242.svg"
+    assert client.get(avatars[1]).content == client.get("/avatars/0123456789abcdef4242.svg").content
 
 
 def test_unknown_page_is_an_empty_thread_and_creates_nothing(api, site):
