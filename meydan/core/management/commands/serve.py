@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from meydan.core import logs, metricsdir, startup
 from meydan.settings import env_bool
@@ -35,6 +35,23 @@ def granian_log_config_file(var_dir: Path, fmt: str) -> Path:
         fh.write(content)
     os.replace(temporary, path)
     return path
+
+
+def default_threads() -> int:
+    """Python threads per worker when neither --threads nor MEYDAN_THREADS says.
+
+    One on SQLite: the answer is in memory or a local file, so a second thread only
+    queues for the GIL (and for SQLite's one writer), and one gave the lowest tail
+    latency in bench/. Two on PostgreSQL: a worker there waits on the network for
+    every query, Redis command and commit, and a second thread works meanwhile
+    (`make bench`, PostgreSQL + Redis: posting +16 %, the reads +4-8 %, p99 lower;
+    docs/scaling.md)."""
+    configured = os.environ.get("MEYDAN_THREADS", "").strip()
+    if configured:
+        if not configured.isdigit() or int(configured) < 1:
+            raise CommandError(f"MEYDAN_THREADS must be a whole number, 1 or more: {configured!r}")
+        return int(configured)
+    return 2 if settings.DATABASES["default"]["ENGINE"].endswith("postgresql") else 1
 
 
 class Command(BaseCommand):
@@ -55,10 +72,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads",
             type=int,
-            default=int(os.environ.get("MEYDAN_THREADS", "1")),
+            default=None,
             help=(
-                "Threads per worker (default: MEYDAN_THREADS or 1, which gave the lowest "
-                "tail latency in bench/; see docs/scaling.md)."
+                "Threads per worker (default: MEYDAN_THREADS, else 1 on SQLite and 2 on "
+                "PostgreSQL, where a worker waits on the network; see docs/scaling.md)."
             ),
         )
 
@@ -77,6 +94,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, workers, threads, no_collectstatic, **options):
+        threads = threads or default_threads()
         if not no_collectstatic:
             # The checks and collectstatic, when something changed (core/startup.py).
             startup.prepare(force=options["collectstatic"])
