@@ -51,7 +51,9 @@ def error_response(
     body: dict = {"code": code, "message": str(message)}
     if fields:
         body["fields"] = {name: [str(m) for m in msgs] for name, msgs in fields.items()}
-    response = JsonResponse({"error": body}, status=status)
+    response = JsonResponse(
+        {"error": body}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response

@@ -318,7 +318,7 @@ class FastReads:
         if len(sites) != 1 or not urls or len(urls) > MAX_COUNT_URLS:
             return None
         site = self._sites.get(sites[0], site_for_slug)
-        body = json.dumps({"counts": counts_for(site, urls)}).encode()
+        body = json.dumps({"counts": counts_for(site, urls)}, ensure_ascii=False).encode()
         headers = [
             ("Content-Type", "application/json; charset=utf-8"),
             ("Content-Length", str(len(body))),

@@ -97,7 +97,9 @@ def thread_read(request, query: Query[ThreadQuery]):
 
 
 def _thread_json(*args) -> bytes:
-    return json.dumps(_thread_payload(*args)).encode()
+    # UTF-8 as it is (JSON's own encoding), not \uXXXX: a Russian or Persian thread's
+    # JSON is about half the bytes, and a fifth to a third less once compressed.
+    return json.dumps(_thread_payload(*args), ensure_ascii=False).encode()
 
 
 def _with_headers(response: HttpResponse, headers: dict) -> HttpResponse:

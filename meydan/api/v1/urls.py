@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
+from ninja.renderers import JSONRenderer
 
 from meydan.api.errors import HTTP_CODES, error_response
 from meydan.api.v1 import challenge, comments, posts, session, threads, votes
@@ -34,8 +35,15 @@ class JsonOnlyParser(Parser):
         return data
 
 
+class Utf8Renderer(JSONRenderer):
+    """Text in UTF-8 as it is, as the thread pages are (threads._thread_json)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
     parser=JsonOnlyParser(),
+    renderer=Utf8Renderer(),
     title="Meydan API",
     version="1",
     description=(

@@ -293,3 +293,14 @@ def test_without_a_shared_cache_counts_follow_every_write(api, site, thread, pos
 
     Thread.objects.filter(pk=thread.pk).update(comment_count=4, version=60)
     assert api.get("/counts", urls).json()["counts"] == {"/baku-rally/": 4}
+
+
+def test_text_is_sent_in_utf8_as_it_is(api, site, thread, post):
+    """Not as \\uXXXX escapes: a Russian or Persian thread is about half the bytes."""
+    post("Митинг в Баку. Şəhər mərkəzində. تجمع")
+    response = read(api, site)
+    assert "Митинг в Баку. Şəhər mərkəzində. تجمع".encode() in response.content
+    assert b"\\u" not in response.content
+    assert response.json()["comments"][0]["html"] == "<p>Митинг в Баку. Şəhər mərkəzində. تجمع</p>"
+    again = read(api, site, page=1)  # …and from the cache, as the fast path sends it
+    assert again.content == response.content
