@@ -22,9 +22,12 @@ bench/results/<date>-wire-bytes.txt.
 import argparse
 import csv
 import datetime
+import gzip
 import html
 import json
 import os
+import random
+import re
 import sys
 import tempfile
 import time
@@ -130,6 +133,49 @@ def settled_size(client: Client, path: str) -> int:
     return len(response.content)
 
 
+def catalogue_texts(language: str, rows: list[dict]) -> list[str]:
+    """Each workload comment's text in another script: sentences of Meydan's own
+    catalogue for `language` (the only text in those scripts this repository holds),
+    drawn at random until as long as the comment's text."""
+    po = (ROOT / "meydan" / "locale" / language / "LC_MESSAGES" / "django.po").read_text()
+    sentences = [
+        text
+        for text in re.findall(r'^msgstr "(.+)"$', po, re.MULTILINE)
+        if len(text) > 20 and "%" not in text and "{" not in text and "\\" not in text
+    ]
+    rng = random.Random(language)
+    texts = []
+    for row in rows:
+        words = []
+        while sum(map(len, words)) < len(row["text"]):
+            words.append(rng.choice(sentences))
+        texts.append(" ".join(words))
+    return texts
+
+
+def other_scripts(site, workload: list[dict], client: Client) -> list[str]:
+    """The API JSON of the workload's reply tree in Russian, Azerbaijani and Persian:
+    as sent (UTF-8) and as it was sent with every non-ASCII letter a \\uXXXX escape."""
+    lines = [
+        "Text in other scripts (the workload's reply tree, each comment's text sentences of "
+        "Meydan's own catalogue): API JSON as sent (UTF-8) and as it was (\\uXXXX escapes)",
+        f"{'language':<12} {'JSON':<9} {'plain':>8} {'gzip 6':>8} {'br 5':>8} {'br 11':>8}",
+    ]
+    for language in ("ru", "az", "fa"):
+        texts = catalogue_texts(language, workload)
+        key = f"/{language}/"
+        load(site, key, [{**row, "text": text} for row, text in zip(workload, texts, strict=True)])
+        sent = client.get(f"/api/v1/threads?site=wire&url={key}").content
+        escaped = json.dumps(json.loads(sent)).encode()
+        for label, body in (("UTF-8", sent), ("escaped", escaped)):
+            lines.append(
+                f"{language:<12} {label:<9} {len(body):>8,} {len(gzip.compress(body, 6)):>8,} "
+                f"{len(brotli.compress(body, quality=5)):>8,} "
+                f"{len(brotli.compress(body, quality=11)):>8,}"
+            )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-save", action="store_true")
@@ -176,6 +222,7 @@ def main() -> None:
                 f"{label:<34} {answer:<22} {plain:>8,} {got['gzip']:>8,} "
                 f"{got['gzip'] / plain:>6.1%} {br}"
             )
+    lines += ["", *other_scripts(site, workload, client)]
     body = client.get("/api/v1/threads?site=wire&url=/workload/").content
     lines += [
         "",
