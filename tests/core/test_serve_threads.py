@@ -67,3 +67,9 @@ def test_a_bad_thread_count_is_named(granian_argv, monkeypatch, value):
     monkeypatch.setenv("MEYDAN_THREADS", value)
     with pytest.raises(CommandError, match="MEYDAN_THREADS must be a whole number"):
         call_command("serve", "--no-collectstatic")
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_a_bad_threads_option_is_named(granian_argv, value):
+    with pytest.raises(CommandError, match="--threads must be 1 or more"):
+        call_command("serve", "--no-collectstatic", "--threads", value)

@@ -94,7 +94,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, workers, threads, no_collectstatic, **options):
-        threads = threads or default_threads()
+        if threads is None:
+            threads = default_threads()
+        elif threads < 1:
+            raise CommandError(f"--threads must be 1 or more: {threads}")
         if not no_collectstatic:
             # The checks and collectstatic, when something changed (core/startup.py).
             startup.prepare(force=options["collectstatic"])
