@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import time
+from typing import NamedTuple
 from urllib.parse import unquote_plus
 
 from django.conf import settings
@@ -49,6 +50,7 @@ _PATHS = (THREADS_PATH, COUNTS_PATH, LIVE_PATH)
 _PAGE = re.compile(r"^[1-9][0-9]{0,5}$")
 _ORDERS = ("oldest", "newest", "top")
 _LANGUAGES_SEEN = 1000
+_SEEN = 4096  # queries, hosts and page keys remembered per process (then forgotten at once)
 ERROR_LOG_SECONDS = 60
 
 
@@ -63,6 +65,54 @@ def query_pairs(query: str) -> list[tuple[str, str]]:
                 name, value = unquote_plus(name), unquote_plus(value)
             pairs.append((name, value))
     return pairs
+
+
+class ThreadQuery(NamedTuple):
+    site: str
+    url: str
+    page: int
+    order: str | None
+    picks: bool
+    lang: str | None
+
+
+_thread_queries: dict[str, ThreadQuery | None] = {}
+
+
+def thread_query(query: str) -> ThreadQuery | None:
+    """A thread read's parameters, or None where Django's validation should speak.
+
+    A query string means the same every time, and readers of a page send the same
+    one: each is read once per process (its parsing and percent-decoding were a
+    sixth of a read's time)."""
+    try:
+        return _thread_queries[query]
+    except KeyError:
+        pass
+    parsed = _read_thread_query(query)
+    if len(_thread_queries) >= _SEEN:
+        _thread_queries.clear()
+    _thread_queries[query] = parsed
+    return parsed
+
+
+def _read_thread_query(query: str) -> ThreadQuery | None:
+    pairs = query_pairs(query)
+    params = dict(pairs)
+    if len(params) != len(pairs) or "site" not in params or "url" not in params:
+        return None  # repeated or missing parameters: Django's validation speaks
+    page_text = params.get("page", "1")
+    order = params.get("order")
+    if not _PAGE.match(page_text) or int(page_text) > 100_000:
+        return None
+    if order is not None and order not in _ORDERS:
+        return None
+    picks = params.get("picks", "false")
+    if picks not in ("true", "false"):
+        return None  # other spellings of a boolean: Django's validation reads them
+    return ThreadQuery(
+        params["site"], params["url"], int(page_text), order, picks == "true", params.get("lang")
+    )
 
 
 class _Config:
@@ -129,12 +179,17 @@ class FastReads:
         self._config: _Config | None = None
         self._sites = _Memo(SITE_SECONDS)
         self._origins = _Memo(ORIGINS_SECONDS, size=1)
+        # (site slug, url) -> (the site, the page's key): kept while the site's memo
+        # holds the same Site (its origins decide whether a full URL is on it).
+        self._page_keys: dict[tuple[str, str], tuple[object, str]] = {}
+        self._hosts: dict[str, bool] = {}  # Host header -> allowed (ALLOWED_HOSTS)
         self._quiet_until = 0.0
         setting_changed.connect(self._forget_config, weak=True)
 
     def _forget_config(self, **kwargs):
         self._config = None
         self._languages.clear()
+        self._hosts.clear()
 
     @property
     def config(self) -> _Config:
@@ -192,8 +247,27 @@ class FastReads:
         host = environ.get("HTTP_HOST")
         if not host:
             return False
-        domain, _port = split_domain_port(host)
-        return bool(domain) and validate_host(domain, config.allowed_hosts)
+        allowed = self._hosts.get(host)
+        if allowed is None:
+            domain, _port = split_domain_port(host)
+            allowed = bool(domain) and validate_host(domain, config.allowed_hosts)
+            if len(self._hosts) >= _SEEN:
+                self._hosts.clear()  # a client may send any Host
+            self._hosts[host] = allowed
+        return allowed
+
+    def page(self, slug: str, url: str):
+        """(site, page key) as site_for_slug and page_key_for give them, remembered
+        for as long as the site is (a reader's mistake raises, and is not kept)."""
+        site = self._sites.get(slug, site_for_slug)
+        known = self._page_keys.get((slug, url))
+        if known is not None and known[0] is site:
+            return site, known[1]
+        key, _url = page_key_for(site, url)
+        if len(self._page_keys) >= _SEEN:
+            self._page_keys.clear()
+        self._page_keys[(slug, url)] = (site, key)
+        return site, key
 
     def is_secure(self, environ) -> bool:
         header = self.config.proxy_ssl_header
@@ -234,36 +308,25 @@ class FastReads:
         query = environ.get("QUERY_STRING", "")
         if not query.isascii() or not self.usable(environ):
             return None
-        pairs = query_pairs(query)
         if path == THREADS_PATH:
-            return self.thread(environ, pairs)
+            return self.thread(environ, query)
+        pairs = query_pairs(query)
         if path == LIVE_PATH:
             return self.live(environ, pairs)
         return self.counts(environ, pairs)
 
-    def thread(self, environ, pairs):
-        params = dict(pairs)
-        if len(params) != len(pairs) or "site" not in params or "url" not in params:
-            return None  # repeated or missing parameters: Django's validation speaks
-        page_text = params.get("page", "1")
-        order = params.get("order")
-        if not _PAGE.match(page_text) or int(page_text) > 100_000:
+    def thread(self, environ, query: str):
+        asked = thread_query(query)
+        if asked is None:
             return None
-        if order is not None and order not in _ORDERS:
-            return None
-        picks = params.get("picks", "false")
-        if picks not in ("true", "false"):
-            return None  # other spellings of a boolean: Django's validation reads them
-        page = int(page_text)
-        site = self._sites.get(params["site"], site_for_slug)
-        key, _url = page_key_for(site, params["url"])
-        order = order or site.default_order
-        view = "picks" if picks == "true" else order  # as the view names it
+        page = asked.page
+        site, key = self.page(asked.site, asked.url)
+        view = "picks" if asked.picks else asked.order or site.default_order  # as the view names it
         thread_id, version, _count = caching.thread_state(site.pk, key)
         etag = etag_for(version, page, view)
         coding = chosen_coding(environ.get("HTTP_ACCEPT_ENCODING"))
         headers = [("Cache-Control", CACHE_CONTROL)]
-        language = self.language(environ, params.get("lang"), site.language)
+        language = self.language(environ, asked.lang, site.language)
         headers += self.headers(environ, "Accept-Encoding, Accept-Language, Origin", language)
         if matched := etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
             headers += [
@@ -296,8 +359,7 @@ class FastReads:
         params = dict(pairs)
         if len(params) != len(pairs) or set(params) != {"site", "url"}:
             return None
-        site = self._sites.get(params["site"], site_for_slug)
-        key, _url = page_key_for(site, params["url"])
+        site, key = self.page(params["site"], params["url"])
         count = caching.thread_state(site.pk, key).count
         seconds = self.config.live_seconds
         stream = self.config.live_stream

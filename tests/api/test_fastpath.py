@@ -461,3 +461,57 @@ def test_the_fast_path_sends_a_settled_page_as_django_does(post, site, settings)
     django, fast, answered_fast = both(environ)
     assert answered_fast and same(fast, django)
     assert dict(fast[1])["ETag"].endswith('-brs"') and len(fast[2]) < len(first[2])
+
+
+def test_a_query_read_once_is_read_the_same_again():
+    """The parsed parameters are remembered per query string: the same answer the
+    second time, a refusal remembered as a refusal, and a bounded memory."""
+    from meydan.api import fastpath
+
+    fastpath._thread_queries.clear()
+    query = f"{SITE}&url=%2Fbaku-rally%2F&page=2&order=top&lang=az"
+    first = fastpath.thread_query(query)
+    assert first == fastpath.ThreadQuery("caspian-ledger", "/baku-rally/", 2, "top", False, "az")
+    assert fastpath.thread_query(query) is first
+    assert fastpath.thread_query(f"{SITE}&url=/x/&page=0") is None
+    assert fastpath.thread_query(f"{SITE}&url=/x/&page=0") is None
+    for n in range(fastpath._SEEN + 10):
+        fastpath.thread_query(f"{SITE}&url=/a-{n}/")
+    assert len(fastpath._thread_queries) <= fastpath._SEEN
+
+
+def test_a_site_that_no_longer_allows_an_origin_is_heard_once_its_memo_expires(comments, site):
+    """The page key of a full URL depends on the site's origins: it is kept only for
+    as long as the same Site is (SITE_SECONDS), as the site itself is."""
+    from django.core.cache import cache
+
+    environ = environ_for(THREAD, f"{SITE}&url={ORIGIN}/baku-rally/")
+    inner = Counting()
+    app = FastReads(inner)
+    call(django_application, environ)
+    assert call(app, environ)[0] == "200 OK" and inner.calls == 0
+    site.origins = "https://elsewhere.example"
+    site.save()
+    cache.clear()
+    assert call(app, environ)[0] == "200 OK" and inner.calls == 0  # within SITE_SECONDS
+    app._sites.items.clear()  # as when SITE_SECONDS have passed
+    fast = call(app, environ)
+    assert inner.calls == 1 and fast == call(django_application, environ)
+    assert fast[0].startswith("4")
+
+
+def test_a_host_allowed_before_a_settings_change_is_asked_about_again(comments, settings):
+    environ = environ_for(THREAD, f"{SITE}&url=/baku-rally/")
+    inner = Counting()
+    app = FastReads(inner)
+    call(django_application, environ)
+    call(app, environ)
+    assert inner.calls == 0
+    settings.ALLOWED_HOSTS = ["meydan.example"]
+    call(app, environ)
+    assert inner.calls == 1
+    other = environ_for(THREAD, f"{SITE}&url=/baku-rally/")
+    other["HTTP_HOST"] = "meydan.example"
+    call(django_application, other)
+    call(app, other)
+    assert inner.calls == 1
