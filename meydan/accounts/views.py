@@ -24,6 +24,8 @@ from meydan.comments.models import Comment
 from meydan.core.csrf import csrf_protect_signed_in
 
 _KEY = re.compile(r"^[0-9a-f]{8,64}$")
+# An avatar's key: 6 hex digits now, 8 or 20 in URLs given before (comments.avatars).
+_AVATAR_KEY = re.compile(r"^[0-9a-f]{6,64}$")
 
 
 def _enabled_passkeys() -> None:
@@ -35,7 +37,7 @@ def _enabled_passkeys() -> None:
 @cache_control(public=True, max_age=31_536_000, immutable=True)
 def avatar(request, key: str):
     """GET /avatars/<key>.svg — the picture never changes for a key."""
-    if not _KEY.match(key):
+    if not _AVATAR_KEY.match(key):
         raise Http404("No such avatar.")
     return HttpResponse(identicon_svg(key), content_type="image/svg+xml")
 

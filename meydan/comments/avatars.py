@@ -6,15 +6,16 @@ email (or, without one, the name), so it reveals nothing; the picture is a
 symmetric 5x5 identicon as a small SVG, served by Meydan itself.
 
 The picture is drawn from a key's first byte (the hue) and its last 15 bits (the
-cells), so a key is 8 hex digits: those and no more. Keys stored before were 20
-digits of the same HMAC; `url_key` gives them as the 8 their picture is drawn from,
-so a reader keeps their picture and every comment's URL is as short (each extra
-digit was one no compressor can shorten: bench/wire_bytes.py).
+cells), so a key is 6 hex digits: those and no more (the 24 bits hold the 23 drawn
+from). Keys stored before were 20, then 8, digits of the same HMAC; `url_key` gives
+them as the 6 their picture is drawn from, so a reader keeps their picture and every
+comment's URL is as short (each extra digit was one no compressor can shorten:
+bench/wire_bytes.py), and a URL tells no more of the HMAC than its picture shows.
 """
 
 from meydan.core.privacy import keyed_hash
 
-KEY_LENGTH = 8
+KEY_LENGTH = 6
 
 
 def avatar_key(*, email: str = "", name: str = "") -> str:
@@ -23,15 +24,15 @@ def avatar_key(*, email: str = "", name: str = "") -> str:
 
 
 def url_key(key: str) -> str:
-    """A stored key as its picture's URL gives it: the first byte and the last three,
-    which hold every bit `identicon_svg` draws from (a 20-digit key from before and
-    its 8 digits here draw the same picture)."""
-    return key if len(key) <= KEY_LENGTH else key[:2] + key[-6:]
+    """A stored key as its picture's URL gives it: the first byte and the last two,
+    which hold every bit `identicon_svg` draws from (a 20- or 8-digit key from before
+    and its 6 digits here draw the same picture)."""
+    return key if len(key) <= KEY_LENGTH else key[:2] + key[-4:]
 
 
 def identicon_svg(key: str, size: int = 5) -> str:
     """An SVG identicon for a hex key: a mirrored grid in one colour on a light tint."""
-    if len(key) < 8:
+    if len(key) < KEY_LENGTH:
         raise ValueError("avatar key too short")
     hue = int(key[:2], 16) * 360 // 256
     colour = f"hsl({hue} 55% 45%)"

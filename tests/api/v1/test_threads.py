@@ -36,15 +36,21 @@ def test_thread_in_tree_order(api, site, thread, post):
 
 
 def test_avatar_urls_are_short_and_keep_the_picture(api, site, thread, post, client):
-    """A comment stored with a 20-digit key from before is given its picture's
-    8 digits, and the old URL still draws the same picture."""
+    """A comment stored with a 20- or 8-digit key from before is given its picture's
+    6 digits, and the old URLs still draw the same picture."""
     post("new")
     old = post("from before")
+    between = post("from a while ago")
     Comment.objects.filter(pk=old.pk).update(avatar_key="0123456789abcdef4242")
+    Comment.objects.filter(pk=between.pk).update(avatar_key="01ef4242")
     avatars = [c["author"]["avatar"] for c in read(api, site).json()["comments"]]
-    assert all(re.fullmatch(r"/avatars/[0-9a-f]{8}\.svg", a) for a in avatars), avatars
-    assert avatars[1] == "/avatars/01ef4242.svg"
-    assert client.get(avatars[1]).content == client.get("/avatars/0123456789abcdef4242.svg").content
+    assert all(re.fullmatch(r"/avatars/[0-9a-f]{6}\.svg", a) for a in avatars), avatars
+    assert avatars[1] == avatars[2] == "/avatars/014242.svg"
+    picture = client.get(avatars[1])
+    assert picture.status_code == 200 and picture["Content-Type"] == "image/svg+xml"
+    for url in ("/avatars/0123456789abcdef4242.svg", "/avatars/01ef4242.svg"):
+        assert client.get(url).content == picture.content
+    assert client.get("/avatars/01424.svg").status_code == 404
 
 
 def test_unknown_page_is_an_empty_thread_and_creates_nothing(api, site):
