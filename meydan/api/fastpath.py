@@ -322,7 +322,7 @@ class FastReads:
         page = asked.page
         site, key = self.page(asked.site, asked.url)
         view = "picks" if asked.picks else asked.order or site.default_order  # as the view names it
-        thread_id, version, _count = caching.thread_state(site.pk, key)
+        thread_id, version, _count = caching.thread_state_recent(site.pk, key)
         etag = etag_for(version, page, view)
         coding = chosen_coding(environ.get("HTTP_ACCEPT_ENCODING"))
         headers = [("Cache-Control", CACHE_CONTROL)]
@@ -360,7 +360,7 @@ class FastReads:
         if len(params) != len(pairs) or set(params) != {"site", "url"}:
             return None
         site, key = self.page(params["site"], params["url"])
-        count = caching.thread_state(site.pk, key).count
+        count = caching.thread_state_recent(site.pk, key).count
         seconds = self.config.live_seconds
         stream = self.config.live_stream
         etag = live_etag(count, seconds, stream)

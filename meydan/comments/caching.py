@@ -83,46 +83,64 @@ def thread_states(site_id: int, keys) -> dict[str, ThreadState]:
     return states
 
 
-# --- Counts: a second old at most --------------------------------------------------
-# A page listing fifty articles asks for their counts on every view. With a shared
-# cache each such request was a round trip to Redis for states that change a few
-# times a minute; a worker now keeps what it read for COUNTS_SECONDS. A change made
-# through this worker shows at once (thread_state_forget drops the entries); one
-# made through another worker, within the second. Thread pages, their 304s and the
-# live answer still read the shared state on every request.
+# --- Recent states: a second old at most for counts, a quarter for pages ------------
+# With a shared cache every state read was a round trip to Redis: for a page listing
+# fifty articles' counts on every view, for every thread page and its 304s, for every
+# reader's live poll; half of a cached page's cost on PostgreSQL + Redis. A worker
+# keeps what it read for a moment instead: COUNTS_SECONDS for counts, READ_SECONDS
+# for the fast path's thread pages and live answers (api/fastpath.py). A change made
+# through this worker shows at once (thread_state_forget drops the entries); one made
+# through another worker, within that moment, as it might behind nginx's micro-cache
+# (docs/scaling.md). Django's own views (a cold page, a reader with a cookie) and
+# every write still read the shared state.
 
 COUNTS_SECONDS = 1.0
-_COUNTS_KEPT = 20_000
-_counts_memo: dict[tuple[int, str], tuple[float, ThreadState]] = {}
+READ_SECONDS = 0.25
+_RECENT_KEPT = 20_000
+# (site id, page key) -> (when it was read, the state)
+_recent: dict[tuple[int, str], tuple[float, ThreadState]] = {}
+_forgotten = [0]  # thread_state_forget calls in this process (see thread_states_recent)
 
 
-def thread_states_for_counts(site_id: int, keys) -> dict[str, ThreadState]:
-    """thread_states for the counts: remembered for COUNTS_SECONDS in this worker
-    where the cache is shared (elsewhere thread_states is as cheap already)."""
+def thread_states_recent(site_id: int, keys, seconds: float) -> dict[str, ThreadState]:
+    """thread_states, each read at most `seconds` ago by this worker, where the cache
+    is shared (elsewhere thread_states is as cheap already: see its docstring)."""
     if not settings.MEYDAN_SHARED_CACHE:
         return thread_states(site_id, keys)
     now = time.monotonic()
     found: dict[str, ThreadState] = {}
     missing = []
-    for key in dict.fromkeys(keys):
-        item = _counts_memo.get((site_id, key))
-        if item is not None and item[0] > now:
+    for key in keys:
+        item = _recent.get((site_id, key))
+        if item is not None and now - item[0] < seconds:
             found[key] = item[1]
         else:
             missing.append(key)
     if missing:
+        forgotten = _forgotten[0]
         fresh = thread_states(site_id, missing)
-        if len(_counts_memo) >= _COUNTS_KEPT:
-            _counts_memo.clear()
-        until = now + COUNTS_SECONDS
-        for key, state in fresh.items():
-            _counts_memo[(site_id, key)] = (until, state)
+        # A state forgotten while it was read may be the one from before the change:
+        # used for this answer (as it would have been), not kept.
+        if forgotten == _forgotten[0]:
+            if len(_recent) >= _RECENT_KEPT:
+                _recent.clear()
+            for key, state in fresh.items():
+                _recent[(site_id, key)] = (now, state)
         found.update(fresh)
     return found
 
 
+def thread_state_recent(site_id: int, key: str) -> ThreadState:
+    """One page's state for the fast path (READ_SECONDS)."""
+    return thread_states_recent(site_id, (key,), READ_SECONDS)[key]
+
+
+def thread_states_for_counts(site_id: int, keys) -> dict[str, ThreadState]:
+    return thread_states_recent(site_id, list(dict.fromkeys(keys)), COUNTS_SECONDS)
+
+
 def counts_forget() -> None:
-    _counts_memo.clear()
+    _recent.clear()
 
 
 def _raw_states(backend, site_id: int, keys: list[str]) -> dict[str, ThreadState]:
@@ -216,8 +234,9 @@ def thread_state_forget(pages) -> None:
     """Drop the cached states of these (site id, page key) pairs: the callers know
     them, so forgetting needs no query after the commit."""
     pages = list(pages)
+    _forgotten[0] += 1
     for page in pages:
-        _counts_memo.pop(page, None)
+        _recent.pop(page, None)
     backend = _backend()
     state_keys = [thread_state_key(site_id, key) for site_id, key in pages]
     if hasattr(backend, "raw_delete_many"):

@@ -6,6 +6,7 @@ Where the fast path answers, its status, headers and bytes must equal Django's.
 """
 
 import io
+import json
 from wsgiref.util import setup_testing_defaults
 
 import pytest
@@ -515,3 +516,57 @@ def test_a_host_allowed_before_a_settings_change_is_asked_about_again(comments, 
     call(django_application, other)
     call(app, other)
     assert inner.calls == 1
+
+
+def test_with_a_shared_cache_a_page_is_a_quarter_second_old_at_most(comments, post, monkeypatch):
+    """The fast path keeps a thread's state READ_SECONDS: a change through this
+    worker shows at once, one through another worker within that time."""
+    from meydan.comments import caching
+    from meydan.comments.models import Thread
+
+    clock = [1000.0]
+    monkeypatch.setattr(caching.time, "monotonic", lambda: clock[0])
+    environ = environ_for(THREAD, f"{SITE}&url=/baku-rally/")
+    app = FastReads(django_application)
+    first = call(app, environ)
+    post("through this worker")
+    second = call(app, environ)
+    assert b"through this worker" in second[2]
+    etag = dict(second[1])["ETag"]
+    # Through another worker: the shared state is dropped and the row changes; this
+    # worker's copy of the state does not.
+    thread = Thread.objects.get()
+    Thread.objects.filter(pk=thread.pk).update(version=thread.version + 7, comment_count=11)
+    from django.core.cache import cache
+
+    cache.delete(caching.thread_state_key(thread.site_id, thread.key))
+    clock[0] += caching.READ_SECONDS * 0.9
+    with CaptureQueriesContext(connection) as queries:
+        assert dict(call(app, environ)[1])["ETag"] == etag
+    assert len(queries) == 0
+    live = environ_for("/api/v1/live", f"{SITE}&url=/baku-rally/")
+    assert json.loads(call(app, live)[2])["count"] == 4  # as the page it would be sent
+    clock[0] += caching.READ_SECONDS * 0.2
+    assert json.loads(call(app, live)[2])["count"] == 11
+    later = call(app, environ)
+    assert dict(later[1])["ETag"] != etag and f"v{thread.version + 7}-" in dict(later[1])["ETag"]
+    assert first[0] == second[0] == later[0] == "200 OK"
+
+
+def test_a_state_forgotten_while_it_was_read_is_not_kept(comments, monkeypatch):
+    from meydan.comments import caching
+
+    real = caching.thread_states
+
+    def forgotten_meanwhile(site_id, keys):
+        states = real(site_id, keys)
+        caching.thread_state_forget([(site_id, key) for key in keys])  # a commit, meanwhile
+        return states
+
+    monkeypatch.setattr(caching, "thread_states", forgotten_meanwhile)
+    site_id = comments.thread.site_id
+    state = caching.thread_state_recent(site_id, "/baku-rally/")
+    assert state.count == 3 and (site_id, "/baku-rally/") not in caching._recent
+    monkeypatch.setattr(caching, "thread_states", real)
+    caching.thread_state_recent(site_id, "/baku-rally/")
+    assert caching._recent[(site_id, "/baku-rally/")][1] == state

@@ -276,9 +276,7 @@ def test_with_a_shared_cache_counts_are_a_second_old_at_most(api, site, thread, 
     assert api.get("/counts", urls).json()["counts"]["/baku-rally/"] == 2
     # Through another worker: the shared state changes, this worker's copy does not.
     caching.thread_state_forget([(site.pk, "/baku-rally/")])
-    caching._counts_memo[(site.pk, "/baku-rally/")] = (
-        clock[0] + 1, caching.ThreadState(thread.pk, 1, 2)
-    )  # fmt: skip
+    caching._recent[(site.pk, "/baku-rally/")] = (clock[0], caching.ThreadState(thread.pk, 1, 2))
     from meydan.comments.models import Thread
 
     Thread.objects.filter(pk=thread.pk).update(comment_count=3, version=50)
