@@ -242,9 +242,14 @@ def start_oidc_provider(
             raise
         if ready:
             break
+        # Still running but silent until the deadline (seen once in CI, on a loaded
+        # machine, with nothing in its output): start another on a fresh port, as for
+        # a port taken meanwhile. A provider that exited with any other error is a
+        # real failure, not retried.
+        hung = process.poll() is None
         _stop(process)
         failures.append(f"--- attempt {attempt + 1} (port {port}) ---\n{idp.output()[-3000:]}")
-        if "EADDRINUSE" not in idp.output():
+        if not hung and "EADDRINUSE" not in idp.output():
             break
     if not ready:
         shutil.rmtree(log_dir, ignore_errors=True)

@@ -263,3 +263,22 @@ def test_wrong_secret_and_wrong_pkce_verifier_are_refused(idp):
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
+
+
+def test_a_provider_that_hangs_at_start_is_replaced_by_another(monkeypatch):
+    """A provider still running but silent until the deadline is stopped, and another
+    starts on a fresh port (the harness's own retry, seen needed once in CI)."""
+    from tests import oidc_fixtures
+
+    real = oidc_fixtures._wait_ready
+    asked = []
+
+    def first_one_hangs(idp, deadline):
+        asked.append(idp)
+        return False if len(asked) == 1 else real(idp, deadline)
+
+    monkeypatch.setattr(oidc_fixtures, "_wait_ready", first_one_hangs)
+    with oidc_fixtures.start_oidc_provider([REDIRECT_URI], startup_timeout=20) as idp:
+        assert len(asked) == 2 and idp is asked[1]
+        assert asked[0].process.poll() is not None  # the silent one was stopped
+        assert requests.get(idp.discovery_url, timeout=5).status_code == 200
